@@ -1,0 +1,4 @@
+//! One module per subcommand.
+pub mod disc;
+pub mod drives;
+pub mod mkimage;

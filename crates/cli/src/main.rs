@@ -1,0 +1,40 @@
+//! `discburn`: master and record multisession data discs.
+//!
+//! Exit codes: 0 success, 1 failure (one-line cause on stderr), 2 usage.
+#![forbid(unsafe_code)]
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+/// Master and record multisession data discs (ISO 9660 / Joliet / Rock Ridge) on Linux.
+#[derive(Debug, Parser)]
+#[command(name = "discburn", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build an ISO 9660 image file from host files and directories.
+    Mkimage(cmd::mkimage::Args),
+    /// Manage emulated discs.
+    #[command(subcommand)]
+    Disc(cmd::disc::Command),
+    /// List recorders (optical drives).
+    Drives(cmd::drives::Args),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Mkimage(args) => cmd::mkimage::run(args),
+        Command::Disc(c) => cmd::disc::run(c),
+        Command::Drives(args) => cmd::drives::run(args),
+    };
+    if let Err(e) = result {
+        eprintln!("discburn: {e:#}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole test suite. Installs the independent oracle tools the tests read our images
+# with (xorriso, genisoimage/isoinfo, iso-info, bsdtar, 7-Zip, udftools, pycdlib) when
+# they are missing, then runs formatting and lint checks and every test. No test is
+# skipped for a missing tool: a missing tool is installed here or the suite fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+have() { command -v "$1" >/dev/null 2>&1; }
+have xorriso || missing+=(xorriso)
+have genisoimage || missing+=(genisoimage)
+have isoinfo || missing+=(genisoimage)
+have iso-info || missing+=(libcdio-utils)
+have bsdtar || missing+=(libarchive-tools)
+have 7zz || missing+=(7zip)
+have udfinfo || missing+=(udftools)
+have python3 || missing+=(python3 python3-pip)
+if ((${#missing[@]})); then
+    echo "test.sh: installing ${missing[*]}" >&2
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if ! python3 -c 'import pycdlib' 2>/dev/null; then
+    echo "test.sh: installing pycdlib" >&2
+    python3 -m pip install -q pycdlib 2>/dev/null || python3 -m pip install -q --break-system-packages pycdlib
+fi
+
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo test --workspace --locked
