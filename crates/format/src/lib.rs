@@ -2,5 +2,75 @@
 //! its standard: ECMA-119 (ISO 9660), Joliet, SUSP/RRIP (Rock Ridge), El Torito and
 //! ECMA-167/UDF. Fixed-size descriptors are `#[repr(C)]` zerocopy structs; variable-length
 //! records go through a cursor codec. No I/O.
+//!
+//! | module | standard | coverage |
+//! |---|---|---|
+//! | [`iso9660`] | ECMA-119 (4th ed.) | volume descriptors (primary, supplementary, terminator), directory record, path table record, both-endian numbers, 7- and 17-byte dates, d-/a-characters, 9.3 identifier order |
+//! | [`joliet`] | Joliet (Microsoft, 1995) | UCS-2 BE names, escape sequences, character rules |
+//! | [`susp`] | SUSP 1.12 (IEEE P1281) | SP, CE, ER, ST, PD and the entry iterator |
+//! | [`rrip`] | RRIP 1.12 (IEEE P1282) | PX, PN, SL, NM, TF, CL, PL, RE |
+//!
+//! Decoders take a [`codec::Reader`]: they are bounded by the length fields of the data,
+//! reject short and trailing data with a [`FormatError`] naming the structure and byte
+//! offset, and never panic on hostile input.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+pub mod codec;
+pub mod iso9660;
+pub mod joliet;
+pub mod rrip;
+pub mod susp;
+
+/// A decoding error: which structure, where (byte offset within the decoded buffer; the
+/// caller adds the LBA), and what was wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FormatError {
+    /// The data ends before the structure does.
+    #[error(
+        "{structure}: short data at byte {offset}: {needed} bytes needed, {available} available"
+    )]
+    Short {
+        /// Structure being decoded (e.g. "ECMA-119 directory record").
+        structure: &'static str,
+        /// Byte offset where the read started.
+        offset: usize,
+        /// Bytes needed.
+        needed: usize,
+        /// Bytes available.
+        available: usize,
+    },
+    /// Bytes are left after the structure's length field says it ends.
+    #[error("{structure}: {count} trailing bytes at byte {offset}")]
+    Trailing {
+        /// Structure being decoded.
+        structure: &'static str,
+        /// Byte offset of the first unconsumed byte.
+        offset: usize,
+        /// Number of unconsumed bytes.
+        count: usize,
+    },
+    /// A field holds a value the standard does not allow.
+    #[error("{structure}: invalid {field} at byte {offset}: {detail}")]
+    Invalid {
+        /// Structure being decoded.
+        structure: &'static str,
+        /// Field name as in the standard.
+        field: &'static str,
+        /// Byte offset of the field.
+        offset: usize,
+        /// What is wrong.
+        detail: String,
+    },
+    /// An encoder was given a value that does not fit the structure.
+    #[error("{structure}: cannot encode {field}: {detail}")]
+    Unencodable {
+        /// Structure being encoded.
+        structure: &'static str,
+        /// Field name as in the standard.
+        field: &'static str,
+        /// What is wrong.
+        detail: String,
+    },
+}
