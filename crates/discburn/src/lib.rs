@@ -8,5 +8,6 @@ pub use discburn_emu as emu;
 pub use discburn_format as format;
 pub use discburn_image as image;
 pub use discburn_mmc as mmc;
+pub use discburn_reader as reader;
 pub use discburn_recorder as recorder;
 pub use discburn_sgio as sgio;
