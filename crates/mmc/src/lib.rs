@@ -45,9 +45,8 @@ pub mod sense;
 pub mod transport;
 
 pub use cdb::{Cdb, TrackAddress};
-
+pub use drive::{BLOCK_SIZE, Drive, NoSleep, RetryPolicy, Sleeper, StdSleeper};
 pub use error::{MmcError, ReplyError};
 pub use profile::{FeatureCode, MediaClass, Profile};
-
 pub use sense::{Sense, SenseKey};
 pub use transport::{Completion, Data, DataDirection, Transport, TransportError};
