@@ -1,5 +1,375 @@
 //! The file-system image (IMAPI2 IFileSystemImage): the tree of items, import of a
 //! previous session, the layout (a pure function of tree, options and session start
 //! block) and the streamed emitter (IFileSystemImageResult).
+//!
+//! | feature | status |
+//! |---|---|
+//! | ECMA-119 levels 1, 2, 3 (multi-extent files ≥ 4 GiB at level 3) | implemented |
+//! | Joliet (UCS-2 level 3, 64-unit names) | implemented |
+//! | Rock Ridge (SUSP 1.12 SP/CE/ER, RRIP 1.12 PX/PN/SL/NM/TF/CL/PL/RE) | implemented |
+//! | relocation of directories deeper than 8 levels into `rr_moved` | implemented (Rock Ridge on) |
+//! | hard links (one extent, PX link count and serial) | implemented |
+//! | absolute LBAs from a session start block | implemented |
+//! | UDF | refused: [`ImageError::InvalidFileSystems`] |
+//! | El Torito, import of a previous session | not yet |
+//!
+//! Name mapping is described in [`names`](crate#name-mapping): see the module docs of
+//! the private `names` module reproduced here:
+//!
+//! # Name mapping
+//! ECMA-119 names: upper-case d-characters, 8.3 at level 1, 30 (+ `.`) at levels 2–3,
+//! 31 for directories; a name keeps its plain mapping unless it collides in its
+//! directory, in which case `_` + 6 hex digits of SHA-256(host name) is appended (4 at
+//! level 1), so no counter shifts other names. Joliet names: UCS-2, ≤ 64 units with
+//! `;1`; characters outside the BMP or not allowed become `_`, and any name that had to
+//! change gets the hash suffix (extension kept). Rock Ridge NM records the host name
+//! bytes unchanged (up to 255 bytes, continued over several NM entries).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+mod emit;
+mod error;
+pub mod layout;
+mod names;
+mod tree;
+
+use std::path::Path;
+use std::sync::Arc;
+
+pub use emit::{ImageResult, Progress, ProgressCallback};
+pub use error::ImageError;
+pub use layout::{
+    DataExtent, Hierarchy, ImageOptions, Layout, RELOCATION_DIRECTORY, Region, RegionKind,
+    VolumeSpaceSize, plan,
+};
+pub use tree::{FileSource, ItemMetadata, Tree};
+
+bitflags::bitflags! {
+    /// File systems to create (IMAPI2 FsiFileSystems; ROCK_RIDGE is ours).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub struct FileSystems: u32 {
+        /// ECMA-119 / ISO 9660 (FsiFileSystemISO9660 = 1).
+        const ISO9660 = 1;
+        /// Joliet (FsiFileSystemJoliet = 2).
+        const JOLIET = 2;
+        /// UDF (FsiFileSystemUDF = 4); not supported yet.
+        const UDF = 4;
+        /// Rock Ridge (SUSP/RRIP) in the ECMA-119 hierarchy.
+        const ROCK_RIDGE = 0x100;
+    }
+}
+
+/// ECMA-119 interchange level (IFileSystemImage::ISO9660InterchangeLevel, ECMA-119 10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IsoLevel {
+    /// Level 1: 8.3 names, one extent per file.
+    Level1,
+    /// Level 2: 30-character names, one extent per file.
+    Level2,
+    /// Level 3: as level 2, and files of several extents (≥ 4 GiB).
+    Level3,
+}
+
+/// A timestamp input: seconds since the Unix epoch and the offset from UTC in minutes
+/// east (the library reads no clock).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Timestamp {
+    /// Seconds since 1970-01-01T00:00:00Z.
+    pub unix_seconds: i64,
+    /// Minutes east of UTC used for the recorded local times (multiple of 15).
+    pub utc_offset_minutes: i16,
+}
+
+/// The file-system image object (IMAPI2 IFileSystemImage / MsftFileSystemImage): the
+/// options and the tree of items; [`FileSystemImage::create_result_image`] lays it out
+/// and returns the stream.
+#[derive(Debug, Clone)]
+pub struct FileSystemImage {
+    tree: Arc<Tree>,
+    file_systems: FileSystems,
+    iso_level: IsoLevel,
+    volume_name: Option<String>,
+    strict: bool,
+    timestamp: Timestamp,
+    session_start_block: u32,
+    volume_space_size: VolumeSpaceSize,
+}
+
+impl Default for FileSystemImage {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Longest volume name accepted (ECMA-119 8.4.6 allows 32 d-characters).
+const MAX_VOLUME_NAME: usize = 32;
+
+impl FileSystemImage {
+    /// An empty image: ISO9660 | JOLIET, level 2, relaxed names, timestamp 0
+    /// (1970-01-01 UTC), session start block 0.
+    pub fn new() -> Self {
+        FileSystemImage {
+            tree: Arc::new(Tree::new()),
+            file_systems: FileSystems::ISO9660 | FileSystems::JOLIET,
+            iso_level: IsoLevel::Level2,
+            volume_name: None,
+            strict: false,
+            timestamp: Timestamp::default(),
+            session_start_block: 0,
+            volume_space_size: VolumeSpaceSize::SessionLocal,
+        }
+    }
+
+    fn tree_mut(&mut self) -> &mut Tree {
+        Arc::make_mut(&mut self.tree)
+    }
+
+    /// The tree of items.
+    pub fn tree(&self) -> &Tree {
+        &self.tree
+    }
+
+    /// IFileSystemImage::put_FileSystemsToCreate. Checked by
+    /// [`FileSystemImage::create_result_image`].
+    pub fn set_file_systems_to_create(&mut self, fs: FileSystems) {
+        self.file_systems = fs;
+    }
+
+    /// IFileSystemImage::get_FileSystemsToCreate.
+    pub fn file_systems_to_create(&self) -> FileSystems {
+        self.file_systems
+    }
+
+    /// IFileSystemImage::put_ISO9660InterchangeLevel.
+    pub fn set_iso_level(&mut self, level: IsoLevel) {
+        self.iso_level = level;
+    }
+
+    /// IFileSystemImage::get_ISO9660InterchangeLevel.
+    pub fn iso_level(&self) -> IsoLevel {
+        self.iso_level
+    }
+
+    /// IFileSystemImage::put_VolumeName. Up to 32 characters, no control characters or
+    /// `/`. Each file system maps it: ECMA-119 to upper-case d-characters (others `_`),
+    /// Joliet to its first 16 UCS-2 units. An empty name means "generate one from the
+    /// timestamp" (YYYYMMDD_HHMMSS). In strict mode, IMAPI's own limits (at most 15
+    /// characters from `A–Z a–z 0–9 . _`) are checked by `create_result_image`.
+    ///
+    /// # Errors
+    /// [`ImageError::InvalidVolumeName`].
+    pub fn set_volume_name(&mut self, name: &str) -> Result<(), ImageError> {
+        let bad = |reason| ImageError::InvalidVolumeName {
+            name: name.to_owned(),
+            reason,
+        };
+        if name.chars().count() > MAX_VOLUME_NAME {
+            return Err(bad("longer than 32 characters"));
+        }
+        if name.chars().any(|c| c.is_control() || c == '/') {
+            return Err(bad("control character or '/'"));
+        }
+        self.volume_name = (!name.is_empty()).then(|| name.to_owned());
+        Ok(())
+    }
+
+    /// IFileSystemImage::get_VolumeName: the name set, or the one that will be generated.
+    pub fn volume_name(&self) -> String {
+        self.volume_name.clone().unwrap_or_else(|| {
+            let t = self.timestamp;
+            let local = t.unix_seconds + i64::from(t.utc_offset_minutes) * 60;
+            let (y, m, d) = discburn_format::iso9660::civil_from_days(local.div_euclid(86_400));
+            let s = local.rem_euclid(86_400);
+            format!(
+                "{y:04}{m:02}{d:02}_{:02}{:02}{:02}",
+                s / 3600,
+                s / 60 % 60,
+                s % 60
+            )
+        })
+    }
+
+    /// IFileSystemImage::get_VolumeNameISO9660: the volume identifier as recorded.
+    pub fn volume_name_iso9660(&self) -> String {
+        String::from_utf8(layout::iso_volume_identifier(&self.volume_name())).expect("d-characters")
+    }
+
+    /// IFileSystemImage::get_VolumeNameJoliet: the volume identifier as recorded.
+    pub fn volume_name_joliet(&self) -> String {
+        let u: Vec<u16> = self.volume_name().encode_utf16().take(16).collect();
+        String::from_utf16_lossy(&u)
+    }
+
+    /// IFileSystemImage::put_StrictFileSystemCompliance: `true` refuses names that would
+    /// need mapping ([`ImageError::NameNotRepresentable`]), directories deeper than 8
+    /// levels without Rock Ridge ([`ImageError::Iso9660Levels`]) and more than 65,535
+    /// directories; `false` (default) maps names and allows deep trees.
+    pub fn set_strict_file_system_compliance(&mut self, strict: bool) {
+        self.strict = strict;
+    }
+
+    /// IFileSystemImage::get_StrictFileSystemCompliance.
+    pub fn strict_file_system_compliance(&self) -> bool {
+        self.strict
+    }
+
+    /// Volume creation/modification dates, and the times of items without host times.
+    pub fn set_timestamp(&mut self, timestamp: Timestamp) {
+        self.timestamp = timestamp;
+    }
+
+    /// The timestamp input.
+    pub fn timestamp(&self) -> Timestamp {
+        self.timestamp
+    }
+
+    /// IFileSystemImage::put_SessionStartBlock: the LBA the result will be written at;
+    /// every address in the result is absolute from it.
+    pub fn set_session_start_block(&mut self, lba: u32) {
+        self.session_start_block = lba;
+    }
+
+    /// IFileSystemImage::get_SessionStartBlock.
+    pub fn session_start_block(&self) -> u32 {
+        self.session_start_block
+    }
+
+    /// How the Volume Space Size is computed (default
+    /// [`VolumeSpaceSize::SessionLocal`], as genisoimage/xorriso `-C`).
+    pub fn set_volume_space_size(&mut self, v: VolumeSpaceSize) {
+        self.volume_space_size = v;
+    }
+
+    /// See [`Tree::add_tree`] (IFsiDirectoryItem::AddTree with includeBaseDirectory =
+    /// FALSE into `dest_dir`, created if missing).
+    ///
+    /// # Errors
+    /// See [`Tree::add_tree`].
+    pub fn add_tree(&mut self, host_dir: &Path, dest_dir: &str) -> Result<(), ImageError> {
+        self.tree_mut().add_tree(host_dir, dest_dir)
+    }
+
+    /// See [`Tree::add_file`].
+    ///
+    /// # Errors
+    /// See [`Tree::add_file`].
+    pub fn add_file(&mut self, dest_path: &str, host_file: &Path) -> Result<(), ImageError> {
+        self.tree_mut().add_file(dest_path, host_file)
+    }
+
+    /// See [`Tree::add_bytes`].
+    ///
+    /// # Errors
+    /// See [`Tree::add_bytes`].
+    pub fn add_bytes(&mut self, dest_path: &str, bytes: Vec<u8>) -> Result<(), ImageError> {
+        self.tree_mut().add_bytes(dest_path, bytes)
+    }
+
+    /// See [`Tree::add_file_source`].
+    ///
+    /// # Errors
+    /// See [`Tree::add_file_source`].
+    pub fn add_file_source(
+        &mut self,
+        dest_path: &str,
+        source: FileSource,
+        meta: Option<ItemMetadata>,
+    ) -> Result<(), ImageError> {
+        self.tree_mut().add_file_source(dest_path, source, meta)
+    }
+
+    /// See [`Tree::add_directory`].
+    ///
+    /// # Errors
+    /// See [`Tree::add_directory`].
+    pub fn add_directory(&mut self, dest_path: &str) -> Result<(), ImageError> {
+        self.tree_mut().add_directory(dest_path)
+    }
+
+    /// See [`Tree::add_symlink`].
+    ///
+    /// # Errors
+    /// See [`Tree::add_symlink`].
+    pub fn add_symlink(&mut self, dest_path: &str, target: &str) -> Result<(), ImageError> {
+        self.tree_mut().add_symlink(dest_path, target)
+    }
+
+    /// See [`Tree::remove`].
+    ///
+    /// # Errors
+    /// See [`Tree::remove`].
+    pub fn remove(&mut self, dest_path: &str) -> Result<(), ImageError> {
+        self.tree_mut().remove(dest_path)
+    }
+
+    /// See [`Tree::remove_tree`].
+    ///
+    /// # Errors
+    /// See [`Tree::remove_tree`].
+    pub fn remove_tree(&mut self, dest_path: &str) -> Result<(), ImageError> {
+        self.tree_mut().remove_tree(dest_path)
+    }
+
+    /// See [`Tree::set_metadata`].
+    ///
+    /// # Errors
+    /// See [`Tree::set_metadata`].
+    pub fn set_metadata(&mut self, dest_path: &str, meta: ItemMetadata) -> Result<(), ImageError> {
+        self.tree_mut().set_metadata(dest_path, meta)
+    }
+
+    /// IFileSystemImage::get_FileCount: files, links and special files.
+    pub fn file_count(&self) -> usize {
+        self.tree.file_count()
+    }
+
+    /// IFileSystemImage::get_DirectoryCount: directories including the root.
+    pub fn directory_count(&self) -> usize {
+        self.tree.directory_count()
+    }
+
+    /// The options [`plan`] is called with.
+    pub fn options(&self) -> ImageOptions {
+        ImageOptions {
+            file_systems: self.file_systems,
+            iso_level: self.iso_level,
+            strict: self.strict,
+            timestamp: self.timestamp,
+            volume_name: self.volume_name(),
+            volume_space_size: self.volume_space_size,
+        }
+    }
+
+    /// The layout of the image as it stands (a pure function of tree, options and
+    /// session start block).
+    ///
+    /// # Errors
+    /// See [`plan`], plus [`ImageError::InvalidVolumeName`] in strict mode.
+    pub fn plan(&self) -> Result<Layout, ImageError> {
+        if self.strict {
+            let name = self.volume_name();
+            let ok = name.chars().count() <= 15
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_');
+            if !ok {
+                return Err(ImageError::InvalidVolumeName {
+                    name,
+                    reason: "strict: at most 15 characters from A-Z a-z 0-9 . _ (IMAPI2 put_VolumeName)",
+                });
+            }
+        }
+        plan(&self.tree, &self.options(), self.session_start_block)
+    }
+
+    /// IFileSystemImage::CreateResultImage: lays the image out and returns the stream.
+    /// The result holds a snapshot of the tree; later changes to this object do not
+    /// affect it.
+    ///
+    /// # Errors
+    /// See [`FileSystemImage::plan`].
+    pub fn create_result_image(&self) -> Result<ImageResult, ImageError> {
+        let layout = self.plan()?;
+        Ok(ImageResult::new(self.tree.clone(), layout))
+    }
+}

@@ -1,0 +1,36 @@
+//! Builds an ISO 9660 + Joliet + Rock Ridge image of a host directory:
+//! `mkiso SRC_DIR OUT.iso [SESSION_START_BLOCK] [LEVEL]`.
+use std::path::Path;
+
+use discburn_image::{FileSystemImage, FileSystems, IsoLevel, Timestamp};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() < 3 {
+        eprintln!("usage: mkiso SRC_DIR OUT.iso [SESSION_START_BLOCK] [LEVEL]");
+        std::process::exit(2);
+    }
+    let mut image = FileSystemImage::new();
+    image.set_file_systems_to_create(
+        FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::ROCK_RIDGE,
+    );
+    image.set_iso_level(match args.get(4).map(String::as_str) {
+        Some("1") => IsoLevel::Level1,
+        Some("2") => IsoLevel::Level2,
+        _ => IsoLevel::Level3,
+    });
+    image.set_volume_name("MKISO")?;
+    image.set_timestamp(Timestamp {
+        unix_seconds: 1_700_000_000,
+        utc_offset_minutes: 0,
+    });
+    if let Some(s) = args.get(3) {
+        image.set_session_start_block(s.parse()?);
+    }
+    image.add_tree(Path::new(&args[1]), "/")?;
+    let mut result = image.create_result_image()?;
+    let mut out = std::fs::File::create(&args[2])?;
+    let n = result.write_to(&mut out)?;
+    eprintln!("{} blocks, {} bytes", result.total_blocks(), n);
+    Ok(())
+}

@@ -1,0 +1,1361 @@
+//! The layout: a pure function of (tree, options, session start block) that places
+//! every structure at an absolute LBA, and the encoders that turn a placed structure
+//! into bytes. No I/O, no clock, no environment.
+//!
+//! Order of a session starting at block S (all LBAs absolute):
+//!
+//! | blocks | content |
+//! |---|---|
+//! | S … S+15 | system area (zeros), ECMA-119 6.2.1 |
+//! | S+16 … | Primary VD, Supplementary VD (Joliet), Terminator (8.4, 8.5, 8.3) |
+//! | | path tables: ISO type L, type M, Joliet type L, type M (9.4) |
+//! | | ECMA-119 directories in path-table order, each followed by its SUSP continuation areas (CE) |
+//! | | Joliet directories in path-table order |
+//! | | file data, in depth-first order of the tree (names in byte order) |
+//!
+//! Continuation areas sit after the directory that refers to them and before all file
+//! data, as libarchive requires (peers.md, Addendum). Empty files, symbolic links and
+//! special files point at the first block of the file data area with length 0.
+
+use std::collections::{BTreeMap, HashMap};
+
+use discburn_format::iso9660::{
+    self as ecma, BothU16, BothU32, DecDateTime, DirectoryDateTime, DirectoryRecord, FileFlags,
+    LOGICAL_BLOCK_SIZE, MAX_EXTENT_LENGTH, PathTableRecord, PathTableType, PrimaryVolumeDescriptor,
+    SupplementaryVolumeDescriptor, VolumeDescriptorSetTerminator,
+};
+use discburn_format::rrip::{
+    self, ChildLink, DeviceNumber, ParentLink, PosixFileAttributes, TimeStamps,
+};
+use discburn_format::susp::{
+    self, ContinuationArea, ExtensionsReference, SharingProtocolIndicator,
+};
+use zerocopy::byteorder::U32;
+use zerocopy::{FromZeros, IntoBytes};
+
+use crate::names::{self, NameInput};
+use crate::tree::{FileSource, NodeId, NodeKind, ROOT, Tree};
+use crate::{FileSystems, ImageError, IsoLevel, Timestamp};
+
+const BS: u64 = LOGICAL_BLOCK_SIZE as u64;
+/// ECMA-119 6.8.2.1: at most eight levels of directories (the root is level 1).
+const MAX_LEVELS: u32 = 8;
+/// Name of the Rock Ridge relocation directory in the root (as genisoimage/xorriso).
+pub const RELOCATION_DIRECTORY: &str = "rr_moved";
+
+/// How the Volume Space Size of the volume descriptors is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VolumeSpaceSize {
+    /// The number of blocks of this session (what `genisoimage -C` and `xorriso -as
+    /// mkisofs -C` write, and what xorriso's session-chain emulation expects).
+    #[default]
+    SessionLocal,
+    /// Session start block + session blocks: the volume seen from LBA 0.
+    Absolute,
+}
+
+/// Options that shape the image (IFileSystemImage properties).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageOptions {
+    /// File systems to create (IFileSystemImage::FileSystemsToCreate).
+    pub file_systems: FileSystems,
+    /// ISO 9660 interchange level (ISO9660InterchangeLevel).
+    pub iso_level: IsoLevel,
+    /// StrictFileSystemCompliance.
+    pub strict: bool,
+    /// Volume dates, and times of items without their own.
+    pub timestamp: Timestamp,
+    /// Volume name as given (mapped per file system).
+    pub volume_name: String,
+    /// Volume Space Size policy.
+    pub volume_space_size: VolumeSpaceSize,
+}
+
+/// Which directory hierarchy a structure belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Hierarchy {
+    /// The ECMA-119 hierarchy of the Primary Volume Descriptor (with Rock Ridge).
+    Iso9660,
+    /// The Joliet hierarchy of the Supplementary Volume Descriptor.
+    Joliet,
+}
+
+/// What a region of the session holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegionKind {
+    /// System area, 16 blocks of zeros (ECMA-119 6.2.1).
+    SystemArea,
+    /// Primary Volume Descriptor (ECMA-119 8.4).
+    PrimaryVolumeDescriptor,
+    /// Joliet Supplementary Volume Descriptor (ECMA-119 8.5).
+    SupplementaryVolumeDescriptor,
+    /// Volume Descriptor Set Terminator (ECMA-119 8.3).
+    VolumeDescriptorSetTerminator,
+    /// A path table (ECMA-119 9.4).
+    PathTable {
+        /// Hierarchy.
+        hierarchy: Hierarchy,
+        /// Byte order.
+        table_type: PathTableType,
+    },
+    /// A directory extent; `index` is its path-table number − 1.
+    Directory {
+        /// Hierarchy.
+        hierarchy: Hierarchy,
+        /// Path-table index (0 = root).
+        index: u32,
+    },
+    /// The SUSP continuation areas of the ECMA-119 directory `index`.
+    ContinuationArea {
+        /// Path-table index of the directory whose records refer to these areas.
+        index: u32,
+    },
+    /// The data of one file; `index` into the layout's data extents.
+    FileData {
+        /// Index into [`Layout::data_extents`].
+        index: u32,
+    },
+}
+
+/// A run of blocks with one content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Region {
+    /// First block, an absolute LBA.
+    pub lba: u32,
+    /// Number of blocks.
+    pub blocks: u64,
+    /// Content.
+    pub kind: RegionKind,
+}
+
+/// One file's data written in this session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataExtent {
+    /// Image path of the (first) item using this data.
+    pub(crate) node: NodeId,
+    /// First block, absolute.
+    pub lba: u32,
+    /// Length in bytes.
+    pub size: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DirSource {
+    Node(NodeId),
+    /// The Rock Ridge relocation directory "rr_moved".
+    Relocation,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// A directory of this hierarchy (index).
+    Dir(u32),
+    /// A file, link or special file.
+    File(NodeId),
+    /// ECMA-119 only: stands for the relocated directory `NodeId` (RRIP CL).
+    Placeholder(NodeId),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    pub(crate) ident: Box<[u8]>,
+    pub(crate) target: Target,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Dir {
+    pub(crate) src: DirSource,
+    pub(crate) parent: u32,
+    pub(crate) ident: Box<[u8]>,
+    pub(crate) lba: u32,
+    pub(crate) blocks: u32,
+    pub(crate) ce_lba: u32,
+    pub(crate) ce_blocks: u32,
+    pub(crate) entries: Vec<Entry>,
+    /// Relocated into rr_moved (ECMA-119 hierarchy only).
+    pub(crate) relocated: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct View {
+    pub(crate) dirs: Vec<Dir>,
+    pub(crate) path_table_size: u32,
+    pub(crate) l_lba: u32,
+    pub(crate) m_lba: u32,
+    /// Directory index of a node in this hierarchy.
+    pub(crate) index_of: HashMap<NodeId, u32>,
+}
+
+/// The placed session: sorted regions with absolute LBAs plus everything the encoders
+/// need. Produced by [`plan`].
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// First block of the session (IFileSystemImage::SessionStartBlock).
+    pub session_start_block: u32,
+    /// Blocks in the session stream (IFileSystemImageResult::TotalBlocks).
+    pub total_blocks: u64,
+    /// Regions in LBA order, contiguous from the session start to its end.
+    pub regions: Vec<Region>,
+    pub(crate) options: ImageOptions,
+    pub(crate) rock_ridge: bool,
+    pub(crate) iso: View,
+    pub(crate) joliet: Option<View>,
+    pub(crate) data: Vec<DataExtent>,
+    /// Per node: LBA of its data (empty files etc.: the data area start).
+    pub(crate) file_lba: Vec<u32>,
+    /// Per node: PX serial number (0 = not in the tree).
+    pub(crate) serial: Vec<u32>,
+    /// Per node: PX link count.
+    pub(crate) links: Vec<u32>,
+    pub(crate) data_start: u32,
+    pub(crate) relocation_serial: u32,
+}
+
+fn blocks_for(bytes: u64) -> u64 {
+    bytes.div_ceil(BS)
+}
+
+impl Layout {
+    /// The file data extents written by this session, in LBA order.
+    pub fn data_extents(&self) -> &[DataExtent] {
+        &self.data
+    }
+
+    /// First block after the session (session start + total blocks).
+    pub fn end_block(&self) -> u64 {
+        u64::from(self.session_start_block) + self.total_blocks
+    }
+
+    /// Volume Space Size written in the volume descriptors.
+    pub fn volume_space_size(&self) -> u32 {
+        match self.options.volume_space_size {
+            VolumeSpaceSize::SessionLocal => self.total_blocks as u32,
+            VolumeSpaceSize::Absolute => self.end_block() as u32,
+        }
+    }
+
+    /// The ranges of blocks this session writes (IFileSystemImageResult2::ModifiedBlocks),
+    /// as inclusive (first LBA, last LBA) pairs in write order. Today one range: the
+    /// whole session.
+    pub fn modified_blocks(&self) -> Vec<(u32, u32)> {
+        if self.total_blocks == 0 {
+            return Vec::new();
+        }
+        vec![(self.session_start_block, (self.end_block() - 1) as u32)]
+    }
+}
+
+/// Item names per hierarchy, for a directory's children.
+struct ChildInfo {
+    node: Option<NodeId>,
+    name: Box<[u8]>,
+    is_dir: bool,
+    relocated: bool,
+}
+
+/// `plan(tree, options, session_start_block) -> Layout`: names every item, sorts the
+/// records (ECMA-119 9.3) and path tables (9.4), relocates directories deeper than 8
+/// levels into "rr_moved" when Rock Ridge is on (RRIP 4.1.5), sizes every directory and
+/// continuation area, and assigns absolute LBAs. Same input → same layout.
+///
+/// # Errors
+/// [`ImageError::InvalidFileSystems`] (none selected, or UDF),
+/// [`ImageError::NameNotRepresentable`] and [`ImageError::Iso9660Levels`] and
+/// [`ImageError::TooManyDirectories`] in strict mode,
+/// [`ImageError::FileTooLarge`] (≥ 4 GiB below level 3),
+/// [`ImageError::ImageTooLarge`] if the session would end beyond LBA 2^32.
+pub fn plan(
+    tree: &Tree,
+    options: &ImageOptions,
+    session_start_block: u32,
+) -> Result<Layout, ImageError> {
+    let fs = options.file_systems;
+    if fs.contains(FileSystems::UDF) {
+        return Err(ImageError::InvalidFileSystems {
+            reason: "UDF is not supported yet",
+        });
+    }
+    if !fs.intersects(FileSystems::ISO9660 | FileSystems::JOLIET) {
+        return Err(ImageError::InvalidFileSystems {
+            reason: "neither ISO9660 nor JOLIET selected",
+        });
+    }
+    let rock_ridge = fs.contains(FileSystems::ROCK_RIDGE);
+    let n = tree.nodes.len();
+
+    // Serial numbers (PX 1.12) and link counts, in depth-first order.
+    let mut serial = vec![0u32; n];
+    let mut links = vec![1u32; n];
+    let mut link_groups: BTreeMap<(u64, u64), (u32, Vec<NodeId>)> = BTreeMap::new();
+    let mut next_serial = 1u32;
+    let order: Vec<NodeId> = tree.walk().collect();
+    for &id in &order {
+        let node = tree.node(id);
+        if let (Some(key), NodeKind::File { .. }) = (node.meta.link_key, &node.kind) {
+            let g = link_groups.entry(key).or_insert_with(|| {
+                let s = next_serial;
+                next_serial += 1;
+                (s, Vec::new())
+            });
+            serial[id as usize] = g.0;
+            g.1.push(id);
+        } else {
+            serial[id as usize] = next_serial;
+            next_serial += 1;
+        }
+        if let Some(c) = node.children() {
+            links[id as usize] = 2 + c.values().filter(|&&c| tree.node(c).is_dir()).count() as u32;
+        }
+    }
+    for (_, ids) in link_groups.values() {
+        for &id in ids {
+            links[id as usize] = ids.len() as u32;
+        }
+    }
+    let relocation_serial = next_serial;
+
+    // File size limits.
+    for &id in &order {
+        if let NodeKind::File { size, .. } = tree.node(id).kind
+            && size > u64::from(u32::MAX)
+            && options.iso_level != IsoLevel::Level3
+        {
+            return Err(ImageError::FileTooLarge {
+                path: tree.path_of(id),
+                size,
+                level: options.iso_level,
+            });
+        }
+    }
+
+    // Relocation (ECMA-119 hierarchy): depth of every directory, relocated ones.
+    let mut relocated = vec![false; n];
+    let mut reloc_list = Vec::new();
+    {
+        let mut stack = vec![(ROOT, 1u32)];
+        while let Some((id, depth)) = stack.pop() {
+            let Some(children) = tree.node(id).children() else {
+                continue;
+            };
+            for &c in children.values().rev() {
+                if !tree.node(c).is_dir() {
+                    continue;
+                }
+                let mut d = depth + 1;
+                if d > MAX_LEVELS {
+                    if rock_ridge {
+                        relocated[c as usize] = true;
+                        d = 3;
+                    } else if options.strict {
+                        return Err(ImageError::Iso9660Levels {
+                            path: tree.path_of(c),
+                        });
+                    }
+                }
+                stack.push((c, d));
+            }
+        }
+        // Depth-first order of relocated directories, for a deterministic rr_moved.
+        for &id in &order {
+            if relocated[id as usize] {
+                reloc_list.push(id);
+            }
+        }
+    }
+
+    let mut iso = build_view(tree, options, Hierarchy::Iso9660, &relocated, &reloc_list)?;
+    let mut joliet = if fs.contains(FileSystems::JOLIET) {
+        Some(build_view(
+            tree,
+            options,
+            Hierarchy::Joliet,
+            &relocated,
+            &reloc_list,
+        )?)
+    } else {
+        None
+    };
+    for v in std::iter::once(&iso).chain(joliet.iter()) {
+        if v.dirs.len() > 0xFFFF && options.strict {
+            return Err(ImageError::TooManyDirectories {
+                count: v.dirs.len(),
+            });
+        }
+    }
+
+    let mut layout = Layout {
+        session_start_block,
+        total_blocks: 0,
+        regions: Vec::new(),
+        options: options.clone(),
+        rock_ridge,
+        iso: View::default(),
+        joliet: None,
+        data: Vec::new(),
+        file_lba: vec![0; n],
+        serial,
+        links,
+        data_start: 0,
+        relocation_serial,
+    };
+
+    // Sizes of directories and continuation areas (independent of LBAs).
+    let mut dir_buf = Vec::new();
+    let mut ce_buf = Vec::new();
+    for i in 0..iso.dirs.len() {
+        dir_buf.clear();
+        ce_buf.clear();
+        encode_directory(
+            &layout,
+            tree,
+            &iso,
+            Hierarchy::Iso9660,
+            i as u32,
+            &mut dir_buf,
+            &mut ce_buf,
+        )?;
+        iso.dirs[i].blocks = blocks_for(dir_buf.len() as u64) as u32;
+        iso.dirs[i].ce_blocks = blocks_for(ce_buf.len() as u64) as u32;
+    }
+    if let Some(j) = joliet.as_mut() {
+        for i in 0..j.dirs.len() {
+            dir_buf.clear();
+            ce_buf.clear();
+            encode_directory(
+                &layout,
+                tree,
+                j,
+                Hierarchy::Joliet,
+                i as u32,
+                &mut dir_buf,
+                &mut ce_buf,
+            )?;
+            j.dirs[i].blocks = blocks_for(dir_buf.len() as u64) as u32;
+        }
+    }
+
+    // Addresses.
+    let start = u64::from(session_start_block);
+    let mut regions = Vec::new();
+    let mut next = start;
+    fn place(next: &mut u64, regions: &mut Vec<Region>, blocks: u64, kind: RegionKind) -> u64 {
+        let lba = *next;
+        regions.push(Region {
+            lba: lba.min(u64::from(u32::MAX)) as u32,
+            blocks,
+            kind,
+        });
+        *next += blocks;
+        lba
+    }
+    place(&mut next, &mut regions, 16, RegionKind::SystemArea);
+    place(
+        &mut next,
+        &mut regions,
+        1,
+        RegionKind::PrimaryVolumeDescriptor,
+    );
+    if joliet.is_some() {
+        place(
+            &mut next,
+            &mut regions,
+            1,
+            RegionKind::SupplementaryVolumeDescriptor,
+        );
+    }
+    place(
+        &mut next,
+        &mut regions,
+        1,
+        RegionKind::VolumeDescriptorSetTerminator,
+    );
+    let mut tables = vec![(Hierarchy::Iso9660, &mut iso)];
+    if let Some(j) = joliet.as_mut() {
+        tables.push((Hierarchy::Joliet, j));
+    }
+    for (h, v) in tables {
+        v.path_table_size = v
+            .dirs
+            .iter()
+            .map(|d| PathTableRecord::encoded_len(d.ident.len()) as u32)
+            .sum();
+        let b = blocks_for(u64::from(v.path_table_size)).max(1);
+        v.l_lba = place(
+            &mut next,
+            &mut regions,
+            b,
+            RegionKind::PathTable {
+                hierarchy: h,
+                table_type: PathTableType::L,
+            },
+        ) as u32;
+        v.m_lba = place(
+            &mut next,
+            &mut regions,
+            b,
+            RegionKind::PathTable {
+                hierarchy: h,
+                table_type: PathTableType::M,
+            },
+        ) as u32;
+    }
+    for (i, d) in iso.dirs.iter_mut().enumerate() {
+        d.lba = place(
+            &mut next,
+            &mut regions,
+            u64::from(d.blocks),
+            RegionKind::Directory {
+                hierarchy: Hierarchy::Iso9660,
+                index: i as u32,
+            },
+        ) as u32;
+        if d.ce_blocks > 0 {
+            d.ce_lba = place(
+                &mut next,
+                &mut regions,
+                u64::from(d.ce_blocks),
+                RegionKind::ContinuationArea { index: i as u32 },
+            ) as u32;
+        }
+    }
+    if let Some(j) = joliet.as_mut() {
+        for (i, d) in j.dirs.iter_mut().enumerate() {
+            d.lba = place(
+                &mut next,
+                &mut regions,
+                u64::from(d.blocks),
+                RegionKind::Directory {
+                    hierarchy: Hierarchy::Joliet,
+                    index: i as u32,
+                },
+            ) as u32;
+        }
+    }
+    let data_start = next;
+    let mut seen_links: HashMap<(u64, u64), u32> = HashMap::new();
+    let mut data = Vec::new();
+    for &id in &order {
+        let node = tree.node(id);
+        let lba = match &node.kind {
+            NodeKind::File {
+                source: FileSource::Extent { lba, .. },
+                ..
+            } => u64::from(*lba),
+            NodeKind::File { size, .. } if *size > 0 => {
+                if let Some(l) = node.meta.link_key.and_then(|k| seen_links.get(&k)) {
+                    u64::from(*l)
+                } else {
+                    let idx = data.len() as u32;
+                    let lba = place(
+                        &mut next,
+                        &mut regions,
+                        blocks_for(*size),
+                        RegionKind::FileData { index: idx },
+                    );
+                    data.push(DataExtent {
+                        node: id,
+                        lba: lba.min(u64::from(u32::MAX)) as u32,
+                        size: *size,
+                    });
+                    if let Some(k) = node.meta.link_key {
+                        seen_links.insert(k, lba.min(u64::from(u32::MAX)) as u32);
+                    }
+                    lba
+                }
+            }
+            _ => data_start,
+        };
+        layout.file_lba[id as usize] = lba.min(u64::from(u32::MAX)) as u32;
+    }
+    if next > (1u64 << 32) {
+        return Err(ImageError::ImageTooLarge { blocks: next });
+    }
+    layout.total_blocks = next - start;
+    layout.regions = regions;
+    layout.iso = iso;
+    layout.joliet = joliet;
+    layout.data = data;
+    layout.data_start = data_start as u32;
+    Ok(layout)
+}
+
+fn joliet_ident(units: &[u16], is_file: bool) -> Box<[u8]> {
+    let mut b = Vec::with_capacity(units.len() * 2 + 4);
+    discburn_format::joliet::encode_ucs2_be(units, &mut b);
+    if is_file {
+        b.extend_from_slice(&[0, b';', 0, b'1']);
+    }
+    b.into()
+}
+
+/// Joliet order: UCS-2 code units of the name, shorter first on a common prefix.
+fn joliet_cmp(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    a.cmp(b)
+}
+
+fn build_view(
+    tree: &Tree,
+    options: &ImageOptions,
+    h: Hierarchy,
+    relocated: &[bool],
+    reloc_list: &[NodeId],
+) -> Result<View, ImageError> {
+    let iso = h == Hierarchy::Iso9660;
+    let mut view = View::default();
+    view.dirs.push(Dir {
+        src: DirSource::Node(ROOT),
+        parent: 0,
+        ident: Box::from(&[0u8][..]),
+        lba: 0,
+        blocks: 0,
+        ce_lba: 0,
+        ce_blocks: 0,
+        entries: Vec::new(),
+        relocated: false,
+    });
+    view.index_of.insert(ROOT, 0);
+    let mut i = 0;
+    while i < view.dirs.len() {
+        let mut kids: Vec<ChildInfo> = Vec::new();
+        match view.dirs[i].src {
+            DirSource::Node(id) => {
+                for (name, &c) in tree.node(id).children().expect("directory") {
+                    let is_reloc = iso && relocated[c as usize];
+                    kids.push(ChildInfo {
+                        node: Some(c),
+                        name: name.clone(),
+                        is_dir: tree.node(c).is_dir(),
+                        relocated: is_reloc,
+                    });
+                }
+                if iso && id == ROOT && !reloc_list.is_empty() {
+                    kids.push(ChildInfo {
+                        node: None,
+                        name: Box::from(RELOCATION_DIRECTORY.as_bytes()),
+                        is_dir: true,
+                        relocated: false,
+                    });
+                }
+            }
+            DirSource::Relocation => {
+                for &c in reloc_list {
+                    kids.push(ChildInfo {
+                        node: Some(c),
+                        name: tree.node(c).name.clone(),
+                        is_dir: true,
+                        relocated: false,
+                    });
+                }
+            }
+        }
+        let inputs: Vec<NameInput<'_>> = kids
+            .iter()
+            .map(|k| NameInput {
+                name: &k.name,
+                is_dir: k.is_dir,
+                priority: k.node.is_none(),
+            })
+            .collect();
+        let idents: Vec<Box<[u8]>> = if iso {
+            names::resolve_iso(&inputs, options.iso_level, options.strict)
+                .map_err(|v| ImageError::NameNotRepresentable {
+                    path: match kids[v.index].node {
+                        Some(nid) => tree.path_of(nid),
+                        None => format!("/{RELOCATION_DIRECTORY}"),
+                    },
+                    level: options.iso_level,
+                    reason: v.reason,
+                })?
+                .into_iter()
+                .map(Vec::into_boxed_slice)
+                .collect()
+        } else {
+            names::resolve_joliet(&inputs)
+                .iter()
+                .zip(&kids)
+                .map(|(u, k)| joliet_ident(u, !k.is_dir))
+                .collect()
+        };
+        let mut order: Vec<usize> = (0..kids.len()).collect();
+        if iso {
+            order.sort_by(|&a, &b| ecma::compare_file_identifiers(&idents[a], &idents[b]));
+        } else {
+            order.sort_by(|&a, &b| joliet_cmp(&idents[a], &idents[b]));
+        }
+        let mut entries = Vec::with_capacity(kids.len());
+        for k in order {
+            let kid = &kids[k];
+            let target = if kid.relocated {
+                Target::Placeholder(kid.node.expect("relocated dirs are nodes"))
+            } else if kid.is_dir {
+                let idx = view.dirs.len() as u32;
+                let src = kid.node.map_or(DirSource::Relocation, DirSource::Node);
+                view.dirs.push(Dir {
+                    src,
+                    parent: i as u32,
+                    ident: idents[k].clone(),
+                    lba: 0,
+                    blocks: 0,
+                    ce_lba: 0,
+                    ce_blocks: 0,
+                    entries: Vec::new(),
+                    relocated: matches!(view.dirs[i].src, DirSource::Relocation),
+                });
+                if let Some(nid) = kid.node {
+                    view.index_of.insert(nid, idx);
+                }
+                Target::Dir(idx)
+            } else {
+                Target::File(kid.node.expect("files are nodes"))
+            };
+            entries.push(Entry {
+                ident: idents[k].clone(),
+                target,
+            });
+        }
+        view.dirs[i].entries = entries;
+        i += 1;
+    }
+    Ok(view)
+}
+
+// ---------------------------------------------------------------------------------------
+// Encoders
+
+/// SUSP entries of one record, as one byte buffer and the end offset of each entry.
+#[derive(Default)]
+struct Su {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Su {
+    fn add(&mut self, f: impl FnOnce(&mut Vec<u8>)) {
+        f(&mut self.bytes);
+        self.ends.push(self.bytes.len());
+    }
+    fn add_raw(&mut self, e: &[u8]) {
+        self.bytes.extend_from_slice(e);
+        self.ends.push(self.bytes.len());
+    }
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Attrs {
+    mode: u32,
+    uid: u32,
+    gid: u32,
+    links: u32,
+    serial: u32,
+    mtime: i64,
+    atime: i64,
+    ctime: i64,
+}
+
+impl Layout {
+    fn ts(&self) -> Timestamp {
+        self.options.timestamp
+    }
+
+    fn attrs(&self, tree: &Tree, src: DirSource) -> Attrs {
+        let t = self.ts().unix_seconds;
+        match src {
+            DirSource::Relocation => Attrs {
+                mode: rrip::mode::S_IFDIR | 0o755,
+                uid: 0,
+                gid: 0,
+                links: 2 + self.iso.dirs.iter().filter(|d| d.relocated).count() as u32,
+                serial: self.relocation_serial,
+                mtime: t,
+                atime: t,
+                ctime: t,
+            },
+            DirSource::Node(id) => {
+                let node = tree.node(id);
+                let m = node.meta;
+                Attrs {
+                    mode: node.mode(),
+                    uid: m.uid,
+                    gid: m.gid,
+                    links: self.links[id as usize],
+                    serial: self.serial[id as usize],
+                    mtime: m.modified.unwrap_or(t),
+                    atime: m.accessed.unwrap_or(t),
+                    ctime: m.changed.unwrap_or(t),
+                }
+            }
+        }
+    }
+
+    fn date(&self, secs: i64) -> DirectoryDateTime {
+        DirectoryDateTime::from_unix(secs, self.ts().utc_offset_minutes)
+    }
+
+    fn push_px_tf(&self, su: &mut Su, a: &Attrs) {
+        su.add(|o| {
+            PosixFileAttributes {
+                mode: a.mode,
+                links: a.links,
+                uid: a.uid,
+                gid: a.gid,
+                serial: Some(a.serial),
+            }
+            .encode(o)
+        });
+        su.add(|o| {
+            TimeStamps::short(self.date(a.mtime), self.date(a.atime), self.date(a.ctime))
+                .encode(o)
+                .expect("three short stamps")
+        });
+    }
+}
+
+/// Appends one directory record, first padding to the next block if it would cross a
+/// block boundary (ECMA-119 6.8.1.1).
+fn put_record(out: &mut Vec<u8>, rec: &DirectoryRecord<'_>) -> Result<(), ImageError> {
+    let len = DirectoryRecord::encoded_len(rec.file_identifier.len(), rec.system_use.len());
+    let used = out.len() % LOGICAL_BLOCK_SIZE;
+    if used + len > LOGICAL_BLOCK_SIZE {
+        out.resize(out.len() + LOGICAL_BLOCK_SIZE - used, 0);
+    }
+    rec.encode(out)?;
+    Ok(())
+}
+
+/// Splits SUSP entries between the record (at most `avail` bytes) and continuation
+/// areas appended to `ce` (each ≤ one block, never crossing a block boundary, chained
+/// by CE entries); returns the System Use field for the record.
+fn pack_su(su: &Su, avail: usize, ce: &mut Vec<u8>, ce_lba: u32, out: &mut Vec<u8>) {
+    out.clear();
+    let total = su.bytes.len();
+    if total <= avail {
+        out.extend_from_slice(&su.bytes);
+        return;
+    }
+    let lens: Vec<(usize, usize)> = su
+        .ends
+        .iter()
+        .scan(0, |start, &end| {
+            let r = (*start, end);
+            *start = end;
+            Some(r)
+        })
+        .collect();
+    let mut k = 0;
+    while k < lens.len() && lens[k].1 + susp::CE_LEN <= avail {
+        k += 1;
+    }
+    let inline_end = if k == 0 { 0 } else { lens[k - 1].1 };
+    out.extend_from_slice(&su.bytes[..inline_end]);
+    // Chunks of the rest.
+    let mut chunks: Vec<(usize, usize)> = Vec::new(); // byte ranges of su.bytes
+    let mut i = k;
+    while i < lens.len() {
+        let start = lens[i].0;
+        if total - start <= LOGICAL_BLOCK_SIZE {
+            chunks.push((start, total));
+            break;
+        }
+        let mut used = 0;
+        while i < lens.len() && used + (lens[i].1 - lens[i].0) + susp::CE_LEN <= LOGICAL_BLOCK_SIZE
+        {
+            used += lens[i].1 - lens[i].0;
+            i += 1;
+        }
+        chunks.push((start, lens[i - 1].1));
+    }
+    // Positions in the continuation region.
+    let mut pos = ce.len();
+    let mut placed = Vec::with_capacity(chunks.len());
+    for (ci, &(s, e)) in chunks.iter().enumerate() {
+        let len = e - s
+            + if ci + 1 < chunks.len() {
+                susp::CE_LEN
+            } else {
+                0
+            };
+        if pos % LOGICAL_BLOCK_SIZE + len > LOGICAL_BLOCK_SIZE {
+            pos = pos.next_multiple_of(LOGICAL_BLOCK_SIZE);
+        }
+        placed.push((pos, len));
+        pos += len;
+    }
+    let ce_entry = |p: (usize, usize), o: &mut Vec<u8>| {
+        ContinuationArea {
+            block_location: ce_lba + (p.0 / LOGICAL_BLOCK_SIZE) as u32,
+            offset: (p.0 % LOGICAL_BLOCK_SIZE) as u32,
+            length: p.1 as u32,
+        }
+        .encode(o)
+    };
+    ce_entry(placed[0], out);
+    for (ci, &(s, e)) in chunks.iter().enumerate() {
+        ce.resize(placed[ci].0, 0);
+        ce.extend_from_slice(&su.bytes[s..e]);
+        if ci + 1 < chunks.len() {
+            ce_entry(placed[ci + 1], ce);
+        }
+    }
+}
+
+/// Encodes directory `index` of a hierarchy into `dir` (the extent, unpadded) and, for
+/// the ECMA-119 hierarchy with Rock Ridge, its continuation areas into `ce`.
+pub(crate) fn encode_directory(
+    layout: &Layout,
+    tree: &Tree,
+    view: &View,
+    h: Hierarchy,
+    index: u32,
+    dir: &mut Vec<u8>,
+    ce: &mut Vec<u8>,
+) -> Result<(), ImageError> {
+    let rr = layout.rock_ridge && h == Hierarchy::Iso9660;
+    let d = &view.dirs[index as usize];
+    let parent = &view.dirs[d.parent as usize];
+    let mut su = Su::default();
+    let mut field = Vec::new();
+    let base = |id: &[u8]| DirectoryRecord::encoded_len(id.len(), 0);
+    fn mk<'r>(
+        loc: u32,
+        len: u32,
+        date: DirectoryDateTime,
+        flags: FileFlags,
+        id: &'r [u8],
+        sys: &'r [u8],
+    ) -> DirectoryRecord<'r> {
+        DirectoryRecord {
+            extended_attribute_record_length: 0,
+            location_of_extent: loc,
+            data_length: len,
+            recording_date_and_time: date,
+            file_flags: flags,
+            file_unit_size: 0,
+            interleave_gap_size: 0,
+            volume_sequence_number: 1,
+            file_identifier: id,
+            system_use: sys,
+        }
+    }
+
+    // "." record.
+    let self_attrs = layout.attrs(tree, d.src);
+    if rr {
+        su.clear();
+        if index == 0 {
+            su.add(|o| SharingProtocolIndicator { len_skp: 0 }.encode(o));
+        }
+        layout.push_px_tf(&mut su, &self_attrs);
+        if index == 0 {
+            su.add(|o| {
+                ExtensionsReference::rrip_1991a()
+                    .encode(o)
+                    .expect("ER fits")
+            });
+        }
+    }
+    pack_su(
+        &su,
+        255 - base(ecma::SELF_IDENTIFIER),
+        ce,
+        d.ce_lba,
+        &mut field,
+    );
+    put_record(
+        dir,
+        &mk(
+            d.lba,
+            d.blocks * 2048,
+            layout.date(self_attrs.mtime),
+            FileFlags::DIRECTORY,
+            ecma::SELF_IDENTIFIER,
+            &field,
+        ),
+    )?;
+
+    // ".." record: the hierarchy parent; Rock Ridge shows the original parent (PL).
+    let rr_parent_src = match (d.relocated, d.src) {
+        (true, DirSource::Node(id)) => DirSource::Node(tree.node(id).parent),
+        _ => parent.src,
+    };
+    let parent_attrs = layout.attrs(tree, rr_parent_src);
+    if rr {
+        su.clear();
+        layout.push_px_tf(&mut su, &parent_attrs);
+        if let (true, DirSource::Node(p)) = (d.relocated, rr_parent_src) {
+            let loc = view.dirs[view.index_of[&p] as usize].lba;
+            su.add(|o| ParentLink { location: loc }.encode(o));
+        }
+    } else {
+        su.clear();
+    }
+    pack_su(
+        &su,
+        255 - base(ecma::PARENT_IDENTIFIER),
+        ce,
+        d.ce_lba,
+        &mut field,
+    );
+    put_record(
+        dir,
+        &mk(
+            parent.lba,
+            parent.blocks * 2048,
+            layout.date(parent_attrs.mtime),
+            FileFlags::DIRECTORY,
+            ecma::PARENT_IDENTIFIER,
+            &field,
+        ),
+    )?;
+
+    for e in &d.entries {
+        su.clear();
+        let (src_node, attrs) = match e.target {
+            Target::Dir(j) => {
+                let s = view.dirs[j as usize].src;
+                (
+                    if let DirSource::Node(id) = s {
+                        Some(id)
+                    } else {
+                        None
+                    },
+                    layout.attrs(tree, s),
+                )
+            }
+            Target::File(id) | Target::Placeholder(id) => {
+                (Some(id), layout.attrs(tree, DirSource::Node(id)))
+            }
+        };
+        if rr {
+            layout.push_px_tf(&mut su, &attrs);
+            let name: &[u8] = match src_node {
+                Some(id) => &tree.node(id).name,
+                None => RELOCATION_DIRECTORY.as_bytes(),
+            };
+            for nm in rrip::encode_name_entries(name) {
+                su.add_raw(&nm);
+            }
+            if let Some(id) = src_node {
+                match &tree.node(id).kind {
+                    NodeKind::Symlink(t) => {
+                        for sl in rrip::encode_symlink_entries(t) {
+                            su.add_raw(&sl);
+                        }
+                    }
+                    NodeKind::Special { rdev, mode }
+                        if matches!(
+                            *mode & rrip::mode::S_IFMT,
+                            rrip::mode::S_IFBLK | rrip::mode::S_IFCHR
+                        ) =>
+                    {
+                        su.add(|o| {
+                            DeviceNumber {
+                                high: (*rdev >> 32) as u32,
+                                low: *rdev as u32,
+                            }
+                            .encode(o)
+                        });
+                    }
+                    _ => {}
+                }
+            }
+            match e.target {
+                Target::Placeholder(id) => {
+                    let loc = view.dirs[view.index_of[&id] as usize].lba;
+                    su.add(|o| ChildLink { location: loc }.encode(o));
+                }
+                Target::Dir(j) if view.dirs[j as usize].relocated || src_node.is_none() => {
+                    su.add(rrip::encode_re);
+                }
+                _ => {}
+            }
+        }
+        let date = layout.date(attrs.mtime);
+        let avail = 255usize.saturating_sub(base(&e.ident));
+        match e.target {
+            Target::Dir(j) => {
+                let c = &view.dirs[j as usize];
+                pack_su(&su, avail, ce, d.ce_lba, &mut field);
+                put_record(
+                    dir,
+                    &mk(
+                        c.lba,
+                        c.blocks * 2048,
+                        date,
+                        FileFlags::DIRECTORY,
+                        &e.ident,
+                        &field,
+                    ),
+                )?;
+            }
+            Target::Placeholder(_) => {
+                pack_su(&su, avail, ce, d.ce_lba, &mut field);
+                put_record(
+                    dir,
+                    &mk(
+                        layout.data_start,
+                        0,
+                        date,
+                        FileFlags::empty(),
+                        &e.ident,
+                        &field,
+                    ),
+                )?;
+            }
+            Target::File(id) => {
+                let size = match tree.node(id).kind {
+                    NodeKind::File { size, .. } => size,
+                    _ => 0,
+                };
+                let lba = layout.file_lba[id as usize];
+                if size <= u64::from(u32::MAX) {
+                    pack_su(&su, avail, ce, d.ce_lba, &mut field);
+                    put_record(
+                        dir,
+                        &mk(lba, size as u32, date, FileFlags::empty(), &e.ident, &field),
+                    )?;
+                } else {
+                    // ECMA-119 6.5.1 / 9.1.6 bit 7: several extents, all but the last
+                    // flagged Multi-Extent, each a whole number of blocks.
+                    let parts = size.div_ceil(MAX_EXTENT_LENGTH);
+                    for p in 0..parts {
+                        let off = p * MAX_EXTENT_LENGTH;
+                        let len = (size - off).min(MAX_EXTENT_LENGTH) as u32;
+                        let flags = if p + 1 < parts {
+                            FileFlags::MULTI_EXTENT
+                        } else {
+                            FileFlags::empty()
+                        };
+                        let plba = lba + (off / BS) as u32;
+                        pack_su(&su, avail, ce, d.ce_lba, &mut field);
+                        put_record(dir, &mk(plba, len, date, flags, &e.ident, &field))?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Encodes a path table (ECMA-119 9.4) of a hierarchy.
+pub(crate) fn encode_path_table(
+    view: &View,
+    ty: PathTableType,
+    out: &mut Vec<u8>,
+) -> Result<(), ImageError> {
+    for d in &view.dirs {
+        PathTableRecord {
+            extended_attribute_record_length: 0,
+            location_of_extent: d.lba,
+            parent_directory_number: (d.parent + 1).min(0xFFFF) as u16,
+            directory_identifier: &d.ident,
+        }
+        .encode(ty, out)?;
+    }
+    Ok(())
+}
+
+fn root_record(view: &View, date: DirectoryDateTime) -> Result<[u8; 34], ImageError> {
+    let r = &view.dirs[0];
+    let mut v = Vec::with_capacity(34);
+    DirectoryRecord {
+        extended_attribute_record_length: 0,
+        location_of_extent: r.lba,
+        data_length: r.blocks * 2048,
+        recording_date_and_time: date,
+        file_flags: FileFlags::DIRECTORY,
+        file_unit_size: 0,
+        interleave_gap_size: 0,
+        volume_sequence_number: 1,
+        file_identifier: ecma::SELF_IDENTIFIER,
+        system_use: &[],
+    }
+    .encode(&mut v)?;
+    Ok(v.try_into().expect("34-byte root record"))
+}
+
+/// The ECMA-119 volume identifier for a volume name: d-characters, upper-cased, others
+/// as `_`, at most 32.
+pub(crate) fn iso_volume_identifier(name: &str) -> Vec<u8> {
+    name.chars()
+        .map(|c| {
+            let u = c.to_ascii_uppercase();
+            if u.is_ascii() && ecma::is_d_character(u as u8) {
+                u as u8
+            } else {
+                b'_'
+            }
+        })
+        .take(32)
+        .collect()
+}
+
+fn ucs2_field<const N: usize>(s: &str) -> [u8; N] {
+    let mut a = [0u8; N];
+    for i in 0..N / 2 {
+        a[2 * i] = 0;
+        a[2 * i + 1] = b' ';
+    }
+    let units: Vec<u16> = s
+        .encode_utf16()
+        .filter(|u| !(0xD800..0xE000).contains(u))
+        .take(N / 2)
+        .collect();
+    for (i, u) in units.iter().enumerate() {
+        a[2 * i..2 * i + 2].copy_from_slice(&u.to_be_bytes());
+    }
+    a
+}
+
+/// Application identifier written in the volume descriptors.
+const APPLICATION: &str = "DISCBURN";
+
+impl Layout {
+    fn root_date(&self, tree: &Tree) -> DirectoryDateTime {
+        self.date(self.attrs(tree, DirSource::Node(ROOT)).mtime)
+    }
+
+    /// The Primary Volume Descriptor (ECMA-119 8.4).
+    pub(crate) fn primary_volume_descriptor(
+        &self,
+        tree: &Tree,
+    ) -> Result<PrimaryVolumeDescriptor, ImageError> {
+        let t = self.ts();
+        let now = DecDateTime::from_unix(t.unix_seconds, t.utc_offset_minutes);
+        let mut p = PrimaryVolumeDescriptor::new_zeroed();
+        p.volume_descriptor_type = ecma::VD_TYPE_PRIMARY;
+        p.standard_identifier = ecma::STANDARD_IDENTIFIER;
+        p.volume_descriptor_version = 1;
+        p.system_identifier = ecma::padded(b"LINUX");
+        p.volume_identifier = ecma::padded(&iso_volume_identifier(&self.options.volume_name));
+        p.volume_space_size = BothU32::new(self.volume_space_size());
+        p.volume_set_size = BothU16::new(1);
+        p.volume_sequence_number = BothU16::new(1);
+        p.logical_block_size = BothU16::new(2048);
+        p.path_table_size = BothU32::new(self.iso.path_table_size);
+        p.type_l_path_table = U32::new(self.iso.l_lba);
+        p.type_m_path_table = U32::new(self.iso.m_lba);
+        p.root_directory_record = root_record(&self.iso, self.root_date(tree))?;
+        p.volume_set_identifier = ecma::padded(b"");
+        p.publisher_identifier = ecma::padded(b"");
+        p.data_preparer_identifier = ecma::padded(b"");
+        p.application_identifier = ecma::padded(APPLICATION.as_bytes());
+        p.copyright_file_identifier = ecma::padded(b"");
+        p.abstract_file_identifier = ecma::padded(b"");
+        p.bibliographic_file_identifier = ecma::padded(b"");
+        p.volume_creation_date_and_time = now;
+        p.volume_modification_date_and_time = now;
+        p.volume_expiration_date_and_time = DecDateTime::UNSPECIFIED;
+        p.volume_effective_date_and_time = DecDateTime::UNSPECIFIED;
+        p.file_structure_version = 1;
+        Ok(p)
+    }
+
+    /// The Joliet Supplementary Volume Descriptor (ECMA-119 8.5, Joliet spec).
+    pub(crate) fn supplementary_volume_descriptor(
+        &self,
+        tree: &Tree,
+    ) -> Result<SupplementaryVolumeDescriptor, ImageError> {
+        let j = self.joliet.as_ref().expect("Joliet selected");
+        let t = self.ts();
+        let now = DecDateTime::from_unix(t.unix_seconds, t.utc_offset_minutes);
+        let mut s = SupplementaryVolumeDescriptor::new_zeroed();
+        s.volume_descriptor_type = ecma::VD_TYPE_SUPPLEMENTARY;
+        s.standard_identifier = ecma::STANDARD_IDENTIFIER;
+        s.volume_descriptor_version = 1;
+        s.system_identifier = ucs2_field("LINUX");
+        s.volume_identifier = ucs2_field(&self.options.volume_name);
+        s.volume_space_size = BothU32::new(self.volume_space_size());
+        s.escape_sequences[..3].copy_from_slice(&discburn_format::joliet::ESCAPE_SEQUENCE_LEVEL_3);
+        s.volume_set_size = BothU16::new(1);
+        s.volume_sequence_number = BothU16::new(1);
+        s.logical_block_size = BothU16::new(2048);
+        s.path_table_size = BothU32::new(j.path_table_size);
+        s.type_l_path_table = U32::new(j.l_lba);
+        s.type_m_path_table = U32::new(j.m_lba);
+        s.root_directory_record = root_record(j, self.root_date(tree))?;
+        s.volume_set_identifier = ucs2_field("");
+        s.publisher_identifier = ucs2_field("");
+        s.data_preparer_identifier = ucs2_field("");
+        s.application_identifier = ucs2_field(APPLICATION);
+        s.copyright_file_identifier[..36].copy_from_slice(&ucs2_field::<36>(""));
+        s.copyright_file_identifier[36] = 0;
+        s.abstract_file_identifier[..36].copy_from_slice(&ucs2_field::<36>(""));
+        s.bibliographic_file_identifier[..36].copy_from_slice(&ucs2_field::<36>(""));
+        s.volume_creation_date_and_time = now;
+        s.volume_modification_date_and_time = now;
+        s.volume_expiration_date_and_time = DecDateTime::UNSPECIFIED;
+        s.volume_effective_date_and_time = DecDateTime::UNSPECIFIED;
+        s.file_structure_version = 1;
+        Ok(s)
+    }
+
+    /// Bytes of one metadata region (everything but file data), padded to whole
+    /// blocks. For an ECMA-119 directory the continuation areas that follow it are
+    /// returned as the second value.
+    pub(crate) fn metadata_bytes(
+        &self,
+        tree: &Tree,
+        kind: RegionKind,
+        out: &mut Vec<u8>,
+        ce_out: &mut Vec<u8>,
+    ) -> Result<(), ImageError> {
+        let start = out.len();
+        match kind {
+            RegionKind::SystemArea => out.resize(start + 16 * LOGICAL_BLOCK_SIZE, 0),
+            RegionKind::PrimaryVolumeDescriptor => {
+                out.extend_from_slice(self.primary_volume_descriptor(tree)?.as_bytes())
+            }
+            RegionKind::SupplementaryVolumeDescriptor => {
+                out.extend_from_slice(self.supplementary_volume_descriptor(tree)?.as_bytes())
+            }
+            RegionKind::VolumeDescriptorSetTerminator => {
+                out.extend_from_slice(VolumeDescriptorSetTerminator::new().as_bytes())
+            }
+            RegionKind::PathTable {
+                hierarchy,
+                table_type,
+            } => {
+                let v = match hierarchy {
+                    Hierarchy::Iso9660 => &self.iso,
+                    Hierarchy::Joliet => self.joliet.as_ref().expect("Joliet"),
+                };
+                encode_path_table(v, table_type, out)?;
+                let b = blocks_for(u64::from(v.path_table_size)).max(1) as usize;
+                out.resize(start + b * LOGICAL_BLOCK_SIZE, 0);
+            }
+            RegionKind::Directory { hierarchy, index } => {
+                let v = match hierarchy {
+                    Hierarchy::Iso9660 => &self.iso,
+                    Hierarchy::Joliet => self.joliet.as_ref().expect("Joliet"),
+                };
+                let mut dir = Vec::new();
+                ce_out.clear();
+                encode_directory(self, tree, v, hierarchy, index, &mut dir, ce_out)?;
+                let d = &v.dirs[index as usize];
+                assert_eq!(
+                    blocks_for(dir.len() as u64),
+                    u64::from(d.blocks),
+                    "directory size changed between plan and emit"
+                );
+                out.extend_from_slice(&dir);
+                out.resize(start + d.blocks as usize * LOGICAL_BLOCK_SIZE, 0);
+                ce_out.resize(d.ce_blocks as usize * LOGICAL_BLOCK_SIZE, 0);
+            }
+            RegionKind::ContinuationArea { .. } => {
+                out.extend_from_slice(ce_out);
+                ce_out.clear();
+            }
+            RegionKind::FileData { .. } => unreachable!("file data is not metadata"),
+        }
+        Ok(())
+    }
+
+    /// Image path of a data extent's item.
+    pub(crate) fn data_path(&self, tree: &Tree, index: usize) -> String {
+        tree.path_of(self.data[index].node)
+    }
+}

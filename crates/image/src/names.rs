@@ -1,0 +1,539 @@
+//! Name mapping from host names (bytes, usually UTF-8) to ECMA-119 and Joliet file
+//! identifiers: deterministic, collision-free and stable.
+//!
+//! # ECMA-119 (ISO 9660) scheme
+//! 1. *Candidate*: ASCII letters are upper-cased; every other character outside the
+//!    d-characters (`A–Z 0–9 _`, ECMA-119 7.4.1) becomes `_` (one `_` per character, not
+//!    per byte). Files split at the last `.` (not a leading one) into name and extension;
+//!    directories keep no extension. Lengths: level 1 is 8.3 (directories 8); levels 2
+//!    and 3 allow name + extension ≤ 30 (ECMA-119 7.5.1) and directories ≤ 31 (7.6.3).
+//!    Over-long names are truncated (extension to 8 first). Files get the `;1` version.
+//! 2. A candidate is *lossless* when only upper-casing happened.
+//! 3. *Collisions* are judged on the name a reader shows (`NAME.EXT`, `NAME`) within
+//!    one directory. A candidate used by one item only is kept. Among colliding items,
+//!    one lossless item keeps the candidate (a directory before a file, then the
+//!    smaller host name); every other colliding item gets a hash suffix: its name is
+//!    cut and `_` plus the first 6 (level 1: 4) upper-case hex digits of
+//!    SHA-256(host name) are appended, the extension kept. If that is taken as well,
+//!    the hash of (host name, n) for n = 1, 2, … is used.
+//!
+//!    So a host name maps to the same identifier whatever else is in the directory,
+//!    unless it collides; and a collision never renumbers other items (there are no
+//!    `~1`/`~2` counters).
+//! 4. Strict compliance ([`crate::FileSystemImage::set_strict_file_system_compliance`]):
+//!    a lossy candidate or any collision is [`crate::ImageError::NameNotRepresentable`].
+//!
+//! # Joliet scheme
+//! Names are UCS-2 big-endian. Characters outside the Basic Multilingual Plane (UCS-2
+//! cannot hold them), control characters and `* / : ; ? \` become `_`, and invalid UTF-8
+//! becomes `_`. Identifiers are at most 64 UCS-2 units including the `;1` of files
+//! (Joliet spec: 128 bytes). A name that had to change (a replaced character, or too
+//! long) *always* gets the hash suffix `_XXXXXX` before its extension (the extension is
+//! kept when it is ≤ 16 units), so it is stable independent of its siblings; a name that
+//! fits unchanged is used as is. A hash that is taken already is retried with a counter
+//! as above.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sha2::{Digest, Sha256};
+
+use crate::IsoLevel;
+
+/// Upper-case hex digits of SHA-256(name [|| salt]).
+fn hash_hex(name: &[u8], salt: u32, len: usize) -> String {
+    let mut h = Sha256::new();
+    h.update(name);
+    if salt > 0 {
+        h.update(salt.to_le_bytes());
+    }
+    let d = h.finalize();
+    let mut s = String::with_capacity(64);
+    for b in d.iter() {
+        s.push_str(&format!("{b:02X}"));
+    }
+    s.truncate(len);
+    s
+}
+
+#[derive(Debug, Clone)]
+struct IsoCandidate {
+    base: Vec<u8>,
+    ext: Vec<u8>,
+    lossless: bool,
+}
+
+fn d_map(s: &str) -> (Vec<u8>, bool) {
+    let mut out = Vec::with_capacity(s.len());
+    let mut lossless = true;
+    for c in s.chars() {
+        let u = c.to_ascii_uppercase();
+        if u.is_ascii() && discburn_format::iso9660::is_d_character(u as u8) {
+            out.push(u as u8);
+        } else {
+            out.push(b'_');
+            lossless = false;
+        }
+    }
+    (out, lossless)
+}
+
+fn split_ext(s: &str) -> (&str, Option<&str>) {
+    match s.rfind('.') {
+        Some(i) if i > 0 => (&s[..i], Some(&s[i + 1..])),
+        _ => (s, None),
+    }
+}
+
+fn iso_limits(level: IsoLevel, is_dir: bool) -> (usize, usize, usize) {
+    // (max name, max extension, max name + extension)
+    match (level, is_dir) {
+        (IsoLevel::Level1, true) => (8, 0, 8),
+        (IsoLevel::Level1, false) => (8, 3, 11),
+        (_, true) => (31, 0, 31),
+        (_, false) => (30, 30, 30),
+    }
+}
+
+fn iso_candidate(name: &[u8], is_dir: bool, level: IsoLevel) -> IsoCandidate {
+    let text = String::from_utf8_lossy(name);
+    let valid_utf8 = matches!(text, std::borrow::Cow::Borrowed(_));
+    let (base_s, ext_s) = if is_dir {
+        (&*text, None)
+    } else {
+        split_ext(&text)
+    };
+    let (mut base, l1) = d_map(base_s);
+    let (mut ext, l2) = ext_s.map(d_map).unwrap_or((Vec::new(), true));
+    let (max_base, max_ext, max_total) = iso_limits(level, is_dir);
+    let mut lossless = l1 && l2 && valid_utf8;
+    if ext.len() > max_ext {
+        ext.truncate(max_ext);
+        lossless = false;
+    }
+    if base.len() + ext.len() > max_total && ext.len() > 8 {
+        ext.truncate(8);
+        lossless = false;
+    }
+    let room = max_base.min(max_total - ext.len());
+    if base.len() > room {
+        base.truncate(room);
+        lossless = false;
+    }
+    if base.is_empty() {
+        base.push(b'_');
+        lossless = false;
+    }
+    IsoCandidate {
+        base,
+        ext,
+        lossless,
+    }
+}
+
+fn iso_hashed(
+    name: &[u8],
+    is_dir: bool,
+    level: IsoLevel,
+    c: &IsoCandidate,
+    salt: u32,
+) -> IsoCandidate {
+    let (max_base, _, max_total) = iso_limits(level, is_dir);
+    let hl = if level == IsoLevel::Level1 { 4 } else { 6 };
+    let room = max_base.min(max_total - c.ext.len());
+    let keep = room.saturating_sub(hl + 1).min(c.base.len());
+    let mut base = c.base[..keep].to_vec();
+    base.push(b'_');
+    base.extend_from_slice(hash_hex(name, salt, hl).as_bytes());
+    base.truncate(room.max(hl));
+    IsoCandidate {
+        base,
+        ext: c.ext.clone(),
+        lossless: false,
+    }
+}
+
+/// What a reader shows: NAME.EXT (or NAME) — collisions are judged on this.
+fn iso_key(c: &IsoCandidate, is_dir: bool) -> Vec<u8> {
+    let mut k = c.base.clone();
+    if !is_dir && !c.ext.is_empty() {
+        k.push(b'.');
+        k.extend_from_slice(&c.ext);
+    }
+    k
+}
+
+fn iso_identifier(c: &IsoCandidate, is_dir: bool) -> Vec<u8> {
+    let mut k = c.base.clone();
+    if !is_dir {
+        k.push(b'.');
+        k.extend_from_slice(&c.ext);
+        k.extend_from_slice(b";1");
+    }
+    k
+}
+
+/// One item of a directory to be named.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NameInput<'a> {
+    /// Host name bytes.
+    pub name: &'a [u8],
+    /// Directory (no extension, no version).
+    pub is_dir: bool,
+    /// Wins collisions over everything else (the relocation directory).
+    pub priority: bool,
+}
+
+/// Why strict mapping refused a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct StrictViolation {
+    pub index: usize,
+    pub reason: &'static str,
+}
+
+/// ECMA-119 identifiers for the items of one directory (same order as `items`), per
+/// the module-level scheme.
+pub(crate) fn resolve_iso(
+    items: &[NameInput<'_>],
+    level: IsoLevel,
+    strict: bool,
+) -> Result<Vec<Vec<u8>>, StrictViolation> {
+    let cands: Vec<IsoCandidate> = items
+        .iter()
+        .map(|i| iso_candidate(i.name, i.is_dir, level))
+        .collect();
+    let mut groups: BTreeMap<Vec<u8>, Vec<usize>> = BTreeMap::new();
+    for (i, c) in cands.iter().enumerate() {
+        groups
+            .entry(iso_key(c, items[i].is_dir))
+            .or_default()
+            .push(i);
+    }
+    let mut out: Vec<Option<Vec<u8>>> = vec![None; items.len()];
+    let mut taken: BTreeSet<Vec<u8>> = BTreeSet::new();
+    let mut to_hash = Vec::new();
+    for (key, members) in &groups {
+        if strict {
+            if let Some(&i) = members
+                .iter()
+                .find(|&&i| !cands[i].lossless && !items[i].priority)
+            {
+                return Err(StrictViolation {
+                    index: i,
+                    reason: "characters outside the d-characters or name too long",
+                });
+            }
+            if members.len() > 1 {
+                let i = *members
+                    .iter()
+                    .find(|&&i| !items[i].priority)
+                    .unwrap_or(&members[1]);
+                return Err(StrictViolation {
+                    index: i,
+                    reason: "collides with another name after upper-casing",
+                });
+            }
+        }
+        let keeper = if members.len() == 1 {
+            Some(members[0])
+        } else {
+            members
+                .iter()
+                .copied()
+                .filter(|&i| cands[i].lossless || items[i].priority)
+                .min_by(|&a, &b| {
+                    (!items[a].priority, !items[a].is_dir, items[a].name).cmp(&(
+                        !items[b].priority,
+                        !items[b].is_dir,
+                        items[b].name,
+                    ))
+                })
+        };
+        if let Some(k) = keeper {
+            out[k] = Some(iso_identifier(&cands[k], items[k].is_dir));
+            taken.insert(key.clone());
+        }
+        to_hash.extend(members.iter().copied().filter(|&i| Some(i) != keeper));
+    }
+    to_hash.sort_by(|&a, &b| items[a].name.cmp(items[b].name).then(a.cmp(&b)));
+    for i in to_hash {
+        let mut salt = 0;
+        loop {
+            let h = iso_hashed(items[i].name, items[i].is_dir, level, &cands[i], salt);
+            let key = iso_key(&h, items[i].is_dir);
+            if !taken.contains(&key) && !groups.contains_key(&key) {
+                taken.insert(key);
+                out[i] = Some(iso_identifier(&h, items[i].is_dir));
+                break;
+            }
+            salt += 1;
+        }
+    }
+    Ok(out
+        .into_iter()
+        .map(|o| o.expect("every item named"))
+        .collect())
+}
+
+/// Longest Joliet identifier in UCS-2 units, including `;1` for files.
+pub(crate) const JOLIET_MAX_UNITS: usize = discburn_format::joliet::MAX_NAME_UNITS;
+
+fn joliet_units(s: &str) -> (Vec<u16>, bool) {
+    let mut lossless = true;
+    let mut out = Vec::with_capacity(s.len());
+    for c in s.chars() {
+        match u16::try_from(u32::from(c)) {
+            Ok(u)
+                if discburn_format::joliet::is_allowed_unit(u)
+                    && !(0xD800..0xE000).contains(&u) =>
+            {
+                out.push(u)
+            }
+            _ => {
+                out.push(u16::from(b'_'));
+                lossless = false;
+            }
+        }
+    }
+    (out, lossless)
+}
+
+/// The Joliet name (UCS-2 units, without `;1`) of one item, given a salt for retries.
+fn joliet_name(name: &[u8], is_dir: bool, salt: u32, force_hash: bool) -> (Vec<u16>, bool) {
+    let text = String::from_utf8_lossy(name);
+    let valid_utf8 = matches!(text, std::borrow::Cow::Borrowed(_));
+    let (units, lossless) = joliet_units(&text);
+    let lossless = lossless && valid_utf8;
+    let max = if is_dir {
+        JOLIET_MAX_UNITS
+    } else {
+        JOLIET_MAX_UNITS - 2
+    };
+    if lossless && units.len() <= max && !force_hash {
+        return (units, true);
+    }
+    let dot = u16::from(b'.');
+    let ext_at = if is_dir {
+        None
+    } else {
+        units
+            .iter()
+            .rposition(|&u| u == dot)
+            .filter(|&i| i > 0 && units.len() - i <= 17)
+    };
+    let (base, ext) = match ext_at {
+        Some(i) => (&units[..i], &units[i..]),
+        None => (&units[..], &units[units.len()..]),
+    };
+    let suffix: Vec<u16> = std::iter::once(u16::from(b'_'))
+        .chain(hash_hex(name, salt, 6).bytes().map(u16::from))
+        .collect();
+    let keep = (max - ext.len() - suffix.len()).min(base.len());
+    let mut out = base[..keep].to_vec();
+    out.extend_from_slice(&suffix);
+    out.extend_from_slice(ext);
+    (out, false)
+}
+
+/// Joliet names (UCS-2 units without the `;1` version) for the items of one directory,
+/// per the module-level scheme.
+pub(crate) fn resolve_joliet(items: &[NameInput<'_>]) -> Vec<Vec<u16>> {
+    let first: Vec<(Vec<u16>, bool)> = items
+        .iter()
+        .map(|i| joliet_name(i.name, i.is_dir, 0, false))
+        .collect();
+    let mut taken: BTreeSet<Vec<u16>> = first
+        .iter()
+        .filter(|(_, l)| *l)
+        .map(|(u, _)| u.clone())
+        .collect();
+    let mut order: Vec<usize> = (0..items.len()).filter(|&i| !first[i].1).collect();
+    order.sort_by(|&a, &b| items[a].name.cmp(items[b].name).then(a.cmp(&b)));
+    let mut out: Vec<Vec<u16>> = first.iter().map(|(u, _)| u.clone()).collect();
+    for i in order {
+        let mut salt = 0;
+        loop {
+            let (u, _) = joliet_name(items[i].name, items[i].is_dir, salt, true);
+            if taken.insert(u.clone()) {
+                out[i] = u;
+                break;
+            }
+            salt += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn inp(name: &str, is_dir: bool) -> NameInput<'_> {
+        NameInput {
+            name: name.as_bytes(),
+            is_dir,
+            priority: false,
+        }
+    }
+
+    fn iso(names: &[(&str, bool)], level: IsoLevel) -> Vec<String> {
+        let items: Vec<_> = names.iter().map(|(n, d)| inp(n, *d)).collect();
+        resolve_iso(&items, level, false)
+            .unwrap()
+            .into_iter()
+            .map(|v| String::from_utf8(v).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn iso_basic_mapping() {
+        assert_eq!(
+            iso(&[("readme.txt", false), ("src", true)], IsoLevel::Level2),
+            ["README.TXT;1", "SRC"]
+        );
+        assert_eq!(
+            iso(&[("Makefile", false)], IsoLevel::Level1),
+            ["MAKEFILE.;1"]
+        );
+        assert_eq!(
+            iso(&[("my-file.tar.gz", false)], IsoLevel::Level2),
+            ["MY_FILE_TAR.GZ;1"]
+        );
+        assert_eq!(
+            iso(&[("a.very.long.directory.name", true)], IsoLevel::Level1),
+            ["A_VERY_L"]
+        );
+        assert_eq!(
+            iso(&[("longfilename.html", false)], IsoLevel::Level1),
+            ["LONGFILE.HTM;1"]
+        );
+        assert_eq!(iso(&[(".bashrc", false)], IsoLevel::Level2), ["_BASHRC.;1"]);
+        let long = "x".repeat(40) + ".txt";
+        assert_eq!(
+            iso(&[(&long, false)], IsoLevel::Level3)[0],
+            format!("{}.TXT;1", "X".repeat(27))
+        );
+    }
+
+    #[test]
+    fn iso_collisions_get_hash_suffix_and_lossless_keeps() {
+        let r = iso(
+            &[("A.TXT", false), ("a.txt", false), ("a-txt", true)],
+            IsoLevel::Level2,
+        );
+        assert_eq!(r[0], "A.TXT;1");
+        assert!(r[1].starts_with("A_") && r[1].ends_with(".TXT;1"), "{r:?}");
+        assert_eq!(r[2], "A_TXT");
+        // Stability: the hashed name of "a.txt" does not depend on other members.
+        let r2 = iso(
+            &[("a.txt", false), ("A.TXT", false), ("zzz", false)],
+            IsoLevel::Level2,
+        );
+        assert_eq!(r2[0], r[1]);
+    }
+
+    #[test]
+    fn strict_rejects_lossy_and_collisions() {
+        let items = [inp("ok.txt", false), inp("bad-name", false)];
+        assert_eq!(
+            resolve_iso(&items, IsoLevel::Level2, true)
+                .unwrap_err()
+                .index,
+            1
+        );
+        let items = [inp("a", false), inp("A", false)];
+        assert!(resolve_iso(&items, IsoLevel::Level2, true).is_err());
+        let items = [inp("README.TXT", false), inp("docs", true)];
+        assert!(resolve_iso(&items, IsoLevel::Level1, true).is_ok());
+        let items = [inp("longfilename.txt", false)];
+        assert!(resolve_iso(&items, IsoLevel::Level1, true).is_err());
+    }
+
+    #[test]
+    fn joliet_mapping() {
+        let n70 = "n".repeat(70);
+        let items = [
+            inp("Grüße.txt", false),
+            inp("a:b", false),
+            inp(&n70, true),
+            inp("😀.txt", false),
+        ];
+        let r: Vec<String> = resolve_joliet(&items)
+            .iter()
+            .map(|u| String::from_utf16(u).unwrap())
+            .collect();
+        assert_eq!(r[0], "Grüße.txt");
+        assert!(r[1].starts_with("a_b_") && r[1].len() == 10, "{r:?}");
+        assert_eq!(r[2].chars().count(), 64);
+        assert!(r[3].starts_with("__") && r[3].ends_with(".txt"), "{r:?}");
+        let long = format!("{}.extension", "y".repeat(100));
+        let r = resolve_joliet(&[inp(&long, false)]);
+        assert_eq!(r[0].len(), 62);
+        assert!(String::from_utf16(&r[0]).unwrap().ends_with(".extension"));
+    }
+
+    fn name_strategy() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-zA-Z0-9._-]{1,40}",
+            "[a-c.]{1,6}",
+            "[A-Za-zäöü😀 ~:]{1,80}",
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn iso_names_are_unique_valid_and_stable(
+            names in proptest::collection::btree_set(name_strategy(), 1..40),
+            level in prop_oneof![Just(IsoLevel::Level1), Just(IsoLevel::Level2), Just(IsoLevel::Level3)],
+        ) {
+            let names: Vec<String> = names.into_iter().collect();
+            let items: Vec<_> = names.iter().enumerate().map(|(i, n)| inp(n, i % 3 == 0)).collect();
+            let ids = resolve_iso(&items, level, false).unwrap();
+            let mut keys = BTreeSet::new();
+            for (i, id) in ids.iter().enumerate() {
+                let (n, e, v) = discburn_format::iso9660::split_file_identifier(id);
+                prop_assert!(discburn_format::iso9660::is_d_string(n) && discburn_format::iso9660::is_d_string(e));
+                if items[i].is_dir {
+                    prop_assert!(v.is_empty() && e.is_empty());
+                    let max = if level == IsoLevel::Level1 { 8 } else { 31 };
+                    prop_assert!(n.len() <= max);
+                } else {
+                    prop_assert_eq!(v, b"1");
+                    if level == IsoLevel::Level1 { prop_assert!(n.len() <= 8 && e.len() <= 3); } else { prop_assert!(n.len() + e.len() <= 30); }
+                }
+                let key = if e.is_empty() { n.to_vec() } else { [n, b".", e].concat() };
+                prop_assert!(keys.insert(key), "duplicate {:?}", String::from_utf8_lossy(id));
+            }
+            // Stable: a subset that keeps an item's colliding partners gives the same id
+            // for every item whose candidate is unique in both sets.
+            let again = resolve_iso(&items, level, false).unwrap();
+            prop_assert_eq!(&ids, &again);
+            let rev: Vec<_> = items.iter().rev().copied().collect();
+            let mut rev_ids = resolve_iso(&rev, level, false).unwrap();
+            rev_ids.reverse();
+            prop_assert_eq!(ids, rev_ids);
+        }
+
+        #[test]
+        fn joliet_names_are_unique_bounded_and_order_independent(names in proptest::collection::btree_set(name_strategy(), 1..40)) {
+            let names: Vec<String> = names.into_iter().collect();
+            let items: Vec<_> = names.iter().enumerate().map(|(i, n)| inp(n, i % 4 == 0)).collect();
+            let ids = resolve_joliet(&items);
+            let set: BTreeSet<_> = ids.iter().collect();
+            prop_assert_eq!(set.len(), ids.len());
+            for (i, id) in ids.iter().enumerate() {
+                let max = if items[i].is_dir { 64 } else { 62 };
+                prop_assert!(id.len() <= max);
+                prop_assert!(id.iter().all(|&u| discburn_format::joliet::is_allowed_unit(u)));
+            }
+            let rev: Vec<_> = items.iter().rev().copied().collect();
+            let mut r = resolve_joliet(&rev);
+            r.reverse();
+            prop_assert_eq!(ids.clone(), r);
+            // A lone item keeps its name whatever its siblings.
+            for (i, it) in items.iter().enumerate() {
+                prop_assert_eq!(&resolve_joliet(&[*it])[0], &ids[i]);
+            }
+        }
+    }
+}

@@ -1,0 +1,644 @@
+//! The item tree (IMAPI2 IFsiDirectoryItem / IFsiFileItem): directories, files whose data
+//! is read at write time, symbolic links and special files, with their POSIX metadata.
+//! Children are kept in `BTreeMap`s keyed by name bytes so every walk is deterministic.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use discburn_format::rrip::mode as m;
+
+use crate::ImageError;
+
+/// Index of a node in the tree's arena.
+pub(crate) type NodeId = u32;
+/// The root directory's id.
+pub(crate) const ROOT: NodeId = 0;
+
+/// Where a file's data comes from; read when the image is produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileSource {
+    /// A host file, opened and read while the result streams (its size is taken when
+    /// it is added; a different size at write time is
+    /// [`ImageError::SourceChangedSize`]).
+    HostPath(PathBuf),
+    /// Bytes held in memory.
+    Bytes(Arc<[u8]>),
+    /// Data already recorded on the medium (an earlier session): the directory record
+    /// points at `lba` and no bytes are written.
+    Extent {
+        /// First block of the data, an absolute LBA.
+        lba: u32,
+        /// Length in bytes.
+        length: u64,
+    },
+}
+
+/// POSIX attributes of an item, recorded in Rock Ridge PX/TF and the ECMA-119 recording
+/// date. Times are seconds since the Unix epoch; `None` means "the image timestamp".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ItemMetadata {
+    /// Permission bits (st_mode & 0o7777).
+    pub permissions: u32,
+    /// Owner (st_uid).
+    pub uid: u32,
+    /// Group (st_gid).
+    pub gid: u32,
+    /// Last modification (st_mtime).
+    pub modified: Option<i64>,
+    /// Last access (st_atime).
+    pub accessed: Option<i64>,
+    /// Last attribute change (st_ctime).
+    pub changed: Option<i64>,
+    /// Host (st_dev, st_ino) of a regular file with st_nlink > 1: files with the same
+    /// key are hard links and share one extent.
+    pub link_key: Option<(u64, u64)>,
+}
+
+impl ItemMetadata {
+    /// Defaults for an item made in memory: 0o755 for directories, 0o644 for files and
+    /// 0o777 for symbolic links, owner 0:0, image timestamp.
+    pub(crate) fn synthetic(kind_mode: u32) -> Self {
+        let permissions = match kind_mode {
+            m::S_IFDIR => 0o755,
+            m::S_IFLNK => 0o777,
+            _ => 0o644,
+        };
+        ItemMetadata {
+            permissions,
+            ..Default::default()
+        }
+    }
+
+    fn from_host(md: &fs::Metadata) -> Self {
+        let link_key = (md.file_type().is_file() && md.nlink() > 1).then(|| (md.dev(), md.ino()));
+        ItemMetadata {
+            permissions: md.mode() & 0o7777,
+            uid: md.uid(),
+            gid: md.gid(),
+            modified: Some(md.mtime()),
+            accessed: Some(md.atime()),
+            changed: Some(md.ctime()),
+            link_key,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum NodeKind {
+    Directory(BTreeMap<Box<[u8]>, NodeId>),
+    File {
+        source: FileSource,
+        size: u64,
+    },
+    Symlink(Box<[u8]>),
+    /// Device, FIFO or socket: `mode` holds the type bits, `rdev` the device number.
+    Special {
+        mode: u32,
+        rdev: u64,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Node {
+    pub(crate) name: Box<[u8]>,
+    pub(crate) parent: NodeId,
+    pub(crate) kind: NodeKind,
+    pub(crate) meta: ItemMetadata,
+}
+
+impl Node {
+    /// POSIX st_mode (type bits | permissions).
+    pub(crate) fn mode(&self) -> u32 {
+        let ty = match &self.kind {
+            NodeKind::Directory(_) => m::S_IFDIR,
+            NodeKind::File { .. } => m::S_IFREG,
+            NodeKind::Symlink(_) => m::S_IFLNK,
+            NodeKind::Special { mode, .. } => *mode & m::S_IFMT,
+        };
+        ty | self.meta.permissions
+    }
+
+    pub(crate) fn is_dir(&self) -> bool {
+        matches!(self.kind, NodeKind::Directory(_))
+    }
+
+    pub(crate) fn children(&self) -> Option<&BTreeMap<Box<[u8]>, NodeId>> {
+        match &self.kind {
+            NodeKind::Directory(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
+/// The tree of items of an image. Cheap to share: [`crate::FileSystemImage`] keeps it in
+/// an `Arc` and a result holds a snapshot.
+#[derive(Debug, Clone)]
+pub struct Tree {
+    pub(crate) nodes: Vec<Node>,
+}
+
+impl Default for Tree {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Parses an absolute image path into its components.
+pub(crate) fn parse_path(path: &str) -> Result<Vec<&[u8]>, ImageError> {
+    let bad = |reason| ImageError::InvalidPath {
+        path: path.to_owned(),
+        reason,
+    };
+    if !path.starts_with('/') {
+        return Err(bad("must start with '/'"));
+    }
+    let mut out = Vec::new();
+    for c in path.split('/').filter(|c| !c.is_empty()) {
+        if c == "." || c == ".." {
+            return Err(bad("'.' and '..' components are not allowed"));
+        }
+        if c.contains('\0') {
+            return Err(bad("NUL byte in a name"));
+        }
+        if c.len() > 255 {
+            return Err(bad("a name is longer than 255 bytes"));
+        }
+        out.push(c.as_bytes());
+    }
+    Ok(out)
+}
+
+/// One host entry found by a walk, staged before the tree changes (so a failing
+/// `add_tree` leaves the tree as it was).
+struct Staged {
+    /// Components below the walk root.
+    rel: Vec<Box<[u8]>>,
+    kind: NodeKind,
+    meta: ItemMetadata,
+}
+
+fn stage_host_entry(
+    path: &Path,
+    md: &fs::Metadata,
+) -> Result<(NodeKind, ItemMetadata), ImageError> {
+    let ft = md.file_type();
+    let meta = ItemMetadata::from_host(md);
+    let kind = if ft.is_dir() {
+        NodeKind::Directory(BTreeMap::new())
+    } else if ft.is_file() {
+        NodeKind::File {
+            source: FileSource::HostPath(path.to_owned()),
+            size: md.len(),
+        }
+    } else if ft.is_symlink() {
+        let t = fs::read_link(path).map_err(|e| ImageError::SourceRead {
+            host_path: path.to_owned(),
+            source: e,
+        })?;
+        NodeKind::Symlink(t.as_os_str().as_bytes().into())
+    } else {
+        let ty = if ft.is_block_device() {
+            m::S_IFBLK
+        } else if ft.is_char_device() {
+            m::S_IFCHR
+        } else if ft.is_fifo() {
+            m::S_IFIFO
+        } else {
+            m::S_IFSOCK
+        };
+        NodeKind::Special {
+            mode: ty,
+            rdev: md.rdev(),
+        }
+    };
+    Ok((kind, meta))
+}
+
+impl Tree {
+    /// A tree holding only the root directory.
+    pub fn new() -> Self {
+        Tree {
+            nodes: vec![Node {
+                name: Box::from(&b""[..]),
+                parent: ROOT,
+                kind: NodeKind::Directory(BTreeMap::new()),
+                meta: ItemMetadata::synthetic(m::S_IFDIR),
+            }],
+        }
+    }
+
+    pub(crate) fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id as usize]
+    }
+
+    /// Image path of a node ("/" for the root).
+    pub(crate) fn path_of(&self, mut id: NodeId) -> String {
+        let mut parts = Vec::new();
+        while id != ROOT {
+            let n = self.node(id);
+            parts.push(String::from_utf8_lossy(&n.name).into_owned());
+            id = n.parent;
+        }
+        parts.reverse();
+        format!("/{}", parts.join("/"))
+    }
+
+    fn lookup_components(&self, comps: &[&[u8]]) -> Option<NodeId> {
+        let mut cur = ROOT;
+        for c in comps {
+            cur = *self.node(cur).children()?.get(*c)?;
+        }
+        Some(cur)
+    }
+
+    /// The node at an image path.
+    pub(crate) fn lookup(&self, path: &str) -> Result<NodeId, ImageError> {
+        let comps = parse_path(path)?;
+        self.lookup_components(&comps)
+            .ok_or_else(|| ImageError::NotFound {
+                path: path.to_owned(),
+            })
+    }
+
+    fn children_mut(&mut self, id: NodeId) -> &mut BTreeMap<Box<[u8]>, NodeId> {
+        match &mut self.nodes[id as usize].kind {
+            NodeKind::Directory(c) => c,
+            _ => unreachable!("children_mut on a non-directory"),
+        }
+    }
+
+    fn push(&mut self, parent: NodeId, name: &[u8], kind: NodeKind, meta: ItemMetadata) -> NodeId {
+        let id = self.nodes.len() as NodeId;
+        self.nodes.push(Node {
+            name: name.into(),
+            parent,
+            kind,
+            meta,
+        });
+        self.children_mut(parent).insert(name.into(), id);
+        id
+    }
+
+    /// Adds a new item at `path`; its parent directory must exist.
+    fn add_new(
+        &mut self,
+        path: &str,
+        kind: NodeKind,
+        meta: ItemMetadata,
+    ) -> Result<NodeId, ImageError> {
+        let comps = parse_path(path)?;
+        let Some((name, dir)) = comps.split_last() else {
+            return Err(ImageError::PathExists { path: "/".into() });
+        };
+        let parent = self
+            .lookup_components(dir)
+            .ok_or_else(|| ImageError::NotFound {
+                path: format!(
+                    "/{}",
+                    dir.iter()
+                        .map(|c| String::from_utf8_lossy(c))
+                        .collect::<Vec<_>>()
+                        .join("/")
+                ),
+            })?;
+        let Some(children) = self.node(parent).children() else {
+            return Err(ImageError::NotADirectory {
+                path: self.path_of(parent),
+            });
+        };
+        if children.contains_key(*name) {
+            return Err(ImageError::PathExists {
+                path: path.to_owned(),
+            });
+        }
+        Ok(self.push(parent, name, kind, meta))
+    }
+
+    /// IFsiDirectoryItem::AddDirectory: an empty directory at `path`.
+    ///
+    /// # Errors
+    /// [`ImageError::InvalidPath`], [`ImageError::NotFound`] (parent missing),
+    /// [`ImageError::NotADirectory`] (parent is a file), [`ImageError::PathExists`].
+    pub fn add_directory(&mut self, path: &str) -> Result<(), ImageError> {
+        self.add_new(
+            path,
+            NodeKind::Directory(BTreeMap::new()),
+            ItemMetadata::synthetic(m::S_IFDIR),
+        )
+        .map(drop)
+    }
+
+    /// Adds a file whose data comes from `source`, with the given metadata (`None`:
+    /// 0o644, 0:0, image timestamp). For [`FileSource::HostPath`] the size is taken
+    /// now with one `stat`.
+    ///
+    /// # Errors
+    /// As [`Tree::add_directory`], plus [`ImageError::SourceRead`] if a host file cannot
+    /// be examined.
+    pub fn add_file_source(
+        &mut self,
+        path: &str,
+        source: FileSource,
+        meta: Option<ItemMetadata>,
+    ) -> Result<(), ImageError> {
+        let size = match &source {
+            FileSource::HostPath(p) => fs::metadata(p)
+                .map_err(|e| ImageError::SourceRead {
+                    host_path: p.clone(),
+                    source: e,
+                })?
+                .len(),
+            FileSource::Bytes(b) => b.len() as u64,
+            FileSource::Extent { length, .. } => *length,
+        };
+        let meta = meta.unwrap_or_else(|| ItemMetadata::synthetic(m::S_IFREG));
+        self.add_new(path, NodeKind::File { source, size }, meta)
+            .map(drop)
+    }
+
+    /// Adds in-memory bytes as a file.
+    ///
+    /// # Errors
+    /// As [`Tree::add_directory`].
+    pub fn add_bytes(&mut self, path: &str, bytes: Vec<u8>) -> Result<(), ImageError> {
+        self.add_file_source(path, FileSource::Bytes(bytes.into()), None)
+    }
+
+    /// Adds a symbolic link with the given target.
+    ///
+    /// # Errors
+    /// As [`Tree::add_directory`].
+    pub fn add_symlink(&mut self, path: &str, target: &str) -> Result<(), ImageError> {
+        self.add_new(
+            path,
+            NodeKind::Symlink(target.as_bytes().into()),
+            ItemMetadata::synthetic(m::S_IFLNK),
+        )
+        .map(drop)
+    }
+
+    /// Adds one host file (one `lstat`): a regular file is read at write time, a
+    /// symbolic link is kept as a link, a device/FIFO/socket as a special file.
+    ///
+    /// # Errors
+    /// As [`Tree::add_directory`], plus [`ImageError::SourceRead`] and
+    /// [`ImageError::SourceIsDirectory`].
+    pub fn add_file(&mut self, path: &str, host_file: &Path) -> Result<(), ImageError> {
+        let md = fs::symlink_metadata(host_file).map_err(|e| ImageError::SourceRead {
+            host_path: host_file.to_owned(),
+            source: e,
+        })?;
+        if md.is_dir() {
+            return Err(ImageError::SourceIsDirectory {
+                host_path: host_file.to_owned(),
+            });
+        }
+        let (kind, meta) = stage_host_entry(host_file, &md)?;
+        self.add_new(path, kind, meta).map(drop)
+    }
+
+    /// Creates `path` and missing parents as directories; returns the directory.
+    fn make_dirs(&mut self, path: &str) -> Result<NodeId, ImageError> {
+        let comps = parse_path(path)?;
+        let mut cur = ROOT;
+        for c in comps {
+            let next = match self.node(cur).children() {
+                Some(ch) => ch.get(c).copied(),
+                None => {
+                    return Err(ImageError::NotADirectory {
+                        path: self.path_of(cur),
+                    });
+                }
+            };
+            cur = match next {
+                Some(n) => n,
+                None => self.push(
+                    cur,
+                    c,
+                    NodeKind::Directory(BTreeMap::new()),
+                    ItemMetadata::synthetic(m::S_IFDIR),
+                ),
+            };
+        }
+        if !self.node(cur).is_dir() {
+            return Err(ImageError::NotADirectory {
+                path: path.to_owned(),
+            });
+        }
+        Ok(cur)
+    }
+
+    /// IFsiDirectoryItem::AddTree(host_dir, includeBaseDirectory = FALSE): the contents
+    /// of `host_dir` go under `dest_dir`, which is created (with parents) if missing and
+    /// takes the host directory's attributes. Each host entry is `lstat`ed once;
+    /// symbolic links are kept as links (not followed). Items already in the image at
+    /// the same paths are replaced (the source wins). Atomic: on error the tree is
+    /// unchanged.
+    ///
+    /// # Errors
+    /// [`ImageError::DirectoryRead`] if a directory cannot be listed,
+    /// [`ImageError::SourceRead`] if an entry cannot be examined,
+    /// [`ImageError::InvalidPath`], [`ImageError::NotADirectory`] if `dest_dir` or one
+    /// of its parents is a file.
+    pub fn add_tree(&mut self, host_dir: &Path, dest_dir: &str) -> Result<(), ImageError> {
+        parse_path(dest_dir)?;
+        let root_md = fs::metadata(host_dir).map_err(|e| ImageError::DirectoryRead {
+            host_path: host_dir.to_owned(),
+            source: e,
+        })?;
+        if !root_md.is_dir() {
+            return Err(ImageError::DirectoryRead {
+                host_path: host_dir.to_owned(),
+                source: std::io::Error::new(std::io::ErrorKind::NotADirectory, "not a directory"),
+            });
+        }
+        let mut staged = Vec::new();
+        let walk = walkdir::WalkDir::new(host_dir)
+            .follow_links(false)
+            .min_depth(1)
+            .sort_by(|a, b| a.file_name().as_bytes().cmp(b.file_name().as_bytes()));
+        for entry in walk {
+            let entry = entry.map_err(|e| {
+                let host_path = e
+                    .path()
+                    .map(Path::to_owned)
+                    .unwrap_or_else(|| host_dir.to_owned());
+                ImageError::DirectoryRead {
+                    host_path,
+                    source: e
+                        .into_io_error()
+                        .unwrap_or_else(|| std::io::Error::other("file system loop")),
+                }
+            })?;
+            let md = entry.metadata().map_err(|e| ImageError::SourceRead {
+                host_path: entry.path().to_owned(),
+                source: e
+                    .into_io_error()
+                    .unwrap_or_else(|| std::io::Error::other("metadata")),
+            })?;
+            let (kind, meta) = stage_host_entry(entry.path(), &md)?;
+            let rel = entry
+                .path()
+                .strip_prefix(host_dir)
+                .expect("walk stays below its root")
+                .iter()
+                .map(|c| Box::from(c.as_bytes()))
+                .collect::<Vec<Box<[u8]>>>();
+            if rel.iter().any(|c| c.len() > 255) {
+                return Err(ImageError::InvalidPath {
+                    path: entry.path().display().to_string(),
+                    reason: "a name is longer than 255 bytes",
+                });
+            }
+            staged.push(Staged { rel, kind, meta });
+        }
+        // Apply: nothing below can fail except a destination that is not a directory,
+        // which is checked first.
+        let base = self.make_dirs_checked(dest_dir)?;
+        self.nodes[base as usize].meta = ItemMetadata::from_host(&root_md);
+        // Directories of the walk, by their relative path, to find parents.
+        let mut dir_ids: BTreeMap<Vec<Box<[u8]>>, NodeId> = BTreeMap::new();
+        dir_ids.insert(Vec::new(), base);
+        for s in staged {
+            let (name, parent_rel) = s.rel.split_last().expect("min_depth(1)");
+            let parent = dir_ids[parent_rel];
+            let existing = self
+                .node(parent)
+                .children()
+                .and_then(|c| c.get(name))
+                .copied();
+            let id = match (existing, &s.kind) {
+                (Some(e), NodeKind::Directory(_)) if self.node(e).is_dir() => {
+                    self.nodes[e as usize].meta = s.meta;
+                    e
+                }
+                _ => self.push(parent, name, s.kind, s.meta),
+            };
+            if self.node(id).is_dir() {
+                dir_ids.insert(s.rel, id);
+            }
+        }
+        Ok(())
+    }
+
+    /// `make_dirs`, but checks first (without changing anything) that no component is
+    /// a file, so `add_tree` stays atomic.
+    fn make_dirs_checked(&mut self, path: &str) -> Result<NodeId, ImageError> {
+        let comps = parse_path(path)?;
+        let mut cur = ROOT;
+        for c in &comps {
+            match self.node(cur).children() {
+                None => {
+                    return Err(ImageError::NotADirectory {
+                        path: self.path_of(cur),
+                    });
+                }
+                Some(ch) => match ch.get(*c) {
+                    Some(n) => cur = *n,
+                    None => break,
+                },
+            }
+        }
+        if !self.node(cur).is_dir() {
+            return Err(ImageError::NotADirectory {
+                path: self.path_of(cur),
+            });
+        }
+        self.make_dirs(path)
+    }
+
+    /// IFsiDirectoryItem::Remove: removes a file, link or empty directory.
+    ///
+    /// # Errors
+    /// [`ImageError::NotFound`], [`ImageError::DirectoryNotEmpty`],
+    /// [`ImageError::InvalidPath`] for the root.
+    pub fn remove(&mut self, path: &str) -> Result<(), ImageError> {
+        let id = self.lookup(path)?;
+        if id == ROOT {
+            return Err(ImageError::InvalidPath {
+                path: path.to_owned(),
+                reason: "the root cannot be removed",
+            });
+        }
+        if self.node(id).children().is_some_and(|c| !c.is_empty()) {
+            return Err(ImageError::DirectoryNotEmpty {
+                path: path.to_owned(),
+            });
+        }
+        self.detach(id);
+        Ok(())
+    }
+
+    /// IFsiDirectoryItem::RemoveTree: removes a directory and everything below it;
+    /// "/" empties the image (the root stays).
+    ///
+    /// # Errors
+    /// [`ImageError::NotFound`], [`ImageError::NotADirectory`].
+    pub fn remove_tree(&mut self, path: &str) -> Result<(), ImageError> {
+        let id = self.lookup(path)?;
+        if !self.node(id).is_dir() {
+            return Err(ImageError::NotADirectory {
+                path: path.to_owned(),
+            });
+        }
+        if id == ROOT {
+            // Start a fresh arena so the memory of removed items is released.
+            let meta = self.node(ROOT).meta;
+            *self = Tree::new();
+            self.nodes[0].meta = meta;
+        } else {
+            self.detach(id);
+        }
+        Ok(())
+    }
+
+    fn detach(&mut self, id: NodeId) {
+        let parent = self.node(id).parent;
+        let name = self.node(id).name.clone();
+        self.children_mut(parent).remove(&name);
+    }
+
+    /// Number of files (regular files, links and special files) in the image.
+    pub fn file_count(&self) -> usize {
+        self.walk().filter(|&id| !self.node(id).is_dir()).count()
+    }
+
+    /// Number of directories in the image, the root included.
+    pub fn directory_count(&self) -> usize {
+        self.walk().filter(|&id| self.node(id).is_dir()).count()
+    }
+
+    /// Depth-first pre-order walk over the live nodes, children in name-byte order.
+    pub(crate) fn walk(&self) -> impl Iterator<Item = NodeId> + '_ {
+        let mut stack = vec![ROOT];
+        std::iter::from_fn(move || {
+            let id = stack.pop()?;
+            if let Some(c) = self.node(id).children() {
+                stack.extend(c.values().rev().copied());
+            }
+            Some(id)
+        })
+    }
+
+    /// Sets the metadata of the item at `path`.
+    ///
+    /// # Errors
+    /// [`ImageError::NotFound`], [`ImageError::InvalidPath`].
+    pub fn set_metadata(&mut self, path: &str, meta: ItemMetadata) -> Result<(), ImageError> {
+        let id = self.lookup(path)?;
+        self.nodes[id as usize].meta = meta;
+        Ok(())
+    }
+
+    /// The metadata of the item at `path`.
+    ///
+    /// # Errors
+    /// [`ImageError::NotFound`], [`ImageError::InvalidPath`].
+    pub fn metadata(&self, path: &str) -> Result<ItemMetadata, ImageError> {
+        Ok(self.node(self.lookup(path)?).meta)
+    }
+}
