@@ -1,0 +1,164 @@
+//! Shared helpers of the image tests: host trees, running the oracle tools, comparing
+//! extracted trees.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
+use std::path::Path;
+use std::process::Command;
+
+use discburn_image::{FileSystemImage, FileSystems, IsoLevel, Timestamp};
+use sha2::{Digest, Sha256};
+
+/// Runs a tool; panics with its output (and an install hint) when it cannot run or fails.
+pub fn run(tool: &str, args: &[&str]) -> String {
+    let out = Command::new(tool).args(args).output().unwrap_or_else(|e| {
+        panic!("cannot run {tool}: {e} (scripts/test.sh installs xorriso, genisoimage (isoinfo), libarchive-tools (bsdtar), 7zip (7zz))")
+    });
+    assert!(
+        out.status.success(),
+        "{tool} {args:?} failed: {}\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+}
+
+/// Like [`run`] but returns stdout bytes only.
+pub fn run_bytes(tool: &str, args: &[&str]) -> Vec<u8> {
+    let out = Command::new(tool)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {tool}: {e}"));
+    assert!(
+        out.status.success(),
+        "{tool} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+pub const LONG_NAME_LEN: usize = 255;
+pub const DEPTH: usize = 12;
+
+/// The name of 255 bytes used in the tree.
+pub fn long_name() -> String {
+    let mut s = "L".repeat(LONG_NAME_LEN - 4);
+    s.push_str(".txt");
+    s
+}
+
+/// Builds the reference tree: a symlink, a hard link, a depth-12 path, a 255-byte
+/// name, non-ASCII names, an empty file, an empty directory, a binary file, names that
+/// collide in ISO 9660.
+pub fn make_tree(root: &Path) {
+    fs::create_dir_all(root).unwrap();
+    fs::write(root.join("readme.txt"), b"hello\n").unwrap();
+    fs::write(root.join("README.TXT"), b"upper\n").unwrap();
+    fs::write(root.join("Grüße, 日本語.txt"), "unicode ✓\n").unwrap();
+    fs::write(root.join(long_name()), b"long name\n").unwrap();
+    fs::write(root.join("empty"), b"").unwrap();
+    fs::create_dir(root.join("emptydir")).unwrap();
+    let bin: Vec<u8> = (0..300_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    fs::write(root.join("data.bin"), &bin).unwrap();
+    fs::hard_link(root.join("data.bin"), root.join("hardlink.bin")).unwrap();
+    symlink("readme.txt", root.join("link-to-readme")).unwrap();
+    symlink("../../nowhere/./x", root.join("dangling")).unwrap();
+    let mut d = root.to_path_buf();
+    for i in 1..=DEPTH {
+        d = d.join(format!("deep{i:02}"));
+        fs::create_dir(&d).unwrap();
+        fs::write(d.join(format!("f{i}.txt")), format!("level {i}\n")).unwrap();
+    }
+    fs::set_permissions(root.join("readme.txt"), fs::Permissions::from_mode(0o640)).unwrap();
+}
+
+pub fn timestamp() -> Timestamp {
+    Timestamp {
+        unix_seconds: 1_700_000_000,
+        utc_offset_minutes: 60,
+    }
+}
+
+/// An image object over `src` with ISO9660 + Joliet + Rock Ridge at level 3.
+pub fn image_of(src: &Path, start: u32) -> FileSystemImage {
+    let mut image = FileSystemImage::new();
+    image.set_file_systems_to_create(
+        FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::ROCK_RIDGE,
+    );
+    image.set_iso_level(IsoLevel::Level3);
+    image.set_volume_name("TESTVOL").unwrap();
+    image.set_timestamp(timestamp());
+    image.set_session_start_block(start);
+    image.add_tree(src, "/").unwrap();
+    image
+}
+
+/// Writes the image to `out` with `write_to`; returns total blocks.
+pub fn write_image(image: &FileSystemImage, out: &Path) -> u64 {
+    let mut r = image.create_result_image().unwrap();
+    let mut f = fs::File::create(out).unwrap();
+    let n = r.write_to(&mut f).unwrap();
+    assert_eq!(n, r.total_blocks() * 2048);
+    r.total_blocks()
+}
+
+/// What a tree holds, by relative path: "d", "f <sha256>", "l <target>".
+pub fn snapshot(root: &Path) -> BTreeMap<String, String> {
+    let mut m = BTreeMap::new();
+    for e in walkdir::WalkDir::new(root).min_depth(1).sort_by_file_name() {
+        let e = e.unwrap();
+        let rel = e
+            .path()
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let ft = e.file_type();
+        let v = if ft.is_dir() {
+            "d".to_owned()
+        } else if ft.is_symlink() {
+            format!("l {}", fs::read_link(e.path()).unwrap().display())
+        } else {
+            let mut h = Sha256::new();
+            h.update(fs::read(e.path()).unwrap());
+            format!("f {}", hex(&h.finalize()))
+        };
+        m.insert(rel, v);
+    }
+    m
+}
+
+/// mtime (seconds) and permission bits of every entry, by relative path (no symlinks).
+pub fn attributes(root: &Path) -> BTreeMap<String, (i64, u32)> {
+    let mut m = BTreeMap::new();
+    for e in walkdir::WalkDir::new(root).min_depth(1) {
+        let e = e.unwrap();
+        if e.file_type().is_symlink() {
+            continue;
+        }
+        let md = e.metadata().unwrap();
+        let rel = e
+            .path()
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        m.insert(rel, (md.mtime(), md.mode() & 0o7777));
+    }
+    m
+}
+
+pub fn sha256_file(p: &Path) -> String {
+    let mut h = Sha256::new();
+    h.update(fs::read(p).unwrap());
+    hex(&h.finalize())
+}
+
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
