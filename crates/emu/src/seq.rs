@@ -214,7 +214,7 @@ pub(crate) struct SeqMedium {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bd_format: Option<BdFormat>,
     /// BD-R POW: virtual cluster → physical cluster.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", with = "pairs")]
     pub pow_map: BTreeMap<u32, u32>,
     /// BD-R POW: remaining replacements (clusters).
     #[serde(default)]
@@ -223,6 +223,24 @@ pub(crate) struct SeqMedium {
 
 fn yes() -> bool {
     true
+}
+
+/// The POW map as a list of `[virtual, physical]` pairs (JSON object keys would be
+/// strings, which an internally tagged enum cannot turn back into integers).
+mod pairs {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(m: &BTreeMap<u32, u32>, s: S) -> Result<S::Ok, S::Error> {
+        let v: Vec<[u32; 2]> = m.iter().map(|(k, v)| [*k, *v]).collect();
+        v.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<u32, u32>, D::Error> {
+        let v = Vec::<[u32; 2]>::deserialize(d)?;
+        Ok(v.into_iter().map(|[k, v]| (k, v)).collect())
+    }
 }
 
 /// The derived invisible track.
