@@ -11,3 +11,4 @@ pub use discburn_mmc as mmc;
 pub use discburn_reader as reader;
 pub use discburn_recorder as recorder;
 pub use discburn_sgio as sgio;
+pub use discburn_writer as writer;
