@@ -49,7 +49,8 @@ pub struct ItemMetadata {
     pub gid: u32,
     /// Last modification (st_mtime).
     pub modified: Option<i64>,
-    /// Last access (st_atime).
+    /// Last access (RR TF access time). Items from the host get their modification
+    /// time here, not st_atime, so that reading the sources does not change the image.
     pub accessed: Option<i64>,
     /// Last attribute change (st_ctime).
     pub changed: Option<i64>,
@@ -80,7 +81,10 @@ impl ItemMetadata {
             uid: md.uid(),
             gid: md.gid(),
             modified: Some(md.mtime()),
-            accessed: Some(md.atime()),
+            // st_atime changes when the sources are read (by a previous build), which
+            // would make two builds of the same tree differ; the modification time
+            // stands in for it, as reproducible archivers do.
+            accessed: Some(md.mtime()),
             changed: Some(md.ctime()),
             link_key,
         }
