@@ -1,0 +1,47 @@
+//! `discburn drives`: lists recorders; on a machine without optical drives it says so
+//! and succeeds.
+
+use assert_cmd::Command;
+
+#[test]
+fn drives_lists_or_says_none_and_exits_0() {
+    let out = Command::cargo_bin("discburn")
+        .unwrap()
+        .arg("drives")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let any_sr = std::fs::read_dir("/sys/class/block")
+        .map(|rd| {
+            rd.flatten()
+                .any(|e| e.file_name().to_string_lossy().starts_with("sr"))
+        })
+        .unwrap_or(false)
+        || std::fs::read_dir("/dev")
+            .map(|rd| {
+                rd.flatten()
+                    .any(|e| e.file_name().to_string_lossy().starts_with("sr"))
+            })
+            .unwrap_or(false);
+    if any_sr {
+        assert!(text.lines().all(|l| l.starts_with('/')), "{text}");
+    } else {
+        assert_eq!(text, "no optical drives found\n");
+    }
+}
+
+#[test]
+fn drives_json_is_an_array() {
+    let out = Command::cargo_bin("discburn")
+        .unwrap()
+        .args(["drives", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let a = v.as_array().expect("JSON array");
+    for d in a {
+        assert!(d["device"].as_str().unwrap().starts_with('/'));
+    }
+}
