@@ -1,0 +1,215 @@
+//! The reader against images made by xorriso and genisoimage, compared with what xorriso,
+//! isoinfo and pycdlib list and with the manifest of the source tree (names, sizes,
+//! symlink targets, file contents read through the extents the reader found).
+
+mod common;
+
+use std::path::Path;
+
+use common::{Names, assert_same, manifest, read, scratch, subdir, tool};
+use discburn_reader::{FileSource, FileSystems, ReadError, ReadOptions, View, Volume, identify};
+use discburn_reader::{NodeKind, validate_path_table};
+use discburn_testkit::generate;
+use discburn_testkit::oracle::{self, Image, IsoinfoView, PycdlibFacade};
+use discburn_testkit::tree::{Node, Tree as Manifest};
+
+/// A source tree with symlinks, hard links, empty files, long and non-ASCII names and a
+/// deep branch (and, with `names`, long and non-ASCII names); returns (directory, manifest).
+fn mixed_tree(dir: &Path, names: Option<bool>) -> (std::path::PathBuf, Manifest) {
+    let root = subdir(dir, "src");
+    let mut m = Manifest::new();
+    let parts: [(&str, fn(&Path) -> Manifest); 3] = [
+        ("sym", generate::symlinks),
+        ("hl", generate::empty_and_hard_linked),
+        ("deep", generate::deep_tree),
+    ];
+    for (name, f) in parts {
+        let t = f(&subdir(&root, name));
+        m.graft(&format!("/{name}"), &t);
+    }
+    if let Some(non_bmp) = names {
+        let t = generate::long_and_unicode_names(&subdir(&root, "names"), non_bmp);
+        m.graft("/names", &t);
+    }
+    (root, m)
+}
+
+fn check_path_tables(img: &Path, vol: &Volume, views: &[View]) {
+    let mut src = FileSource::open(img).unwrap();
+    for &v in views {
+        let t = vol.read_tree(&mut src, v).unwrap();
+        validate_path_table(&mut src, vol, &t)
+            .unwrap_or_else(|e| panic!("{} {v} path table: {e}", img.display()));
+    }
+}
+
+#[test]
+fn xorriso_rr_joliet_image_matches_source_and_oracles() {
+    let dir = scratch();
+    let (src, expected) = mixed_tree(dir.path(), Some(true));
+    let img = dir.path().join("x.iso");
+    tool(
+        "xorriso",
+        &[
+            "-as",
+            "mkisofs",
+            "-R",
+            "-J",
+            "-joliet-long",
+            "-o",
+            img.to_str().unwrap(),
+            src.to_str().unwrap(),
+        ],
+    );
+    let (vol, rr) = read(&img, 0, View::RockRidge);
+    assert_eq!(
+        vol.file_systems(),
+        FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::ROCK_RIDGE
+    );
+    let mut s = FileSource::open(&img).unwrap();
+    assert_eq!(identify(&mut s, 0).unwrap(), vol.file_systems());
+    // I-15 (IdentifyFileSystemsOnDisc) and the import order RR > Joliet > ISO 9660.
+    assert_eq!(vol.default_view(), View::RockRidge);
+    let ours = manifest(&rr, Names::View, Some(&img));
+    assert_same("RR view vs source tree", &ours, &expected);
+    let xo = oracle::xorriso_list(Image::plain(&img));
+    assert_same("RR view vs xorriso", &ours.without_digests(), &xo.tree);
+    // Rock Ridge attributes: modes of the symlinks and hard-link groups.
+    let link = rr.find("/sym/rel").unwrap();
+    assert_eq!(link.kind(), NodeKind::Symlink);
+    assert_eq!(link.rock_ridge().unwrap().mode & 0o170000, 0o120000);
+    let groups = rr.hard_link_groups();
+    let named: Vec<Vec<String>> = groups
+        .iter()
+        .map(|g| g.iter().map(|&id| rr.get(id).path()).collect())
+        .collect();
+    assert!(
+        named.contains(&vec![
+            "/hl/hl_a".to_string(),
+            "/hl/hl_b".into(),
+            "/hl/sub/hl_c".into()
+        ]) || named
+            .iter()
+            .any(|g| g.len() == 3 && g.contains(&"/hl/hl_b".to_string())),
+        "hard links not grouped: {named:?}"
+    );
+
+    let (_, joliet) = read(&img, 0, View::Joliet);
+    let pj = oracle::pycdlib_list(Image::plain(&img), PycdlibFacade::Joliet, true);
+    assert_same(
+        "Joliet view vs pycdlib",
+        &manifest(&joliet, Names::View, Some(&img)),
+        &pj.tree,
+    );
+
+    let (_, iso) = read(&img, 0, View::Iso9660);
+    let pi = oracle::pycdlib_list(Image::plain(&img), PycdlibFacade::Iso9660, false);
+    assert_same(
+        "ISO 9660 identifiers vs pycdlib",
+        &manifest(&iso, Names::Identifier, None),
+        &pi.tree,
+    );
+    check_path_tables(&img, &vol, &[View::Iso9660, View::Joliet]);
+}
+
+#[test]
+fn genisoimage_rr_joliet_with_relocated_directories() {
+    let dir = scratch();
+    let (src, mut expected) = mixed_tree(dir.path(), None);
+    let img = dir.path().join("g.iso");
+    tool(
+        "genisoimage",
+        &[
+            "-quiet",
+            "-R",
+            "-J",
+            "-joliet-long",
+            "-o",
+            img.to_str().unwrap(),
+            src.to_str().unwrap(),
+        ],
+    );
+    let (vol, rr) = read(&img, 0, View::RockRidge);
+    assert_eq!(
+        vol.file_systems(),
+        FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::ROCK_RIDGE
+    );
+    // The 12-level branch is relocated (RRIP 4.1.5): CL at the original place, RE in
+    // rr_moved (hidden there), PL in "..". The Rock Ridge view shows the original tree,
+    // plus the now empty relocation directory, as xorriso does.
+    let relocated = rr
+        .iter()
+        .filter(|n| n.rock_ridge().is_some_and(|r| r.relocated))
+        .count();
+    assert!(relocated > 0, "genisoimage relocated nothing");
+    expected.insert("/rr_moved", Node::Dir);
+    let ours = manifest(&rr, Names::View, Some(&img));
+    assert_same("RR view vs source tree", &ours, &expected);
+    assert_eq!(rr.find("/rr_moved").unwrap().child_count(), 0);
+    let xo = oracle::xorriso_list(Image::plain(&img));
+    assert_same("RR view vs xorriso", &ours.without_digests(), &xo.tree);
+
+    // The ISO 9660 view keeps the relocated directories under RR_MOVED, as isoinfo shows.
+    let (_, iso) = read(&img, 0, View::Iso9660);
+    let ii = oracle::isoinfo_list(Image::plain(&img), IsoinfoView::Iso9660, true);
+    assert_same(
+        "ISO 9660 identifiers vs isoinfo",
+        &manifest(&iso, Names::Identifier, Some(&img)),
+        &ii.tree,
+    );
+    let (_, joliet) = read(&img, 0, View::Joliet);
+    let pj = oracle::pycdlib_list(Image::plain(&img), PycdlibFacade::Joliet, true);
+    assert_same(
+        "Joliet view vs pycdlib",
+        &manifest(&joliet, Names::View, Some(&img)),
+        &pj.tree,
+    );
+    check_path_tables(&img, &vol, &[View::Iso9660, View::Joliet]);
+}
+
+#[test]
+fn genisoimage_joliet_only_and_plain() {
+    let dir = scratch();
+    let src = subdir(dir.path(), "src");
+    let expected = generate::empty_and_hard_linked(&src);
+    for (opts, fs) in [
+        (&["-J"][..], FileSystems::ISO9660 | FileSystems::JOLIET),
+        (&[][..], FileSystems::ISO9660),
+    ] {
+        let img = dir.path().join("j.iso");
+        let mut args = vec!["-quiet", "-o", img.to_str().unwrap()];
+        args.extend_from_slice(opts);
+        args.push(src.to_str().unwrap());
+        tool("genisoimage", &args);
+        let mut s = FileSource::open(&img).unwrap();
+        let vol = Volume::open(&mut s, 0, &ReadOptions::default()).unwrap();
+        assert_eq!(vol.file_systems(), fs, "{opts:?}");
+        assert!(matches!(
+            vol.read_tree(&mut s, View::RockRidge),
+            Err(ReadError::FileSystemNotFound {
+                file_system: "Rock Ridge",
+                ..
+            })
+        ));
+        let (_, iso) = read(&img, 0, View::Iso9660);
+        let ii = oracle::isoinfo_list(Image::plain(&img), IsoinfoView::Iso9660, true);
+        assert_same(
+            "ISO 9660 vs isoinfo",
+            &manifest(&iso, Names::Identifier, Some(&img)),
+            &ii.tree,
+        );
+        if fs.contains(FileSystems::JOLIET) {
+            assert_eq!(vol.default_view(), View::Joliet);
+            let (_, joliet) = read(&img, 0, View::Joliet);
+            assert_same(
+                "Joliet view vs source",
+                &manifest(&joliet, Names::View, Some(&img)),
+                &expected,
+            );
+        } else {
+            assert_eq!(vol.default_view(), View::Iso9660);
+            assert!(vol.read_tree(&mut s, View::Joliet).is_err());
+        }
+        check_path_tables(&img, &vol, &[View::Iso9660]);
+    }
+}
