@@ -45,3 +45,37 @@ fn drives_json_is_an_array() {
         assert!(d["device"].as_str().unwrap().starts_with('/'));
     }
 }
+
+#[test]
+fn drives_shows_an_emulated_disc_given_by_path() {
+    let t = tempfile::tempdir().unwrap();
+    let disc = t.path().join("disc.img");
+    discburn::emu::create_disc(&disc, discburn::emu::MediaType::BdR, None).unwrap();
+    let out = Command::cargo_bin("discburn")
+        .unwrap()
+        .args(["drives", "--json", "--device"])
+        .arg(&disc)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let last = v.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["device"], disc.display().to_string());
+    assert_eq!(last["current_profile"], "0041h");
+    assert_eq!(last["media_type"], "IMAPI_MEDIA_TYPE_BDR");
+    assert!(last["error"].is_null(), "{last}");
+
+    let out = Command::cargo_bin("discburn")
+        .unwrap()
+        .args(["drives", "--device"])
+        .arg(&disc)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = text.lines().last().unwrap();
+    assert!(line.starts_with(&disc.display().to_string()), "{line}");
+    assert!(
+        line.contains("BD-R SRM (0041h, IMAPI_MEDIA_TYPE_BDR)"),
+        "{line}"
+    );
+}
