@@ -75,7 +75,7 @@ proptest! {
         let mut s = Sense::new(discburn_mmc::SenseKey::from_nibble(key), asc, ascq);
         if let Some(i) = info { s = s.with_information(i as u64); }
         // Progress is only reported with key 0 or 2 (SPC-4 4.5.2.4.4).
-        if key == 0 || key == 2 { if let Some(p) = progress { s = s.with_progress(p); } }
+        if let Some(p) = progress.filter(|_| key == 0 || key == 2) { s = s.with_progress(p); }
         prop_assert_eq!(Sense::parse(&s.to_fixed()).unwrap(), s);
     }
 }
