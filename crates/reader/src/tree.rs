@@ -150,7 +150,7 @@ pub(crate) struct RrData {
 /// The directory hierarchy of one view of a session, owned. Nodes are stored breadth-first
 /// (index 0 is the root) and the children of a directory are consecutive, in on-disc
 /// record order (ECMA-119 9.3 order).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Tree {
     pub(crate) view: View,
     pub(crate) session_start: u64,
@@ -175,6 +175,20 @@ impl fmt::Debug for Node<'_> {
             .field("kind", &self.kind())
             .field("size", &self.size())
             .field("extents", &self.extents())
+            .finish()
+    }
+}
+
+impl fmt::Debug for Tree {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (dirs, files, other) = self.counts();
+        f.debug_struct("Tree")
+            .field("view", &self.view)
+            .field("session_start", &self.session_start)
+            .field("nodes", &self.nodes.len())
+            .field("directories", &dirs)
+            .field("files", &files)
+            .field("other", &other)
             .finish()
     }
 }
