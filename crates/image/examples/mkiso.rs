@@ -27,7 +27,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(s) = args.get(3) {
         image.set_session_start_block(s.parse()?);
     }
-    image.add_tree(Path::new(&args[1]), "/")?;
+    // SRC may be a comma-separated list: each directory goes under /<basename>.
+    let srcs: Vec<&str> = args[1].split(',').collect();
+    if srcs.len() == 1 {
+        image.add_tree(Path::new(srcs[0]), "/")?;
+    } else {
+        for (i, s) in srcs.iter().enumerate() {
+            let p = Path::new(s);
+            let base = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            image.add_tree(p, &format!("/{i}_{base}"))?;
+        }
+    }
     let mut result = image.create_result_image()?;
     let mut out = std::fs::File::create(&args[2])?;
     let n = result.write_to(&mut out)?;

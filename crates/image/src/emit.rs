@@ -2,7 +2,7 @@
 //! in LBA order, from the layout and the file sources, with no temporary copy.
 
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, Write};
 use std::sync::Arc;
 
 use discburn_format::iso9660::LOGICAL_BLOCK_SIZE;
@@ -304,16 +304,21 @@ impl ImageResult {
             && self.buf_pos >= self.buf.len()
     }
 
-    /// Writes the whole stream to `out` at its current position: metadata in chunks of
-    /// about 4 MiB, host file data with `std::io::copy` from the source file (which uses
-    /// `copy_file_range` on Linux, so file data does not pass through user space).
-    /// Returns the number of bytes written (`total_blocks() * 2048`).
+    /// Writes the whole stream to `out` from its current position, which is left at
+    /// the end of the image. Metadata goes out in chunks of about 4 MiB; host file data
+    /// is copied with `copy_file_range(2)` (falling back to 1 MiB `pread`/`pwrite`),
+    /// so it does not pass through user space; per file that is `open`, one `fstat`
+    /// (the size check), the copy and `close`. When the output is written past its end
+    /// (a new or truncated file), block padding after file data is left as a hole
+    /// instead of being written. Returns the number of bytes of the image
+    /// (`total_blocks() * 2048`).
     ///
     /// # Errors
     /// [`ImageError::SourceRead`] (a file cannot be opened or read),
     /// [`ImageError::SourceChangedSize`] (a file's size differs from when it was added),
-    /// [`ImageError::Write`] (the output failed), [`ImageError::Format`] (internal).
-    /// The output then holds a partial image; the caller removes it.
+    /// [`ImageError::Write`] (the output failed, or this result was already partly
+    /// read), [`ImageError::Format`] (internal). The output then holds a partial
+    /// image; the caller removes it.
     pub fn write_to(&mut self, out: &mut File) -> Result<u64, ImageError> {
         if self.region != 0 || self.bytes_done != 0 {
             return Err(ImageError::Write {
@@ -321,10 +326,29 @@ impl ImageResult {
             });
         }
         let wr = |e| ImageError::Write { source: e };
+        let base = out.stream_position().map_err(wr)?;
+        let old_len = out.metadata().map_err(wr)?.len();
+        let append_mode = rustix::fs::fcntl_getfl(&*out)
+            .map(|f| f.contains(rustix::fs::OFlags::APPEND))
+            .unwrap_or(true);
+        let mut sink = Sink {
+            f: out,
+            positional: !append_mode,
+            fresh: base >= old_len,
+            pos: base,
+        };
+        let start = self.layout.session_start_block;
+        let total = self.layout.total_blocks * LOGICAL_BLOCK_SIZE as u64;
         let mut buf: Vec<u8> = Vec::with_capacity(WRITE_CHUNK + 64 * 1024);
+        let mut buf_off = base;
         let mut ce = Vec::new();
+        let mut copy_buf = Vec::new();
         let regions = self.layout.regions.clone();
         for region in regions {
+            let off = base + u64::from(region.lba - start) * LOGICAL_BLOCK_SIZE as u64;
+            if buf.is_empty() {
+                buf_off = off;
+            }
             match region.kind {
                 RegionKind::FileData { index } => {
                     let index = index as usize;
@@ -333,19 +357,23 @@ impl ImageResult {
                     self.report(Some(p.clone()));
                     if let Some(b) = of.bytes.take() {
                         buf.extend_from_slice(&b);
+                        Self::pad_to_block(&mut buf, of.size);
                     } else {
-                        out.write_all(&buf).map_err(wr)?;
+                        sink.write_at(buf_off, &buf).map_err(wr)?;
                         self.bytes_done += buf.len() as u64;
                         buf.clear();
                         let f = of.file.take().expect("host file");
                         let mut done = 0u64;
                         while done < of.size {
                             let want = (of.size - done).min(PROGRESS_CHUNK);
-                            let n = io::copy(&mut (&f).take(want), out).map_err(|e| {
-                                // io::copy cannot tell a read error from a write error;
-                                // name the source, which is what usually fails.
-                                source_read(&self.layout, &self.tree, index, e)
-                            })?;
+                            let n = sink
+                                .copy_from(&f, done, off + done, want, &mut copy_buf)
+                                .map_err(|e| match e {
+                                    CopyError::Read(e) => {
+                                        source_read(&self.layout, &self.tree, index, e)
+                                    }
+                                    CopyError::Write(e) => wr(e),
+                                })?;
                             done += n;
                             self.bytes_done += n;
                             if n < want {
@@ -355,8 +383,10 @@ impl ImageResult {
                                 self.report(Some(p.clone()));
                             }
                         }
+                        let padded = region.blocks * LOGICAL_BLOCK_SIZE as u64;
+                        sink.zeros(off + of.size, padded - of.size).map_err(wr)?;
+                        self.bytes_done += padded - of.size;
                     }
-                    Self::pad_to_block(&mut buf, of.size);
                     self.state.files_done += 1;
                     self.report(None);
                 }
@@ -365,19 +395,159 @@ impl ImageResult {
                     .metadata_bytes(&self.tree, kind, &mut buf, &mut ce)?,
             }
             if buf.len() >= WRITE_CHUNK {
-                out.write_all(&buf).map_err(wr)?;
+                sink.write_at(buf_off, &buf).map_err(wr)?;
                 self.bytes_done += buf.len() as u64;
+                buf_off += buf.len() as u64;
                 buf.clear();
             }
         }
-        out.write_all(&buf).map_err(wr)?;
+        sink.write_at(buf_off, &buf).map_err(wr)?;
         self.bytes_done += buf.len() as u64;
+        sink.finish(base + total).map_err(wr)?;
         self.region = self.layout.regions.len();
         self.report(None);
-        let expected = self.layout.total_blocks * LOGICAL_BLOCK_SIZE as u64;
-        debug_assert_eq!(self.bytes_done, expected);
-        Ok(self.bytes_done)
+        debug_assert_eq!(self.bytes_done, total);
+        Ok(total)
     }
+}
+
+enum CopyError {
+    Read(io::Error),
+    Write(io::Error),
+}
+
+/// The output of [`ImageResult::write_to`]: positional writes when possible.
+struct Sink<'a> {
+    f: &'a mut File,
+    /// Writes at explicit offsets (`pwrite`, `copy_file_range` with an output offset);
+    /// false for files opened with O_APPEND, which ignore offsets.
+    positional: bool,
+    /// Everything is written past the file's end, so skipped bytes read as zeros.
+    fresh: bool,
+    /// Next byte offset for sequential writes / highest offset written.
+    pos: u64,
+}
+
+impl Sink<'_> {
+    fn write_at(&mut self, off: u64, data: &[u8]) -> io::Result<()> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        if self.positional {
+            std::os::unix::fs::FileExt::write_all_at(&*self.f, data, off)?;
+        } else {
+            debug_assert_eq!(off, self.pos);
+            self.f.write_all(data)?;
+        }
+        self.pos = off + data.len() as u64;
+        Ok(())
+    }
+
+    fn zeros(&mut self, off: u64, len: u64) -> io::Result<()> {
+        if len == 0 {
+            return Ok(());
+        }
+        if self.positional && self.fresh {
+            self.pos = off + len;
+            return Ok(()); // a hole; `finish` extends the file over a trailing one
+        }
+        let z = vec![0u8; len as usize];
+        self.write_at(off, &z)
+    }
+
+    /// Copies `len` bytes of `src` from `src_off` to `off`; returns the bytes copied
+    /// (fewer at the source's end).
+    fn copy_from(
+        &mut self,
+        src: &File,
+        src_off: u64,
+        off: u64,
+        len: u64,
+        buf: &mut Vec<u8>,
+    ) -> Result<u64, CopyError> {
+        let mut done = 0u64;
+        let mut fallback = false;
+        while done < len {
+            let want = (len - done).min(1 << 30) as usize;
+            if !fallback {
+                let mut in_off = src_off + done;
+                let mut out_off = off + done;
+                let r = if self.positional {
+                    rustix::fs::copy_file_range(
+                        src,
+                        Some(&mut in_off),
+                        &*self.f,
+                        Some(&mut out_off),
+                        want,
+                    )
+                } else {
+                    rustix::fs::copy_file_range(src, Some(&mut in_off), &*self.f, None, want)
+                };
+                match r {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        done += n as u64;
+                        self.pos = off + done;
+                        continue;
+                    }
+                    Err(e) if done == 0 && is_unsupported(e) => fallback = true,
+                    Err(e) => {
+                        // Tell a source failure from an output failure by reading.
+                        let mut probe = [0u8; 1];
+                        return match std::os::unix::fs::FileExt::read_at(
+                            src,
+                            &mut probe,
+                            src_off + done,
+                        ) {
+                            Err(re) => Err(CopyError::Read(re)),
+                            Ok(_) => Err(CopyError::Write(e.into())),
+                        };
+                    }
+                }
+            }
+            if buf.is_empty() {
+                buf.resize(READ_CHUNK, 0);
+            }
+            let n = want.min(buf.len());
+            let got = loop {
+                match std::os::unix::fs::FileExt::read_at(src, &mut buf[..n], src_off + done) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    r => break r.map_err(CopyError::Read)?,
+                }
+            };
+            if got == 0 {
+                break;
+            }
+            self.write_at(off + done, &buf[..got])
+                .map_err(CopyError::Write)?;
+            done += got as u64;
+        }
+        Ok(done)
+    }
+
+    fn finish(&mut self, end: u64) -> io::Result<()> {
+        if self.positional {
+            if self.fresh && self.f.metadata()?.len() < end {
+                self.f.set_len(end)?;
+            }
+            self.f.seek(io::SeekFrom::Start(end))?;
+        }
+        Ok(())
+    }
+}
+
+fn is_unsupported(e: rustix::io::Errno) -> bool {
+    use rustix::io::Errno;
+    [
+        Errno::XDEV,
+        Errno::INVAL,
+        Errno::NOSYS,
+        Errno::OPNOTSUPP,
+        Errno::BADF,
+        Errno::PERM,
+        Errno::TXTBSY,
+    ]
+    .contains(&e)
 }
 
 fn read_retry(f: &mut File, buf: &mut [u8]) -> io::Result<usize> {
