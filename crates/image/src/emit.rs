@@ -38,6 +38,8 @@ pub type ProgressCallback = Box<dyn FnMut(&Progress) + Send>;
 
 struct OpenFile {
     index: usize,
+    /// Bytes allocated on the host (st_blocks × 512); less than `size` for sparse files.
+    allocated: u64,
     file: Option<File>,
     bytes: Option<Arc<[u8]>>,
     offset: u64,
@@ -170,13 +172,11 @@ impl ImageResult {
                     host_path: p.clone(),
                     source: e,
                 })?;
-                let actual = f
-                    .metadata()
-                    .map_err(|e| ImageError::SourceRead {
-                        host_path: p.clone(),
-                        source: e,
-                    })?
-                    .len();
+                let md = f.metadata().map_err(|e| ImageError::SourceRead {
+                    host_path: p.clone(),
+                    source: e,
+                })?;
+                let actual = md.len();
                 if actual != *size {
                     return Err(ImageError::SourceChangedSize {
                         host_path: p.clone(),
@@ -186,6 +186,7 @@ impl ImageResult {
                 }
                 Ok(OpenFile {
                     index,
+                    allocated: std::os::unix::fs::MetadataExt::blocks(&md) * 512,
                     file: Some(f),
                     bytes: None,
                     offset: 0,
@@ -194,6 +195,7 @@ impl ImageResult {
             }
             FileSource::Bytes(b) => Ok(OpenFile {
                 index,
+                allocated: *size,
                 file: None,
                 bytes: Some(b.clone()),
                 offset: 0,
@@ -363,9 +365,34 @@ impl ImageResult {
                         self.bytes_done += buf.len() as u64;
                         buf.clear();
                         let f = of.file.take().expect("host file");
+                        let sparse = sink.positional && sink.fresh && of.allocated < of.size;
                         let mut done = 0u64;
                         while done < of.size {
-                            let want = (of.size - done).min(PROGRESS_CHUNK);
+                            if sparse {
+                                // Skip holes: the output there stays a hole (zeros).
+                                match rustix::fs::seek(&f, rustix::fs::SeekFrom::Data(done)) {
+                                    Ok(d) if d > done => {
+                                        let d = d.min(of.size);
+                                        self.bytes_done += d - done;
+                                        done = d;
+                                        continue;
+                                    }
+                                    Err(rustix::io::Errno::NXIO) => {
+                                        // No data up to the end: the rest is a hole.
+                                        self.bytes_done += of.size - done;
+                                        done = of.size;
+                                        continue;
+                                    }
+                                    _ => {}
+                                }
+                            }
+                            let mut want = (of.size - done).min(PROGRESS_CHUNK);
+                            if sparse
+                                && let Ok(h) =
+                                    rustix::fs::seek(&f, rustix::fs::SeekFrom::Hole(done))
+                            {
+                                want = want.min(h.saturating_sub(done)).max(1);
+                            }
                             let n = sink
                                 .copy_from(&f, done, off + done, want, &mut copy_buf)
                                 .map_err(|e| match e {
