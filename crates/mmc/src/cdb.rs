@@ -643,6 +643,27 @@ pub fn get_performance_write_speeds(max_descriptors: u16) -> Cdb {
     get_performance(0, 0, max_descriptors, 0x03)
 }
 
+/// READ DISC STRUCTURE (ADh), MMC-6 6.22: byte 1 bits 3-0 Media Type (0 DVD, 1 BD);
+/// bytes 2-5 Address; byte 6 Layer Number; byte 7 Format Code; bytes 8-9 Allocation
+/// Length; byte 10 bits 7-6 AGID.
+pub fn read_disc_structure(
+    media_type: u8,
+    address: u32,
+    layer: u8,
+    format: u8,
+    agid: u8,
+    allocation_length: u16,
+) -> Cdb {
+    let mut c = Cdb::new(op::READ_DISC_STRUCTURE, 12);
+    c.bytes[1] = media_type & 0x0F;
+    c.set_u32(2, address);
+    c.bytes[6] = layer;
+    c.bytes[7] = format;
+    c.set_u16(8, allocation_length);
+    c.bytes[10] = (agid & 3) << 6;
+    c
+}
+
 /// SET STREAMING (B6h), MMC-6 6.39: byte 8 Type (00h performance descriptor); bytes
 /// 9-10 Parameter List Length (28).
 pub fn set_streaming(parameter_list_length: u16) -> Cdb {
@@ -705,6 +726,10 @@ mod tests {
             &[0xAC, 0, 0, 0, 0, 0, 0, 0, 0, 4, 3, 0]
         );
         assert_eq!(set_streaming(28).byte(10), 28);
+        assert_eq!(
+            read_disc_structure(1, 0, 0, 0x00, 1, 4).as_bytes(),
+            &[0xAD, 1, 0, 0, 0, 0, 0, 0, 0, 4, 0x40, 0]
+        );
         assert_eq!(
             start_stop_unit(false, StartStop::Eject).as_bytes(),
             &[0x1B, 0, 0, 0, 2, 0]

@@ -1,93 +1,114 @@
-//! Emulated discs and stdio targets through discburn-emu: both implement
-//! [`RecorderTransport`] with the emulator's advisory lock (`<PATH>.lock` holding the
-//! owner name).
+//! Emulated discs and stdio targets through discburn-emu.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use discburn_emu::{EmuError, EmulatedDrive, StdioDrive};
+use discburn_mmc::{Completion, Data, Transport, TransportError};
 
 use crate::backend::{BackendKind, RecorderTransport};
 use crate::error::RecorderError;
 
-/// Opens `path` as an emulated disc (when `is_emulated_disc`) or a stdio target.
-pub(crate) fn open(path: &Path) -> Result<Box<dyn RecorderTransport>, RecorderError> {
-    let dev = path.display().to_string();
-    if discburn_emu::is_emulated_disc(path) {
-        let d = EmulatedDrive::open(path).map_err(|e| map(&dev, e))?;
-        Ok(Box::new(d))
-    } else {
-        let d = StdioDrive::open(path, None).map_err(|e| map(&dev, e))?;
-        Ok(Box::new(d))
-    }
+/// An emulated disc or a stdio target, with the path of its lock file.
+#[derive(Debug)]
+enum Inner {
+    Emulated(Box<EmulatedDrive>),
+    Stdio(StdioDrive),
 }
 
-fn map(device: &str, e: EmuError) -> RecorderError {
+#[derive(Debug)]
+struct EmuBackend {
+    path: PathBuf,
+    inner: Inner,
+}
+
+fn map_emu(path: &Path, e: EmuError) -> RecorderError {
+    let device = path.display().to_string();
     match e {
-        EmuError::Locked { owner } => RecorderError::Locked {
-            device: device.to_string(),
-            owner,
-        },
-        EmuError::Io { source, .. }
-            if matches!(
-                source.kind(),
-                std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied
-            ) =>
-        {
-            RecorderError::from_open(device, source)
-        }
+        EmuError::Locked { owner } => RecorderError::Locked { device, owner },
+        EmuError::Io { source, .. } => RecorderError::from_open(&device, source),
         other => RecorderError::Fail(format!("{device}: {other}")),
     }
 }
 
-impl RecorderTransport for EmulatedDrive {
-    fn kind(&self) -> BackendKind {
-        BackendKind::Emulated
-    }
-    fn lock_exclusive(&mut self, owner: &str) -> Result<(), RecorderError> {
-        let dev = discburn_mmc::Transport::device_name(self);
-        EmulatedDrive::lock_exclusive(self, owner).map_err(|e| map(&dev, e))
-    }
-    fn unlock(&mut self) -> Result<(), RecorderError> {
-        let dev = discburn_mmc::Transport::device_name(self);
-        EmulatedDrive::unlock(self).map_err(|e| map(&dev, e))
-    }
-    fn lock_owner(&mut self) -> Option<String> {
-        if let Some(o) = self.exclusive_owner() {
-            return Some(o.to_string());
+/// Opens `path` as an emulated disc (when `discburn_emu::is_emulated_disc`) or a stdio
+/// target (regular file, block device, or a path that does not exist yet).
+pub(crate) fn open(path: &Path) -> Result<Box<dyn RecorderTransport>, RecorderError> {
+    let inner = if discburn_emu::is_emulated_disc(path) {
+        Inner::Emulated(Box::new(
+            EmulatedDrive::open(path).map_err(|e| map_emu(path, e))?,
+        ))
+    } else {
+        Inner::Stdio(StdioDrive::open(path, None).map_err(|e| map_emu(path, e))?)
+    };
+    Ok(Box::new(EmuBackend {
+        path: path.to_path_buf(),
+        inner,
+    }))
+}
+
+impl Transport for EmuBackend {
+    fn execute(
+        &mut self,
+        cdb: &[u8],
+        data: Data<'_>,
+        timeout: Duration,
+    ) -> Result<Completion, TransportError> {
+        match &mut self.inner {
+            Inner::Emulated(d) => d.execute(cdb, data, timeout),
+            Inner::Stdio(d) => d.execute(cdb, data, timeout),
         }
-        // Probe: take the lock under a probe name and release it at once when free.
-        match EmulatedDrive::lock_exclusive(self, "discburn-probe") {
-            Ok(()) => {
-                let _ = EmulatedDrive::unlock(self);
-                None
-            }
-            Err(EmuError::Locked { owner }) => Some(owner).filter(|o| !o.is_empty()),
-            Err(_) => None,
+    }
+    fn max_transfer(&self) -> usize {
+        match &self.inner {
+            Inner::Emulated(d) => d.max_transfer(),
+            Inner::Stdio(d) => d.max_transfer(),
+        }
+    }
+    fn device_name(&self) -> String {
+        match &self.inner {
+            Inner::Emulated(d) => d.device_name(),
+            Inner::Stdio(d) => d.device_name(),
         }
     }
 }
 
-impl RecorderTransport for StdioDrive {
+impl RecorderTransport for EmuBackend {
     fn kind(&self) -> BackendKind {
-        BackendKind::Stdio
-    }
-    fn lock_exclusive(&mut self, owner: &str) -> Result<(), RecorderError> {
-        let dev = discburn_mmc::Transport::device_name(self);
-        StdioDrive::lock_exclusive(self, owner).map_err(|e| map(&dev, e))
-    }
-    fn unlock(&mut self) -> Result<(), RecorderError> {
-        let dev = discburn_mmc::Transport::device_name(self);
-        StdioDrive::unlock(self).map_err(|e| map(&dev, e))
-    }
-    fn lock_owner(&mut self) -> Option<String> {
-        // Probe as for emulated discs.
-        match StdioDrive::lock_exclusive(self, "discburn-probe") {
-            Ok(()) => {
-                let _ = StdioDrive::unlock(self);
-                None
-            }
-            Err(EmuError::Locked { owner }) => Some(owner).filter(|o| !o.is_empty()),
-            Err(_) => None,
+        match self.inner {
+            Inner::Emulated(_) => BackendKind::Emulated,
+            Inner::Stdio(_) => BackendKind::Stdio,
         }
+    }
+
+    fn lock_exclusive(&mut self, owner: &str) -> Result<(), RecorderError> {
+        let r = match &mut self.inner {
+            Inner::Emulated(d) => d.lock_exclusive(owner),
+            Inner::Stdio(d) => d.lock_exclusive(owner),
+        };
+        r.map_err(|e| map_emu(&self.path, e))
+    }
+
+    fn unlock(&mut self) -> Result<(), RecorderError> {
+        let r = match &mut self.inner {
+            Inner::Emulated(d) => d.unlock(),
+            Inner::Stdio(d) => d.unlock(),
+        };
+        r.map_err(|e| map_emu(&self.path, e))
+    }
+
+    fn lock_owner(&mut self) -> Option<String> {
+        if let Inner::Emulated(d) = &self.inner
+            && let Some(o) = d.exclusive_owner()
+        {
+            return Some(o.to_string());
+        }
+        // The lock file holds the holder's client name while held (emptied on release).
+        let mut p = self.path.clone().into_os_string();
+        p.push(".lock");
+        std::fs::read_to_string(PathBuf::from(p))
+            .ok()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
     }
 }

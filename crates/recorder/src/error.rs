@@ -110,6 +110,14 @@ pub enum RecorderError {
         /// The page code.
         page: u8,
     },
+    /// E_IMAPI_RECORDER_DVD_STRUCTURE_NOT_PRESENT.
+    #[error("{device}: disc structure {format:02X}h not present")]
+    DvdStructureNotPresent {
+        /// The device.
+        device: String,
+        /// The format code asked for.
+        format: u8,
+    },
     /// E_IMAPI_RECORDER_COMMAND_TIMEOUT (the transport's timeout ran out).
     #[error(transparent)]
     CommandTimeout(TransportError),
@@ -197,6 +205,7 @@ impl RecorderError {
             RecorderError::FeatureNotCurrent { .. } => 0xC0AA_020B,
             RecorderError::GetConfigurationNotSupported { .. } => 0xC0AA_020C,
             RecorderError::CommandTimeout(_) => 0xC0AA_020D,
+            RecorderError::DvdStructureNotPresent { .. } => 0xC0AA_020E,
             RecorderError::NoSuchModePage { .. } => 0xC0AA_0201,
             RecorderError::MediaNotFormatted { .. } => 0xC0AA_0212,
             RecorderError::LossOfStreaming { .. } => 0xC0AA_0300,
@@ -230,6 +239,9 @@ impl RecorderError {
                 "E_IMAPI_RECORDER_GET_CONFIGURATION_NOT_SUPPORTED"
             }
             RecorderError::CommandTimeout(_) => "E_IMAPI_RECORDER_COMMAND_TIMEOUT",
+            RecorderError::DvdStructureNotPresent { .. } => {
+                "E_IMAPI_RECORDER_DVD_STRUCTURE_NOT_PRESENT"
+            }
             RecorderError::NoSuchModePage { .. } => "E_IMAPI_RECORDER_NO_SUCH_MODE_PAGE",
             RecorderError::MediaNotFormatted { .. } => "E_IMAPI_RECORDER_MEDIA_NOT_FORMATTED",
             RecorderError::LossOfStreaming { .. } => "E_IMAPI_LOSS_OF_STREAMING",

@@ -7,7 +7,7 @@
 //! | IDiscMaster2 | [`DiscMaster`] (`count`, `item`, `recorders`, `is_supported_environment`) |
 //! | IDiscRecorder2::InitializeDiscRecorder | [`DiscRecorder::open`] |
 //! | IDiscRecorder2 properties/methods | [`DiscRecorder`] (`vendor_id`, `product_id`, `product_revision`, `volume_name`, `volume_path_names`, `device_can_load_media`, `legacy_device_number`, `supported_feature_pages`, `current_feature_pages`, `supported_profiles`, `current_profiles`, `supported_mode_pages`, `acquire_exclusive_access`, `release_exclusive_access`, `exclusive_access_owner`, `disable_mcn`, `enable_mcn`, `eject_media`, `close_tray`) |
-//! | IDiscRecorder2Ex | [`DiscRecorder`] (`send_command_no_data`, `send_command_send_data_to_device`, `send_command_get_data_from_device`, `get_disc_information`, `get_track_information`, `get_feature_page`, `get_mode_page`, `set_mode_page`, `get_supported_feature_pages`, `get_supported_profiles`, `get_supported_mode_pages`, `get_byte_alignment_mask`, `get_maximum_*_transfer_size`); ReadDvdStructure/SendDvdStructure and the adapter/device descriptors are not implemented |
+//! | IDiscRecorder2Ex | [`DiscRecorder`] (`send_command_no_data`, `send_command_send_data_to_device`, `send_command_get_data_from_device`, `get_disc_information`, `get_track_information`, `get_feature_page`, `get_mode_page`, `set_mode_page`, `get_supported_feature_pages`, `get_supported_profiles`, `get_supported_mode_pages`, `get_byte_alignment_mask`, `get_maximum_*_transfer_size`, `read_dvd_structure`); SendDvdStructure and the adapter/device descriptors are not implemented |
 //! | HRESULTs | [`RecorderError::hresult`], [`RecorderError::imapi_name`] |
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -710,6 +710,41 @@ impl DiscRecorder {
         self.drive.mode_select(data).map_err(|e| self.map(e))
     }
 
+    /// ReadDvdStructure(format, address, layer, agid): READ DISC STRUCTURE for DVD
+    /// (media type 0) with the 4-byte header stripped; only the low 8 bits of `format`
+    /// are used.
+    ///
+    /// # Errors
+    /// [`RecorderError::DvdStructureNotPresent`] when the drive answers `5/24/00` or
+    /// `5/30/xx`; STD-EX errors.
+    pub fn read_dvd_structure(
+        &mut self,
+        format: u32,
+        address: u32,
+        layer: u32,
+        agid: u32,
+    ) -> Result<Vec<u8>, RecorderError> {
+        let format = format as u8;
+        match self
+            .drive
+            .read_disc_structure(0, address, layer as u8, format, agid as u8)
+        {
+            Ok(b) => Ok(b.get(4..).map(<[u8]>::to_vec).unwrap_or_default()),
+            Err(e)
+                if e.is_sense(&Sense::INVALID_FIELD_IN_CDB)
+                    || e.sense().is_some_and(|s| {
+                        s.key == discburn_mmc::SenseKey::IllegalRequest && s.asc == 0x30
+                    }) =>
+            {
+                Err(RecorderError::DvdStructureNotPresent {
+                    device: self.id.clone(),
+                    format,
+                })
+            }
+            Err(e) => Err(self.map(e)),
+        }
+    }
+
     /// GetSupportedFeaturePages(currentFeatureOnly).
     ///
     /// # Errors

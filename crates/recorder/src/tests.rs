@@ -380,3 +380,11 @@ fn mcn_counts_and_mount_points() {
     assert!(mount_points_of("/dev/sr1", mounts).is_empty());
     assert_eq!(a.legacy_device_number(), 0);
 }
+
+#[test]
+fn x05_read_dvd_structure_strips_header() {
+    // The fake rejects READ DISC STRUCTURE (5/20/00): a device error, not "not present".
+    let (mut a, _) = pair();
+    let e = a.read_dvd_structure(0x100, 0, 0, 0).unwrap_err();
+    assert_eq!(e.hresult(), 0xC0AA0301);
+}

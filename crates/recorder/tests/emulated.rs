@@ -112,3 +112,21 @@ fn data_writer_reaches_the_drive() {
     let ti = d.track_information(TrackAddress::Track(1)).unwrap();
     assert_eq!(ti.track_start_address, 0);
 }
+
+#[test]
+fn x05_read_dvd_structure_not_present_on_emulated_disc() {
+    // The emulator answers READ DISC STRUCTURE with 5/24/00 (no structures modelled):
+    // that is E_IMAPI_RECORDER_DVD_STRUCTURE_NOT_PRESENT, with the format truncated to
+    // its low 8 bits.
+    let t = tempfile::tempdir().unwrap();
+    let disc = t.path().join("plusr.img");
+    create_disc(&disc, MediaType::DvdPlusR, None).unwrap();
+    let mut r = DiscRecorder::open(&disc).unwrap();
+    let e = r.read_dvd_structure(0x1FE, 0, 0, 0).unwrap_err();
+    assert_eq!(e.hresult(), 0xC0AA020E, "{e}");
+    assert_eq!(e.imapi_name(), "E_IMAPI_RECORDER_DVD_STRUCTURE_NOT_PRESENT");
+    match e {
+        RecorderError::DvdStructureNotPresent { format, .. } => assert_eq!(format, 0xFE),
+        other => panic!("{other}"),
+    }
+}

@@ -665,6 +665,27 @@ impl<T: Transport> Drive<T> {
         Self::reply(op::READ_TOC_PMA_ATIP, Atip::parse(&b))
     }
 
+    /// READ DISC STRUCTURE with header-first allocation (4-byte header: bytes 0-1 Data
+    /// Length = bytes after byte 1); returns the whole reply, header included.
+    ///
+    /// # Errors
+    /// [`MmcError`]; `5/24/00` or `5/30/02` when the structure is not present.
+    pub fn read_disc_structure(
+        &mut self,
+        media_type: u8,
+        address: u32,
+        layer: u8,
+        format: u8,
+        agid: u8,
+    ) -> Result<Vec<u8>, MmcError> {
+        self.read_announced(
+            |n| cdb::read_disc_structure(media_type, address, layer, format, agid, n),
+            4,
+            65534,
+            |h| 2 + be16(h, 0),
+        )
+    }
+
     /// READ CAPACITY.
     ///
     /// # Errors
