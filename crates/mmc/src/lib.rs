@@ -48,6 +48,6 @@ pub use cdb::{Cdb, TrackAddress};
 pub use drive::{BLOCK_SIZE, Drive, NoSleep, RetryPolicy, Sleeper, StdSleeper};
 pub use error::{MmcError, ReplyError};
 pub use profile::{FeatureCode, MediaClass, Profile};
-pub use recording::{Fault, FaultEffect, FaultWhen, Faulty, Recording, TranscriptRecord};
+pub use recording::{Fault, FaultEffect, FaultWhen, Faulty, Recording, Replay, TranscriptRecord};
 pub use sense::{Sense, SenseKey};
 pub use transport::{Completion, Data, DataDirection, Transport, TransportError};

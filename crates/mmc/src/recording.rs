@@ -227,6 +227,118 @@ impl<T: Transport, W: Write> Transport for Recording<T, W> {
     }
 }
 
+/// A transport that answers from a transcript written by [`Recording`]: each command
+/// must match the next record's CDB (and data-out bytes or digest); the answer is the
+/// recorded status, sense, residual and data-in bytes. Turns a real-drive session into
+/// a test that needs no drive.
+#[derive(Debug)]
+pub struct Replay {
+    records: Vec<TranscriptRecord>,
+    next: usize,
+    max_transfer: usize,
+    name: String,
+}
+
+impl Replay {
+    /// Reads JSON lines (blank lines skipped).
+    ///
+    /// # Errors
+    /// A message naming the line that does not parse.
+    pub fn from_jsonl(text: &str) -> Result<Replay, String> {
+        let mut records = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let r: TranscriptRecord = serde_json::from_str(line)
+                .map_err(|e| format!("transcript line {}: {e}", i + 1))?;
+            records.push(r);
+        }
+        Ok(Replay {
+            records,
+            next: 0,
+            max_transfer: 65536,
+            name: "replay".into(),
+        })
+    }
+
+    /// Sets the maximum transfer reported (the recording drive's).
+    pub fn with_max_transfer(mut self, bytes: usize) -> Replay {
+        self.max_transfer = bytes;
+        self
+    }
+
+    /// Records not yet replayed.
+    pub fn remaining(&self) -> usize {
+        self.records.len() - self.next
+    }
+
+    fn mismatch(&self, what: String) -> TransportError {
+        TransportError::InvalidRequest(format!("replay record {}: {what}", self.next + 1))
+    }
+}
+
+impl Transport for Replay {
+    fn execute(
+        &mut self,
+        cdb: &[u8],
+        data: Data<'_>,
+        _timeout: Duration,
+    ) -> Result<Completion, TransportError> {
+        let Some(rec) = self.records.get(self.next).cloned() else {
+            return Err(self.mismatch(format!("transcript exhausted at CDB {}", hex(cdb))));
+        };
+        if rec.cdb != hex(cdb) {
+            return Err(self.mismatch(format!("expected CDB {}, got {}", rec.cdb, hex(cdb))));
+        }
+        if let Data::Out(b) = &data {
+            let ok = match (&rec.data_out, &rec.data_out_sha256) {
+                (Some(h), _) => *h == hex(b),
+                (None, Some(d)) => *d == sha256_hex(b),
+                (None, None) => false,
+            };
+            if !ok {
+                return Err(self.mismatch("data-out bytes differ".into()));
+            }
+        }
+        if let Some(e) = &rec.transport_error {
+            self.next += 1;
+            return Err(TransportError::DeviceLost {
+                device: self.name.clone(),
+                reason: format!("recorded transport error: {e}"),
+            });
+        }
+        let mut c = Completion {
+            status: rec.status.unwrap_or(0),
+            sense: rec.sense.as_deref().and_then(unhex).unwrap_or_default(),
+            residual: rec.residual,
+            duration: Duration::from_micros(rec.duration_us),
+        };
+        if let Data::In(buf) = data {
+            let bytes = match &rec.data_in {
+                Some(h) => unhex(h).ok_or_else(|| self.mismatch("bad data_in hex".into()))?,
+                None if rec.data_in_sha256.is_some() => {
+                    return Err(self.mismatch("data-in recorded as a digest only".into()));
+                }
+                None => Vec::new(),
+            };
+            let n = bytes.len().min(buf.len());
+            buf[..n].copy_from_slice(&bytes[..n]);
+            c.residual = (buf.len() - n) as u32;
+        }
+        self.next += 1;
+        Ok(c)
+    }
+
+    fn max_transfer(&self) -> usize {
+        self.max_transfer
+    }
+
+    fn device_name(&self) -> String {
+        self.name.clone()
+    }
+}
+
 /// When a [`Fault`] fires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FaultWhen {
