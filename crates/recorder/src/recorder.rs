@@ -42,7 +42,7 @@ impl CommandStatus {
 
 /// True when `name` is a valid exclusive-access client name: 1 to 63 characters from
 /// ASCII letters, digits, space and `- _ . , ( ) + : '` (our reading of the Windows
-/// owner-id rules, imapi2.md §5.1 ClientName [inf]).
+/// owner-id rules, imapi2.md §5.1 ClientName, inferred).
 pub fn is_valid_client_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 63

@@ -5,7 +5,7 @@
 //!   through the `SG_IO` ioctl; implements [`discburn_mmc::Transport`].
 //! * [`hdr`]: the `#[repr(C)]` `sg_io_hdr` and the pure evaluation of its result fields
 //!   (host status, driver status, SCSI status, sense).
-//! * [`enumerate`]: drives from sysfs and `/dev`, with vendor/model/revision and the
+//! * [`mod@enumerate`]: drives from sysfs and `/dev`, with vendor/model/revision and the
 //!   maximum transfer (`max_hw_sectors_kb`).
 //!
 //! The only crate with `unsafe` code: the one ioctl call in `transport.rs`.
