@@ -24,7 +24,8 @@ pub use error::{RecorderError, S_IMAPI_COMMAND_HAS_SENSE_DATA};
 pub use master::DiscMaster;
 pub use media::PhysicalMediaType;
 pub use recorder::{
-    CommandStatus, DiscRecorder, RecorderDrive, is_valid_client_name, mount_points_of,
+    CommandStatus, DiscRecorder, RecorderDrive, is_real_drive_path, is_valid_client_name,
+    mount_points_of,
 };
 
 #[cfg(test)]

@@ -51,6 +51,15 @@ pub fn is_valid_client_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || " -_.,()+:'".contains(c))
 }
 
+/// True when `path` names a real optical drive: an `srN`/`scdN` name that is a block
+/// device or lies under `/dev` (a regular file called `sr0` elsewhere is a stdio target).
+pub fn is_real_drive_path(path: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    discburn_sgio::is_sr_device(path)
+        && (path.starts_with("/dev")
+            || std::fs::metadata(path).is_ok_and(|m| m.file_type().is_block_device()))
+}
+
 /// Mount points of `device` in a `/proc/self/mounts` text (octal escapes decoded).
 pub fn mount_points_of(device: &str, mounts: &str) -> Vec<String> {
     fn unescape(s: &str) -> String {
@@ -110,7 +119,7 @@ impl std::fmt::Debug for DiscRecorder {
 
 impl DiscRecorder {
     /// Opens the recorder named by `path` (IDiscRecorder2::InitializeDiscRecorder):
-    /// SG_IO for `/dev/srN` (opened shared; the exclusive open happens at
+    /// SG_IO for `/dev/srN` ([`is_real_drive_path`]; opened shared; the exclusive open happens at
     /// [`DiscRecorder::acquire_exclusive_access`], so this succeeds while another
     /// client holds the drive, R-03); an emulated disc when
     /// `discburn_emu::is_emulated_disc(path)`; otherwise a stdio target (regular file,
@@ -122,7 +131,7 @@ impl DiscRecorder {
     pub fn open(path: impl AsRef<Path>) -> Result<DiscRecorder, RecorderError> {
         let path = path.as_ref();
         let id = path.display().to_string();
-        if discburn_sgio::is_sr_device(path) {
+        if is_real_drive_path(path) {
             let t = RealDrive::open(path)?;
             return Ok(Self::from_transport(id, Box::new(t)));
         }

@@ -130,3 +130,18 @@ fn x05_read_dvd_structure_not_present_on_emulated_disc() {
         other => panic!("{other}"),
     }
 }
+
+#[test]
+fn a_file_named_sr0_outside_dev_is_a_stdio_target() {
+    let t = tempfile::tempdir().unwrap();
+    let path = t.path().join("sr0");
+    assert!(!discburn_recorder::is_real_drive_path(&path));
+    assert!(discburn_recorder::is_real_drive_path(std::path::Path::new(
+        "/dev/sr0"
+    )));
+    let r = DiscRecorder::open(&path).unwrap();
+    assert_eq!(r.backend_kind(), BackendKind::Stdio);
+    // A missing /dev/srN is reported as a missing device, not created as a file.
+    let e = DiscRecorder::open("/dev/sr97").unwrap_err();
+    assert_eq!(e.hresult(), 0x80070037, "{e}");
+}

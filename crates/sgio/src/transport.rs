@@ -93,6 +93,31 @@ impl SgIoTransport {
         })
     }
 
+    /// Sends INQUIRY and returns the standard data; confirms an enumerated node is an
+    /// MMC device ([`discburn_mmc::reply::InquiryData::is_mmc_device`]).
+    ///
+    /// # Errors
+    /// Transport errors, a CHECK CONDITION or a short reply as
+    /// [`TransportError::InvalidRequest`] naming the problem.
+    pub fn inquiry(&mut self) -> Result<discburn_mmc::reply::InquiryData, TransportError> {
+        let mut buf = [0u8; 36];
+        let c = self.execute(
+            discburn_mmc::cdb::inquiry(36).as_bytes(),
+            Data::In(&mut buf),
+            Duration::from_secs(30),
+        )?;
+        if !c.is_good() {
+            return Err(TransportError::InvalidRequest(format!(
+                "{}: INQUIRY failed with status {:#04x}",
+                self.path.display(),
+                c.status
+            )));
+        }
+        let got = buf.len().saturating_sub(c.residual as usize);
+        discburn_mmc::reply::InquiryData::parse(&buf[..got])
+            .map_err(|e| TransportError::InvalidRequest(format!("{}: {e}", self.path.display())))
+    }
+
     /// The device path.
     pub fn path(&self) -> &Path {
         &self.path
@@ -169,7 +194,12 @@ impl Transport for SgIoTransport {
             h.cmdp = cdb.as_ptr();
             h.sbp = sense.as_mut_ptr();
             h.timeout = hdr::timeout_ms(timeout);
-            sg_io_ioctl(&self.file, &mut h).map_err(|e| io_err("SG_IO ioctl", &self.path, e))?;
+            match sg_io_ioctl(&self.file, &mut h) {
+                Ok(()) => {}
+                // Interrupted before the command was queued: send it again.
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted && attempt <= 3 => continue,
+                Err(e) => return Err(io_err("SG_IO ioctl", &self.path, e)),
+            }
             let r = HdrResult::of(&h);
             if r.host_status == DID_SOFT_ERROR && attempt <= SOFT_ERROR_RETRIES {
                 continue;
