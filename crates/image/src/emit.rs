@@ -161,48 +161,7 @@ impl ImageResult {
     }
 
     fn open(&self, index: usize) -> Result<OpenFile, ImageError> {
-        let ext = &self.layout.data[index];
-        let node = self.tree.node(ext.node);
-        let NodeKind::File { source, size } = &node.kind else {
-            unreachable!("data extents are files")
-        };
-        match source {
-            FileSource::HostPath(p) => {
-                let f = File::open(p).map_err(|e| ImageError::SourceRead {
-                    host_path: p.clone(),
-                    source: e,
-                })?;
-                let md = f.metadata().map_err(|e| ImageError::SourceRead {
-                    host_path: p.clone(),
-                    source: e,
-                })?;
-                let actual = md.len();
-                if actual != *size {
-                    return Err(ImageError::SourceChangedSize {
-                        host_path: p.clone(),
-                        expected: *size,
-                        actual,
-                    });
-                }
-                Ok(OpenFile {
-                    index,
-                    allocated: std::os::unix::fs::MetadataExt::blocks(&md) * 512,
-                    file: Some(f),
-                    bytes: None,
-                    offset: 0,
-                    size: *size,
-                })
-            }
-            FileSource::Bytes(b) => Ok(OpenFile {
-                index,
-                allocated: *size,
-                file: None,
-                bytes: Some(b.clone()),
-                offset: 0,
-                size: *size,
-            }),
-            FileSource::Extent { .. } => unreachable!("extents are not written"),
-        }
+        open_source(&self.tree, &self.layout, index)
     }
 
     fn pad_to_block(buf: &mut Vec<u8>, size: u64) {
@@ -310,9 +269,12 @@ impl ImageResult {
     /// the end of the image. Metadata goes out in chunks of about 4 MiB; host file data
     /// is copied with `copy_file_range(2)` (falling back to 1 MiB `pread`/`pwrite`),
     /// so it does not pass through user space; per file that is `open`, one `fstat`
-    /// (the size check), the copy and `close`. When the output is written past its end
-    /// (a new or truncated file), block padding after file data is left as a hole
-    /// instead of being written. Returns the number of bytes of the image
+    /// (the size check), the copy and `close`. Files are copied by up to 4 threads at
+    /// once at their own offsets (positional writes; the bytes do not depend on the
+    /// thread count). When the output is written past its end (a new or truncated
+    /// file), block padding after file data and the holes of sparse sources are left
+    /// as holes instead of being written. An output opened with O_APPEND is written
+    /// sequentially by one thread. Returns the number of bytes of the image
     /// (`total_blocks() * 2048`).
     ///
     /// # Errors
@@ -333,6 +295,7 @@ impl ImageResult {
         let append_mode = rustix::fs::fcntl_getfl(&*out)
             .map(|f| f.contains(rustix::fs::OFlags::APPEND))
             .unwrap_or(true);
+        let out: &File = out;
         let mut sink = Sink {
             f: out,
             positional: !append_mode,
@@ -345,6 +308,7 @@ impl ImageResult {
         let mut buf_off = base;
         let mut ce = Vec::new();
         let mut copy_buf = Vec::new();
+        let mut jobs = Vec::new();
         let regions = self.layout.regions.clone();
         for region in regions {
             let off = base + u64::from(region.lba - start) * LOGICAL_BLOCK_SIZE as u64;
@@ -352,68 +316,32 @@ impl ImageResult {
                 buf_off = off;
             }
             match region.kind {
+                RegionKind::FileData { index } if sink.positional => {
+                    sink.write_at(buf_off, &buf).map_err(wr)?;
+                    self.bytes_done += buf.len() as u64;
+                    buf.clear();
+                    jobs.push((index as usize, off, region.blocks));
+                }
                 RegionKind::FileData { index } => {
+                    sink.write_at(buf_off, &buf).map_err(wr)?;
+                    self.bytes_done += buf.len() as u64;
+                    buf.clear();
                     let index = index as usize;
-                    let mut of = self.open(index)?;
-                    let p = self.layout.data_path(&self.tree, index);
-                    self.report(Some(p.clone()));
-                    if let Some(b) = of.bytes.take() {
-                        buf.extend_from_slice(&b);
-                        Self::pad_to_block(&mut buf, of.size);
-                    } else {
-                        sink.write_at(buf_off, &buf).map_err(wr)?;
-                        self.bytes_done += buf.len() as u64;
-                        buf.clear();
-                        let f = of.file.take().expect("host file");
-                        let sparse = sink.positional && sink.fresh && of.allocated < of.size;
-                        let mut done = 0u64;
-                        while done < of.size {
-                            if sparse {
-                                // Skip holes: the output there stays a hole (zeros).
-                                match rustix::fs::seek(&f, rustix::fs::SeekFrom::Data(done)) {
-                                    Ok(d) if d > done => {
-                                        let d = d.min(of.size);
-                                        self.bytes_done += d - done;
-                                        done = d;
-                                        continue;
-                                    }
-                                    Err(rustix::io::Errno::NXIO) => {
-                                        // No data up to the end: the rest is a hole.
-                                        self.bytes_done += of.size - done;
-                                        done = of.size;
-                                        continue;
-                                    }
-                                    _ => {}
-                                }
-                            }
-                            let mut want = (of.size - done).min(PROGRESS_CHUNK);
-                            if sparse
-                                && let Ok(h) =
-                                    rustix::fs::seek(&f, rustix::fs::SeekFrom::Hole(done))
-                            {
-                                want = want.min(h.saturating_sub(done)).max(1);
-                            }
-                            let n = sink
-                                .copy_from(&f, done, off + done, want, &mut copy_buf)
-                                .map_err(|e| match e {
-                                    CopyError::Read(e) => {
-                                        source_read(&self.layout, &self.tree, index, e)
-                                    }
-                                    CopyError::Write(e) => wr(e),
-                                })?;
-                            done += n;
-                            self.bytes_done += n;
-                            if n < want {
-                                return Err(self.changed(index, of.size, done));
-                            }
-                            if done < of.size {
-                                self.report(Some(p.clone()));
-                            }
-                        }
-                        let padded = region.blocks * LOGICAL_BLOCK_SIZE as u64;
-                        sink.zeros(off + of.size, padded - of.size).map_err(wr)?;
-                        self.bytes_done += padded - of.size;
-                    }
+                    self.report(Some(self.layout.data_path(&self.tree, index)));
+                    let (tree, layout) = (self.tree.clone(), &self.layout);
+                    let mut moved = 0u64;
+                    let mut events = |n: u64| moved += n;
+                    copy_job(
+                        &tree,
+                        layout,
+                        index,
+                        off,
+                        region.blocks,
+                        &mut sink,
+                        &mut copy_buf,
+                        &mut events,
+                    )?;
+                    self.bytes_done += region.blocks * LOGICAL_BLOCK_SIZE as u64;
                     self.state.files_done += 1;
                     self.report(None);
                 }
@@ -430,12 +358,192 @@ impl ImageResult {
         }
         sink.write_at(buf_off, &buf).map_err(wr)?;
         self.bytes_done += buf.len() as u64;
+        if !jobs.is_empty() {
+            self.copy_parallel(&jobs, out, sink.fresh)?;
+        }
         sink.finish(base + total).map_err(wr)?;
         self.region = self.layout.regions.len();
         self.report(None);
         debug_assert_eq!(self.bytes_done, total);
         Ok(total)
     }
+
+    /// Copies the file data jobs (index, output offset, blocks) with a few threads,
+    /// reporting progress from this thread.
+    fn copy_parallel(
+        &mut self,
+        jobs: &[(usize, u64, u64)],
+        out: &File,
+        fresh: bool,
+    ) -> Result<(), ImageError> {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        enum Event {
+            Start(usize),
+            Bytes(u64),
+            Done,
+            Failed(ImageError),
+        }
+        let threads = std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .clamp(2, COPY_THREADS);
+        let next = AtomicUsize::new(0);
+        let stop = AtomicBool::new(false);
+        let (tx, rx) = std::sync::mpsc::channel::<Event>();
+        let tree = self.tree.clone();
+        let layout = &self.layout;
+        let mut first_error = None;
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                let tx = tx.clone();
+                let (next, stop, tree) = (&next, &stop, &tree);
+                scope.spawn(move || {
+                    let mut sink = Sink {
+                        f: out,
+                        positional: true,
+                        fresh,
+                        pos: 0,
+                    };
+                    let mut buf = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        if k >= jobs.len() || stop.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        let (index, off, blocks) = jobs[k];
+                        let _ = tx.send(Event::Start(index));
+                        let mut events = |n: u64| {
+                            let _ = tx.send(Event::Bytes(n));
+                        };
+                        match copy_job(
+                            tree,
+                            layout,
+                            index,
+                            off,
+                            blocks,
+                            &mut sink,
+                            &mut buf,
+                            &mut events,
+                        ) {
+                            Ok(()) => {
+                                let _ = tx.send(Event::Done);
+                            }
+                            Err(e) => {
+                                stop.store(true, Ordering::Relaxed);
+                                let _ = tx.send(Event::Failed(e));
+                                break;
+                            }
+                        }
+                    }
+                });
+            }
+            drop(tx);
+            let (state, callback, bytes_done) =
+                (&mut self.state, &mut self.progress, &mut self.bytes_done);
+            let mut report = |state: &mut Progress, bytes: u64, current: Option<String>| {
+                state.blocks_done = bytes / LOGICAL_BLOCK_SIZE as u64;
+                state.current_file = current;
+                if let Some(cb) = callback.as_mut() {
+                    cb(state);
+                }
+            };
+            for ev in rx {
+                match ev {
+                    Event::Start(index) => {
+                        report(state, *bytes_done, Some(layout.data_path(&tree, index)))
+                    }
+                    Event::Bytes(n) => {
+                        *bytes_done += n;
+                        let p = state.current_file.clone();
+                        report(state, *bytes_done, p);
+                    }
+                    Event::Done => {
+                        state.files_done += 1;
+                        report(state, *bytes_done, None);
+                    }
+                    Event::Failed(e) => {
+                        first_error.get_or_insert(e);
+                    }
+                }
+            }
+        });
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Threads copying file data in [`ImageResult::write_to`].
+const COPY_THREADS: usize = 4;
+
+/// Copies one file's data (and block padding) to `off`; reports moved bytes (data and
+/// padding, about every 64 MiB and at the end) through `progress`.
+#[allow(clippy::too_many_arguments)]
+fn copy_job(
+    tree: &Tree,
+    layout: &Layout,
+    index: usize,
+    off: u64,
+    blocks: u64,
+    sink: &mut Sink<'_>,
+    copy_buf: &mut Vec<u8>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), ImageError> {
+    let wr = |e| ImageError::Write { source: e };
+    let mut of = open_source(tree, layout, index)?;
+    let padded = blocks * LOGICAL_BLOCK_SIZE as u64;
+    if let Some(b) = of.bytes.take() {
+        sink.write_at(off, &b).map_err(wr)?;
+        sink.zeros(off + of.size, padded - of.size).map_err(wr)?;
+        progress(padded);
+        return Ok(());
+    }
+    let changed = |actual| ImageError::SourceChangedSize {
+        host_path: host_path(layout, tree, index).unwrap_or_default(),
+        expected: of.size,
+        actual,
+    };
+    let f = of.file.take().expect("host file");
+    let sparse = sink.positional && sink.fresh && of.allocated < of.size;
+    let mut done = 0u64;
+    let mut reported = 0u64;
+    while done < of.size {
+        if sparse {
+            // Skip holes: the output there stays a hole (zeros).
+            match rustix::fs::seek(&f, rustix::fs::SeekFrom::Data(done)) {
+                Ok(d) if d > done => {
+                    done = d.min(of.size);
+                    continue;
+                }
+                Err(rustix::io::Errno::NXIO) => {
+                    done = of.size;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        let mut want = (of.size - done).min(PROGRESS_CHUNK);
+        if sparse && let Ok(h) = rustix::fs::seek(&f, rustix::fs::SeekFrom::Hole(done)) {
+            want = want.min(h.saturating_sub(done)).max(1);
+        }
+        let n = sink
+            .copy_from(&f, done, off + done, want, copy_buf)
+            .map_err(|e| match e {
+                CopyError::Read(e) => source_read(layout, tree, index, e),
+                CopyError::Write(e) => wr(e),
+            })?;
+        done += n;
+        if n < want {
+            return Err(changed(done));
+        }
+        if done - reported >= PROGRESS_CHUNK {
+            progress(done - reported);
+            reported = done;
+        }
+    }
+    sink.zeros(off + of.size, padded - of.size).map_err(wr)?;
+    progress(padded - reported);
+    Ok(())
 }
 
 enum CopyError {
@@ -445,7 +553,7 @@ enum CopyError {
 
 /// The output of [`ImageResult::write_to`]: positional writes when possible.
 struct Sink<'a> {
-    f: &'a mut File,
+    f: &'a File,
     /// Writes at explicit offsets (`pwrite`, `copy_file_range` with an output offset);
     /// false for files opened with O_APPEND, which ignore offsets.
     positional: bool,
@@ -461,10 +569,10 @@ impl Sink<'_> {
             return Ok(());
         }
         if self.positional {
-            std::os::unix::fs::FileExt::write_all_at(&*self.f, data, off)?;
+            std::os::unix::fs::FileExt::write_all_at(self.f, data, off)?;
         } else {
             debug_assert_eq!(off, self.pos);
-            self.f.write_all(data)?;
+            (&mut &*self.f).write_all(data)?;
         }
         self.pos = off + data.len() as u64;
         Ok(())
@@ -503,12 +611,12 @@ impl Sink<'_> {
                     rustix::fs::copy_file_range(
                         src,
                         Some(&mut in_off),
-                        &*self.f,
+                        self.f,
                         Some(&mut out_off),
                         want,
                     )
                 } else {
-                    rustix::fs::copy_file_range(src, Some(&mut in_off), &*self.f, None, want)
+                    rustix::fs::copy_file_range(src, Some(&mut in_off), self.f, None, want)
                 };
                 match r {
                     Ok(0) => break,
@@ -557,7 +665,7 @@ impl Sink<'_> {
             if self.fresh && self.f.metadata()?.len() < end {
                 self.f.set_len(end)?;
             }
-            self.f.seek(io::SeekFrom::Start(end))?;
+            (&mut &*self.f).seek(io::SeekFrom::Start(end))?;
         }
         Ok(())
     }
@@ -575,6 +683,51 @@ fn is_unsupported(e: rustix::io::Errno) -> bool {
         Errno::TXTBSY,
     ]
     .contains(&e)
+}
+
+fn open_source(tree: &Tree, layout: &Layout, index: usize) -> Result<OpenFile, ImageError> {
+    let ext = &layout.data[index];
+    let node = tree.node(ext.node);
+    let NodeKind::File { source, size } = &node.kind else {
+        unreachable!("data extents are files")
+    };
+    match source {
+        FileSource::HostPath(p) => {
+            let f = File::open(p).map_err(|e| ImageError::SourceRead {
+                host_path: p.clone(),
+                source: e,
+            })?;
+            let md = f.metadata().map_err(|e| ImageError::SourceRead {
+                host_path: p.clone(),
+                source: e,
+            })?;
+            let actual = md.len();
+            if actual != *size {
+                return Err(ImageError::SourceChangedSize {
+                    host_path: p.clone(),
+                    expected: *size,
+                    actual,
+                });
+            }
+            Ok(OpenFile {
+                index,
+                allocated: std::os::unix::fs::MetadataExt::blocks(&md) * 512,
+                file: Some(f),
+                bytes: None,
+                offset: 0,
+                size: *size,
+            })
+        }
+        FileSource::Bytes(b) => Ok(OpenFile {
+            index,
+            allocated: *size,
+            file: None,
+            bytes: Some(b.clone()),
+            offset: 0,
+            size: *size,
+        }),
+        FileSource::Extent { .. } => unreachable!("extents are not written"),
+    }
 }
 
 fn read_retry(f: &mut File, buf: &mut [u8]) -> io::Result<usize> {
