@@ -4,6 +4,9 @@
 //! allocate without bound; errors are expected and ignored. Each also checks the
 //! invariants of what it read (extents inside the media, tree links consistent).
 //!
+//! Each returns the number of tree nodes it read (0 when the input was refused), so
+//! tests can check that the seeds reach the directory walk.
+//!
 //! Input layouts:
 //! - [`volume_descriptors`]: sectors from LBA 16 on (the system area is implied zeros);
 //! - [`directory_records`], [`joliet`], [`path_table`]: sectors from LBA 16 on, with the
@@ -96,6 +99,10 @@ fn check_tree(tree: &Tree, total: u64) {
     }
 }
 
+fn nodes(trees: &[Result<Tree, ReadError>]) -> usize {
+    trees.iter().flatten().map(Tree::len).sum()
+}
+
 fn read_views(src: &mut &[u8], vol: &Volume, views: &[View]) -> Vec<Result<Tree, ReadError>> {
     let total = src.total_sectors();
     views
@@ -111,29 +118,36 @@ fn read_views(src: &mut &[u8], vol: &Volume, views: &[View]) -> Vec<Result<Tree,
 }
 
 /// Volume descriptor set: `data` is the sectors from LBA 16 on.
-pub fn volume_descriptors(data: &[u8]) {
+pub fn volume_descriptors(data: &[u8]) -> usize {
     let img = image_from_16(data);
     let mut src: &[u8] = &img;
     let opts = fuzz_options();
     let _ = identify(&mut src, 0);
     if let Ok(vol) = Volume::open(&mut src, 0, &opts) {
         assert!(vol.file_systems().contains(crate::FileSystems::ISO9660));
-        let _ = read_views(&mut src, &vol, &[vol.default_view()]);
+        // 1 for the volume (its tree usually lies past the sectors given).
+        return 1 + nodes(&read_views(&mut src, &vol, &[vol.default_view()]));
     }
+    0
 }
 
 /// Directory records with SUSP/Rock Ridge: sectors from LBA 16 on, PVD header forced.
-pub fn directory_records(data: &[u8]) {
+pub fn directory_records(data: &[u8]) -> usize {
     let mut img = image_from_16(data);
     force_header(&mut img, 16, 1);
     let mut src: &[u8] = &img;
     if let Ok(vol) = Volume::open(&mut src, 0, &fuzz_options()) {
-        let _ = read_views(&mut src, &vol, &[View::RockRidge, View::Iso9660]);
+        return nodes(&read_views(
+            &mut src,
+            &vol,
+            &[View::RockRidge, View::Iso9660],
+        ));
     }
+    0
 }
 
 /// Joliet: sectors from LBA 16 on, PVD header at 16 and Joliet SVD header at 17 forced.
-pub fn joliet(data: &[u8]) {
+pub fn joliet(data: &[u8]) -> usize {
     let mut img = image_from_16(data);
     force_header(&mut img, 16, 1);
     force_header(&mut img, 17, 2);
@@ -143,33 +157,39 @@ pub fn joliet(data: &[u8]) {
     }
     let mut src: &[u8] = &img;
     if let Ok(vol) = Volume::open(&mut src, 0, &fuzz_options()) {
-        let _ = read_views(&mut src, &vol, &[View::Joliet]);
+        return nodes(&read_views(&mut src, &vol, &[View::Joliet]));
     }
+    0
 }
 
 /// Path tables: `data` is parsed as a path table of each byte order, then as sectors from
 /// LBA 16 on (PVD header forced) whose path tables are checked against the trees.
-pub fn path_table(data: &[u8]) {
+pub fn path_table(data: &[u8]) -> usize {
     for ty in [PathTableType::L, PathTableType::M] {
         let _ = parse_path_table(data, 0, ty);
     }
     let mut img = image_from_16(data);
     force_header(&mut img, 16, 1);
     let mut src: &[u8] = &img;
+    let mut n = 0;
     if let Ok(vol) = Volume::open(&mut src, 0, &fuzz_options()) {
         for t in read_views(&mut src, &vol, &[View::Iso9660, View::Joliet])
             .into_iter()
             .flatten()
         {
-            let _ = validate_path_table(&mut src, &vol, &t);
+            if validate_path_table(&mut src, &vol, &t).is_ok() {
+                n += t.len();
+            }
         }
     }
+    n
 }
 
 /// A whole image: identification, every view of the session at 0, path tables, session
 /// discovery, the superblock scan and the data-after check; every listed session opened.
-pub fn whole_image(data: &[u8]) {
+pub fn whole_image(data: &[u8]) -> usize {
     let mut src: &[u8] = data;
+    let mut n = 0;
     let opts = fuzz_options();
     let total = src.total_sectors();
     let _ = identify(&mut src, 0);
@@ -189,7 +209,7 @@ pub fn whole_image(data: &[u8]) {
         for s in list.sessions.iter().take(4) {
             assert!(s.start < total);
             if let Ok(vol) = Volume::open(&mut src, s.start, &opts) {
-                let _ = read_views(&mut src, &vol, &[vol.default_view()]);
+                n += nodes(&read_views(&mut src, &vol, &[vol.default_view()]));
             }
         }
     }
@@ -201,4 +221,5 @@ pub fn whole_image(data: &[u8]) {
     if let Ok(Some(f)) = sessions::find_data_at_or_after(&mut src, 0) {
         assert!(f.descriptor_lba < total);
     }
+    n
 }

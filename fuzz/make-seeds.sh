@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Regenerates the seed corpus of the reader's fuzz targets (fuzz/corpus/<target>/seed-*)
+# from small images made by xorriso and genisoimage. The seeds are committed; rerun this
+# only to refresh them. Needs xorriso, genisoimage, python3.
+#
+# Layouts (see crates/reader/src/fuzzing.rs):
+#   volume_descriptors          sectors 16..63 of an image
+#   directory_records, joliet,
+#   path_table                  an image without its system area (from LBA 16 on)
+#   whole_image                 whole images (one with three xorriso sessions)
+set -euo pipefail
+cd "$(dirname "$0")"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+src=$work/src
+mkdir -p "$src/a/b/c/d/e/f/g/h/i/j" "$src/empty dir"
+echo deep > "$src/a/b/c/d/e/f/g/h/i/j/deep.txt"
+echo one > "$src/One file.txt"
+printf 'x%.0s' {1..3000} > "$src/three thousand.bin"
+ln "$src/One file.txt" "$src/hard link"
+ln -s "../One file.txt" "$src/a/rel link"
+ln -s /usr/share/doc "$src/abs link"
+long=$(printf 'n%.0s' {1..240})
+echo long > "$src/$long.txt"
+ln -s "$(printf 'seg%02d/' {1..40})end" "$src/long target"
+: > "$src/empty"
+echo ü > "$src/Grüße ünïcödé.txt"
+
+img=$work/img
+mkdir "$img"
+xorriso -as mkisofs -quiet -R -J -joliet-long -no-pad -o "$img/xorriso-rr-joliet.iso" "$src" 2>/dev/null
+xorriso -as mkisofs -quiet -R -no-pad -iso-level 3 -o "$img/xorriso-rr.iso" "$src" 2>/dev/null
+genisoimage -quiet -no-pad -R -J -joliet-long -o "$img/genisoimage-rr-joliet.iso" "$src" 2>/dev/null
+genisoimage -quiet -no-pad -J -o "$img/genisoimage-joliet.iso" "$src/a" 2>/dev/null
+genisoimage -quiet -no-pad -o "$img/genisoimage-plain.iso" "$src/a" 2>/dev/null
+genisoimage -quiet -no-pad -R -J -udf -o "$img/genisoimage-udf.iso" "$src/a" 2>/dev/null
+ms=$img/xorriso-3-sessions.iso
+for i in 1 2 3; do
+    mkdir -p "$work/s$i"
+    echo "session $i" > "$work/s$i/f$i.txt"
+    drive=-dev; [ "$i" = 1 ] && drive=-outdev
+    xorriso -abort_on FAILURE $drive "stdio:$ms" -padding 0 -joliet on -map "$work/s$i" "/s$i" -commit >/dev/null 2>&1
+done
+
+rm -rf corpus/*/seed-*
+python3 - "$img" <<'PY'
+import os, sys, pathlib
+img = pathlib.Path(sys.argv[1])
+out = pathlib.Path("corpus")
+def put(target, name, data):
+    d = out / target
+    d.mkdir(parents=True, exist_ok=True)
+    (d / name).write_bytes(data)
+for f in sorted(img.iterdir()):
+    data = f.read_bytes()
+    stem = f.stem
+    put("whole_image", f"seed-{stem}", data)
+    if "sessions" in stem or "udf" in stem:
+        continue
+    put("volume_descriptors", f"seed-{stem}", data[16 * 2048 : 64 * 2048])
+    body = data[16 * 2048 :]
+    for t in ("directory_records", "path_table"):
+        put(t, f"seed-{stem}", body)
+    if "joliet" in stem:
+        put("joliet", f"seed-{stem}", body)
+    # A truncated and a bit-flipped variant of each body.
+    put("directory_records", f"seed-{stem}-truncated", body[: len(body) * 3 // 4])
+    flipped = bytearray(body)
+    for i in range(4 * 2048, min(len(flipped), 16 * 2048), 97):
+        flipped[i] ^= 0x10
+    put("directory_records", f"seed-{stem}-flipped", bytes(flipped))
+PY
+du -sh corpus/*
