@@ -164,7 +164,13 @@ pub struct Drive<T: Transport> {
     sleeper: Box<dyn Sleeper + Send>,
     policy: RetryPolicy,
     last_progress: Option<u16>,
+    observer: Option<ProgressObserver>,
 }
+
+/// Called once per poll while [`Drive::wait_for_completion`] waits, with the opcode
+/// being waited for and the latest Progress Indication (0..=65535) if the drive sent
+/// one.
+pub type ProgressObserver = Box<dyn FnMut(u8, Option<u16>) + Send>;
 
 impl<T: Transport> std::fmt::Debug for Drive<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -204,6 +210,7 @@ impl<T: Transport> Drive<T> {
             sleeper,
             policy: RetryPolicy::default(),
             last_progress: None,
+            observer: None,
         }
     }
 
@@ -240,6 +247,11 @@ impl<T: Transport> Drive<T> {
     /// The device name ([`Transport::device_name`]).
     pub fn device_name(&self) -> String {
         self.transport.device_name()
+    }
+
+    /// Installs (or removes) the observer called on every poll of a long operation.
+    pub fn set_progress_observer(&mut self, observer: Option<ProgressObserver>) {
+        self.observer = observer;
     }
 
     /// The last Progress Indication seen while polling (0..=65535), if any.
@@ -443,6 +455,9 @@ impl<T: Transport> Drive<T> {
             }
             self.pause(self.policy.poll_interval, &mut waited);
             polls += 1;
+            if let Some(o) = self.observer.as_mut() {
+                o(opcode, self.last_progress);
+            }
             let tur =
                 self.transport
                     .execute(cdb::test_unit_ready().as_bytes(), Data::None, timeout)?;
