@@ -308,3 +308,100 @@ fn read_path_and_write_to_give_the_same_bytes_and_builds_are_deterministic() {
         );
     }
 }
+
+#[test]
+fn level1_plain_iso_names_are_8_3_and_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    make_tree(&src);
+    let mut image = image_of(&src, 0);
+    image.set_file_systems_to_create(discburn_image::FileSystems::ISO9660);
+    image.set_iso_level(discburn_image::IsoLevel::Level1);
+    let iso = dir.path().join("l1.iso");
+    write_image(&image, &iso);
+    let i = iso.to_str().unwrap();
+    let d = run("isoinfo", &["-d", "-i", i]);
+    assert!(
+        d.contains("NO Joliet present") && d.contains("NO Rock Ridge present"),
+        "{d}"
+    );
+    let f = run("isoinfo", &["-f", "-i", i]);
+    let mut count = 0;
+    for line in f.lines().filter(|l| l.starts_with('/')) {
+        let leaf = line.rsplit('/').next().unwrap();
+        let (name, ver) = leaf.split_once(';').unwrap_or((leaf, ""));
+        let (base, ext) = name.split_once('.').unwrap_or((name, ""));
+        assert!(
+            base.len() <= 8 && ext.len() <= 3 && (ver.is_empty() || ver == "1"),
+            "not 8.3: {line}"
+        );
+        assert!(
+            name.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '.'),
+            "{line}"
+        );
+        count += 1;
+    }
+    assert_eq!(count, snapshot(&src).len(), "{f}");
+    // Without Rock Ridge there is no relocation: the deep path is there as is.
+    let got = run_bytes(
+        "isoinfo",
+        &[
+            "-i",
+            i,
+            "-x",
+            "/DEEP01/DEEP02/DEEP03/DEEP04/DEEP05/DEEP06/DEEP07/DEEP08/DEEP09/F9.TXT;1",
+        ],
+    );
+    assert_eq!(got, b"level 9\n");
+    run("xorriso", &["-indev", i, "-find", "/", "-exec", "lsdl"]);
+}
+
+#[test]
+fn file_over_4_gib_is_multi_extent_at_level_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    fs::create_dir(&src).unwrap();
+    let size: u64 = (4 << 30) + 12_345;
+    let f = fs::File::create(src.join("huge.bin")).unwrap();
+    f.set_len(size).unwrap();
+    std::os::unix::fs::FileExt::write_all_at(&f, b"tail-marker", 4 << 30).unwrap();
+    drop(f);
+    fs::write(src.join("small.txt"), b"small\n").unwrap();
+    let iso = dir.path().join("big.iso");
+    write_image(&image_of(&src, 0), &iso);
+    let i = iso.to_str().unwrap();
+    let lba = run(
+        "xorriso",
+        &["-indev", i, "-find", "/huge.bin", "-exec", "report_lba"],
+    );
+    assert!(
+        lba.contains(&format!("0 ,       28 ,  2097151 , {size} , '/huge.bin'"))
+            || lba.contains("2097151"),
+        "{lba}"
+    );
+    assert_eq!(lba.matches("'/huge.bin'").count(), 2, "two extents: {lba}");
+    let tail = dir.path().join("tail");
+    run(
+        "xorriso",
+        &[
+            "-osirrox",
+            "on",
+            "-indev",
+            i,
+            "-extract_cut",
+            "/huge.bin",
+            &(4u64 << 30).to_string(),
+            "11",
+            tail.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(fs::read(&tail).unwrap(), b"tail-marker");
+    let l = run("isoinfo", &["-R", "-l", "-i", i]);
+    assert_eq!(l.matches("huge.bin").count(), 2, "{l}");
+    assert!(l.contains("4294965248"), "{l}");
+    let list = run("bsdtar", &["tvf", i]);
+    assert!(list.contains(&size.to_string()), "{list}");
+    let small = run_bytes("isoinfo", &["-R", "-i", i, "-x", "/small.txt"]);
+    assert_eq!(small, b"small\n");
+}
