@@ -45,7 +45,10 @@ pub mod sense;
 pub mod transport;
 
 pub use cdb::{Cdb, TrackAddress};
-pub use drive::{BLOCK_SIZE, Drive, NoSleep, ProgressObserver, RetryPolicy, Sleeper, StdSleeper};
+pub use drive::{
+    BLOCK_SIZE, Drive, NoSleep, ProgressObserver, RetryPolicy, Sleeper, StdSleeper,
+    next_track_address,
+};
 pub use error::{MmcError, ReplyError};
 pub use profile::{FeatureCode, MediaClass, Profile};
 pub use recording::{Fault, FaultEffect, FaultWhen, Faulty, Recording, Replay, TranscriptRecord};

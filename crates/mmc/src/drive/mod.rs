@@ -133,6 +133,21 @@ pub fn timeout_for(cdb: &Cdb) -> Duration {
     }
 }
 
+/// The READ TRACK INFORMATION address of the track to write next (mmc.md §0 rule 3,
+/// libburn `mmc_read_track_info`): track 1 on overwriteable media; FFh (invisible or
+/// incomplete track) on CD and DVD+R(/DL); otherwise the Last Track Number in Last
+/// Session from READ DISC INFORMATION (DVD-R/-RW, BD-R).
+pub fn next_track_address(profile: Profile, di: &DiscInformation) -> TrackAddress {
+    use crate::profile::MediaClass;
+    if profile.media_class() == MediaClass::Overwriteable {
+        TrackAddress::Track(1)
+    } else if profile.accepts_invisible_track_ffh() {
+        TrackAddress::INVISIBLE
+    } else {
+        TrackAddress::Track(di.last_track_in_last_session as u32)
+    }
+}
+
 /// What to do after a CHECK CONDITION.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Action {
@@ -622,6 +637,20 @@ impl<T: Transport> Drive<T> {
     ) -> Result<TrackInformation, MmcError> {
         let b = self.track_information_raw(address)?;
         Self::reply(op::READ_TRACK_INFORMATION, TrackInformation::parse(&b))
+    }
+
+    /// The current profile, disc information and the track information of the track
+    /// to write next ([`next_track_address`]).
+    ///
+    /// # Errors
+    /// [`MmcError`].
+    pub fn next_track_information(
+        &mut self,
+    ) -> Result<(Profile, DiscInformation, TrackInformation), MmcError> {
+        let profile = self.current_profile()?;
+        let di = self.disc_information()?;
+        let ti = self.track_information(next_track_address(profile, &di))?;
+        Ok((profile, di, ti))
     }
 
     /// READ TRACK INFORMATION raw bytes (48-byte allocation).

@@ -384,3 +384,33 @@ fn timeouts_per_command() {
     );
     assert_eq!(timeout_for(&cdb::inquiry(36)), Duration::from_secs(30));
 }
+
+#[test]
+fn next_track_address_per_profile_rule_3() {
+    let mut di = DiscInformation::parse(&disc_info()).unwrap();
+    di.last_track_in_last_session = 3;
+    assert_eq!(
+        next_track_address(Profile::CdR, &di),
+        TrackAddress::INVISIBLE
+    );
+    assert_eq!(
+        next_track_address(Profile::DvdPlusRDl, &di),
+        TrackAddress::INVISIBLE
+    );
+    assert_eq!(
+        next_track_address(Profile::DvdMinusRSequential, &di),
+        TrackAddress::Track(3)
+    );
+    assert_eq!(
+        next_track_address(Profile::BdRSequential, &di),
+        TrackAddress::Track(3)
+    );
+    assert_eq!(
+        next_track_address(Profile::DvdPlusRw, &di),
+        TrackAddress::Track(1)
+    );
+    assert_eq!(
+        next_track_address(Profile::BdRe, &di),
+        TrackAddress::Track(1)
+    );
+}
