@@ -405,3 +405,42 @@ fn file_over_4_gib_is_multi_extent_at_level_3() {
     let small = run_bytes("isoinfo", &["-R", "-i", i, "-x", "/small.txt"]);
     assert_eq!(small, b"small\n");
 }
+
+#[test]
+fn pycdlib_walks_all_three_hierarchies() {
+    let dir = tempfile::tempdir().unwrap();
+    let (src, iso) = built(dir.path());
+    let script = r#"
+import sys, pycdlib
+iso = pycdlib.PyCdlib()
+iso.open(sys.argv[1])
+for name, facade in (("rr", iso.get_rock_ridge_facade()), ("joliet", iso.get_joliet_facade()), ("iso", iso.get_iso9660_facade())):
+    for dirname, dirlist, filelist in facade.walk("/"):
+        for f in filelist:
+            print(name, (dirname.rstrip("/") + "/" + f))
+iso.close()
+"#;
+    let out = run("python3", &["-c", script, iso.to_str().unwrap()]);
+    let rr: std::collections::BTreeSet<String> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("rr /"))
+        .map(str::to_owned)
+        .collect();
+    let files: std::collections::BTreeSet<String> = snapshot(&src)
+        .into_iter()
+        .filter(|(_, v)| v != "d")
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(rr, files, "pycdlib Rock Ridge view");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("joliet ")).count(),
+        files.len()
+    );
+    // The plain ECMA-119 view also holds the one placeholder file record (RRIP CL)
+    // that stands for deep08, relocated into RR_MOVED.
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("iso ")).count(),
+        files.len() + 1
+    );
+    assert!(out.contains("iso /RR_MOVED/DEEP08/"), "{out}");
+}
