@@ -290,16 +290,26 @@ impl ImageResult {
             });
         }
         let wr = |e| ImageError::Write { source: e };
-        let base = out.stream_position().map_err(wr)?;
-        let old_len = out.metadata().map_err(wr)?.len();
+        let md = out.metadata().map_err(wr)?;
         let append_mode = rustix::fs::fcntl_getfl(&*out)
             .map(|f| f.contains(rustix::fs::OFlags::APPEND))
             .unwrap_or(true);
+        // Pipes cannot seek: write them sequentially from "offset 0".
+        let (base, seekable) = match out.stream_position() {
+            Ok(p) => (p, true),
+            Err(e) if e.raw_os_error() == Some(rustix::io::Errno::SPIPE.raw_os_error()) => {
+                (0, false)
+            }
+            Err(e) => return Err(wr(e)),
+        };
+        let positional = seekable && !append_mode;
         let out: &File = out;
         let mut sink = Sink {
             f: out,
-            positional: !append_mode,
-            fresh: base >= old_len,
+            positional,
+            // Only a regular file reads back zeros where nothing was written past its
+            // end; a block device (length 0 here) keeps whatever it held.
+            fresh: positional && md.file_type().is_file() && base >= md.len(),
             pos: base,
         };
         let start = self.layout.session_start_block;
@@ -663,6 +673,7 @@ impl Sink<'_> {
     fn finish(&mut self, end: u64) -> io::Result<()> {
         if self.positional {
             if self.fresh && self.f.metadata()?.len() < end {
+                // A trailing hole (padding of the last file) still counts.
                 self.f.set_len(end)?;
             }
             (&mut &*self.f).seek(io::SeekFrom::Start(end))?;

@@ -226,3 +226,28 @@ fn sparse_sources_stay_sparse_and_read_back_exactly() {
     );
     assert_eq!(snapshot(&x), snapshot(&src));
 }
+
+#[test]
+fn write_to_a_pipe_is_sequential() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    make_tree(&src);
+    let image = image_of(&src, 0);
+    let want = read_all(&image);
+    let (mut reader, writer) = std::io::pipe().unwrap();
+    let reader_thread = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        reader.read_to_end(&mut v).unwrap();
+        v
+    });
+    let mut f = fs::File::from(std::os::fd::OwnedFd::from(writer));
+    let n = image
+        .create_result_image()
+        .unwrap()
+        .write_to(&mut f)
+        .unwrap();
+    drop(f);
+    let got = reader_thread.join().unwrap();
+    assert_eq!(n, want.len() as u64);
+    assert!(got == want, "pipe output differs");
+}
