@@ -12,7 +12,7 @@ use crate::IsoLevel;
 #[non_exhaustive]
 pub enum ImageError {
     /// An image path is malformed: not absolute, an empty, "." or ".." component, a NUL
-    /// byte, or a component longer than 255 bytes [IMAPI_E_INVALID_PATH].
+    /// byte, or a component longer than 255 bytes (IMAPI_E_INVALID_PATH).
     #[error("invalid image path {path:?}: {reason}")]
     InvalidPath {
         /// The path as given.
@@ -20,32 +20,32 @@ pub enum ImageError {
         /// What is wrong with it.
         reason: &'static str,
     },
-    /// An item already exists at the path [IMAPI_E_DUP_NAME].
+    /// An item already exists at the path (IMAPI_E_DUP_NAME).
     #[error("{path}: an item with this name already exists in the image")]
     PathExists {
         /// Image path.
         path: String,
     },
-    /// No item at the path, or its parent directory is missing [IMAPI_E_ITEM_NOT_FOUND,
-    /// IMAPI_E_DIR_NOT_FOUND].
+    /// No item at the path, or its parent directory is missing (IMAPI_E_ITEM_NOT_FOUND,
+    /// IMAPI_E_DIR_NOT_FOUND).
     #[error("{path}: no such item in the image")]
     NotFound {
         /// Image path.
         path: String,
     },
-    /// The item is not a directory [IMAPI_E_NOT_DIR].
+    /// The item is not a directory (IMAPI_E_NOT_DIR).
     #[error("{path}: not a directory")]
     NotADirectory {
         /// Image path.
         path: String,
     },
-    /// `remove` on a directory that still has children [IMAPI_E_DIR_NOT_EMPTY].
+    /// `remove` on a directory that still has children (IMAPI_E_DIR_NOT_EMPTY).
     #[error("{path}: directory is not empty")]
     DirectoryNotEmpty {
         /// Image path.
         path: String,
     },
-    /// A host directory could not be listed [IMAPI_E_DIRECTORY_READ_FAILURE].
+    /// A host directory could not be listed (IMAPI_E_DIRECTORY_READ_FAILURE).
     #[error("cannot read host directory {host_path:?}: {source}")]
     DirectoryRead {
         /// Host path.
@@ -53,7 +53,7 @@ pub enum ImageError {
         /// The I/O error.
         source: io::Error,
     },
-    /// A host file could not be examined, opened or read [IMAPI_E_DATA_STREAM_READ_FAILURE].
+    /// A host file could not be examined, opened or read (IMAPI_E_DATA_STREAM_READ_FAILURE).
     #[error("cannot read host file {host_path:?}: {source}")]
     SourceRead {
         /// Host path.
@@ -62,7 +62,7 @@ pub enum ImageError {
         source: io::Error,
     },
     /// A host file's size changed between adding it and writing it
-    /// [IMAPI_E_DATA_STREAM_INCONSISTENCY].
+    /// (IMAPI_E_DATA_STREAM_INCONSISTENCY).
     #[error(
         "host file {host_path:?} changed size since it was added: expected {expected} bytes, found {actual}"
     )]
@@ -82,7 +82,7 @@ pub enum ImageError {
     },
     /// Strict compliance: the name cannot be recorded at this interchange level without
     /// changing it (characters outside the d-characters, too long, or colliding after
-    /// upper-casing) [IMAPI_E_NO_UNIQUE_NAME / IMAPI_E_RESTRICTED_NAME_VIOLATION].
+    /// upper-casing) (IMAPI_E_NO_UNIQUE_NAME / IMAPI_E_RESTRICTED_NAME_VIOLATION).
     #[error("{path}: name not representable in ISO 9660 at {level:?} without mapping: {reason}")]
     NameNotRepresentable {
         /// Image path of the item.
@@ -93,7 +93,7 @@ pub enum ImageError {
         reason: &'static str,
     },
     /// A file of 4 GiB or more at interchange level 1 or 2, which allow one extent of
-    /// at most 4 GiB − 1 bytes per file (ECMA-119 6.5.1) [IMAPI_E_DATA_TOO_BIG].
+    /// at most 4 GiB − 1 bytes per file (ECMA-119 6.5.1) (IMAPI_E_DATA_TOO_BIG).
     #[error(
         "{path}: {size} bytes needs ISO 9660 interchange level 3 (level {level:?} allows one extent < 4 GiB)"
     )]
@@ -106,26 +106,26 @@ pub enum ImageError {
         level: IsoLevel,
     },
     /// Strict compliance without Rock Ridge: a directory deeper than the 8 levels of
-    /// ECMA-119 6.8.2.1 [IMAPI_E_ISO9660_LEVELS].
+    /// ECMA-119 6.8.2.1 (IMAPI_E_ISO9660_LEVELS).
     #[error("{path}: directory hierarchy deeper than 8 levels (ECMA-119 6.8.2.1)")]
     Iso9660Levels {
         /// Image path of the first too-deep directory.
         path: String,
     },
     /// Strict compliance: more than 65,535 directories, which path table parent numbers
-    /// (ECMA-119 9.4.4, 16 bits) cannot address [IMAPI_E_TOO_MANY_DIRS].
+    /// (ECMA-119 9.4.4, 16 bits) cannot address (IMAPI_E_TOO_MANY_DIRS).
     #[error("{count} directories exceed the 65535 a path table can address (ECMA-119 9.4.4)")]
     TooManyDirectories {
         /// Number of directories.
         count: usize,
     },
-    /// The image would end beyond LBA 2^32 − 1 [IMAPI_E_IMAGE_TOO_BIG].
+    /// The image would end beyond LBA 2^32 − 1 (IMAPI_E_IMAGE_TOO_BIG).
     #[error("image too large: session would end at block {blocks}, beyond the 32-bit LBA limit")]
     ImageTooLarge {
         /// Absolute end block (session start + session blocks) the image would need.
         blocks: u64,
     },
-    /// The volume name is not allowed [IMAPI_E_INVALID_VOLUME_NAME].
+    /// The volume name is not allowed (IMAPI_E_INVALID_VOLUME_NAME).
     #[error("invalid volume name {name:?}: {reason}")]
     InvalidVolumeName {
         /// The name given.
@@ -133,8 +133,8 @@ pub enum ImageError {
         /// Why.
         reason: &'static str,
     },
-    /// No file system selected [IMAPI_E_NO_OUTPUT], or one this version cannot create
-    /// (UDF) [IMAPI_E_INVALID_PARAM].
+    /// No file system selected (IMAPI_E_NO_OUTPUT), or one this version cannot create
+    /// (UDF) (IMAPI_E_INVALID_PARAM).
     #[error("file systems to create: {reason}")]
     InvalidFileSystems {
         /// Why.

@@ -12,9 +12,7 @@
 //! | absolute LBAs from a session start block | implemented |
 //! | UDF | refused: [`ImageError::InvalidFileSystems`] |
 //! | El Torito, import of a previous session | not yet |
-//!
-//! Name mapping is described in [`names`](crate#name-mapping): see the module docs of
-//! the private `names` module reproduced here:
+//! | Volume Space Size | session-local by default (as `genisoimage -C` / `xorriso -as mkisofs -C`), or absolute: [`VolumeSpaceSize`] |
 //!
 //! # Name mapping
 //! ECMA-119 names: upper-case d-characters, 8.3 at level 1, 30 (+ `.`) at levels 2–3,
@@ -23,7 +21,14 @@
 //! level 1), so no counter shifts other names. Joliet names: UCS-2, ≤ 64 units with
 //! `;1`; characters outside the BMP or not allowed become `_`, and any name that had to
 //! change gets the hash suffix (extension kept). Rock Ridge NM records the host name
-//! bytes unchanged (up to 255 bytes, continued over several NM entries).
+//! bytes unchanged (up to 255 bytes, continued over several NM entries; Linux shows at
+//! most 253 bytes of a Rock Ridge name). The full rules are documented in the source
+//! of the `names` module.
+//!
+//! # Layout
+//! See [`layout`]: system area, volume descriptors, path tables, ECMA-119 directories
+//! each followed by its SUSP continuation areas, Joliet directories, file data; every
+//! LBA absolute from the session start block.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
