@@ -14,7 +14,12 @@ pub(crate) enum Fail {
     Sense(Sense),
     /// The transport itself failed.
     Transport(TransportError),
+    /// A SCSI status other than CHECK CONDITION, without sense.
+    Status(u8),
 }
+
+/// SCSI status RESERVATION CONFLICT (SAM-5): another handle is writing the disc.
+pub(crate) const RESERVATION_CONFLICT: u8 = 0x18;
 
 impl From<SenseCode> for Fail {
     fn from(code: SenseCode) -> Self {
@@ -138,6 +143,12 @@ pub(crate) fn finish(data: Data<'_>, result: CmdResult) -> Result<Completion, Tr
             Ok(c)
         }
         Err(Fail::Transport(e)) => Err(e),
+        Err(Fail::Status(status)) => {
+            let mut c = Completion::good();
+            c.status = status;
+            c.residual = data.len() as u32;
+            Ok(c)
+        }
     }
 }
 

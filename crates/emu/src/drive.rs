@@ -11,7 +11,8 @@ use discburn_mmc::{Completion, Data, Transport, TransportError};
 
 use crate::cdb::{be16, be32, op, put32};
 use crate::common::{
-    self, CmdResult, Fail, alloc, check_cdb, check_direction, finish, invalid_request,
+    self, CmdResult, Fail, RESERVATION_CONFLICT, alloc, check_cdb, check_direction, finish,
+    invalid_request,
 };
 use crate::error::EmuError;
 use crate::faults::FaultPlan;
@@ -53,6 +54,19 @@ pub struct EmulatedDrive {
     wal: Wal,
     rt: Runtime,
     lock: ExclusiveLock,
+    /// Identity of the state file as last read or written (to notice other handles).
+    state_id: Option<FileId>,
+    /// This handle holds the writer lock (it made the state dirty).
+    writer: bool,
+}
+
+/// (inode, size, mtime seconds, mtime nanoseconds) of a file.
+type FileId = (u64, u64, i64, i64);
+
+fn file_id(path: &Path) -> Option<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.ino(), m.size(), m.mtime(), m.mtime_nsec()))
 }
 
 #[derive(Debug)]
@@ -112,6 +126,7 @@ impl EmulatedDrive {
             .map_err(|e| EmuError::io("open image", &paths.image, e))?;
         let mut wal = Wal::open(&paths.wal)?;
         recover(&paths, &mut state, &mut wal)?;
+        let state_id = file_id(&paths.state);
         let media = (!state.tray_open).then_some(state.media);
         let rt = Runtime {
             dead: false,
@@ -126,6 +141,8 @@ impl EmulatedDrive {
             op_counts: vec![0; 256],
         };
         Ok(EmulatedDrive {
+            state_id,
+            writer: false,
             lock: ExclusiveLock::new(&paths.lock),
             faults: state.faults.clone(),
             persisted: state.clone(),
@@ -192,7 +209,7 @@ impl EmulatedDrive {
         if self.rt.dead {
             return Ok(());
         }
-        if self.state.journal.dirty || !self.wal.is_empty() || self.state != self.persisted {
+        if self.writer || self.state != self.persisted {
             self.image
                 .sync_data()
                 .map_err(|e| EmuError::io("sync image", &self.paths.image, e))?;
@@ -206,8 +223,19 @@ impl EmulatedDrive {
             self.wal
                 .truncate()
                 .map_err(|e| EmuError::io("truncate write-ahead log", &self.paths.wal, e))?;
+            if self.writer {
+                self.writer = false;
+                let _ = self.wal.unlock_writer();
+            }
         }
         Ok(())
+    }
+
+    /// Testing aid: ends the handle the way a killed process does. Nothing is flushed
+    /// or written; the next [`EmulatedDrive::open`] recovers the disc from the state
+    /// file and the write-ahead log.
+    pub fn simulate_crash(mut self) {
+        self.rt.dead = true;
     }
 
     /// A human-readable description of the disc (what `discburn disc info` prints).
@@ -254,11 +282,67 @@ impl EmulatedDrive {
         }
     }
 
+    /// Picks up changes another handle wrote to the state file, when this handle has
+    /// none of its own (one device shared by several handles).
+    fn refresh(&mut self) -> Result<(), Fail> {
+        if self.writer || self.state != self.persisted {
+            return Ok(());
+        }
+        let id = file_id(&self.paths.state);
+        if id == self.state_id {
+            return Ok(());
+        }
+        let name = self.name();
+        let state =
+            read_state(&self.paths).map_err(|e| transport_io(&name, "read state", emu_to_io(e)))?;
+        self.wal
+            .refresh_len()
+            .map_err(|e| transport_io(&name, "stat write-ahead log", e))?;
+        self.wal.last_seq = self.wal.last_seq.max(state.journal.applied_seq);
+        if let Ok(records) = self.wal.records() {
+            self.wal.last_seq = records
+                .iter()
+                .map(|r| r.seq)
+                .fold(self.wal.last_seq, u64::max);
+        }
+        if state.tray_open != self.state.tray_open {
+            self.rt.page05 = WriteParams::default_for((!state.tray_open).then_some(state.media));
+        }
+        self.persisted = state.clone();
+        self.state = state;
+        self.state_id = id;
+        Ok(())
+    }
+
+    /// Before a command changes the medium: take the writer lock (held until the next
+    /// clean point) and pick up what other handles wrote. Another handle holding it
+    /// makes the command end with RESERVATION CONFLICT.
+    fn begin_change(&mut self) -> Result<(), Fail> {
+        if self.writer {
+            return Ok(());
+        }
+        let name = self.name();
+        let locked = self
+            .wal
+            .lock_writer()
+            .map_err(|e| transport_io(&name, "lock write-ahead log", e))?;
+        if !locked {
+            return Err(Fail::Status(RESERVATION_CONFLICT));
+        }
+        if let Err(e) = self.refresh() {
+            let _ = self.wal.unlock_writer();
+            return Err(e);
+        }
+        self.writer = true;
+        Ok(())
+    }
+
     fn persist(&mut self, state: &DiscState) -> Result<(), Fail> {
         let name = self.name();
         write_state_atomic(&self.paths.state, state)
             .map_err(|e| transport_io(&name, "write state", emu_to_io(e)))?;
         self.persisted = state.clone();
+        self.state_id = file_id(&self.paths.state);
         Ok(())
     }
 
@@ -278,7 +362,14 @@ impl EmulatedDrive {
         self.persist(&s)?;
         self.wal
             .truncate()
-            .map_err(|e| transport_io(&name, "truncate write-ahead log", e))
+            .map_err(|e| transport_io(&name, "truncate write-ahead log", e))?;
+        if self.writer {
+            self.writer = false;
+            self.wal
+                .unlock_writer()
+                .map_err(|e| transport_io(&name, "unlock write-ahead log", e))?;
+        }
+        Ok(())
     }
 
     fn write_image(&mut self, lba: u32, bytes: &[u8]) -> Result<(), Fail> {
@@ -483,6 +574,7 @@ impl EmulatedDrive {
         }
         if start {
             if self.state.tray_open {
+                self.begin_change()?;
                 self.state.tray_open = false;
                 self.rt.unit_attention = true;
                 self.rt.media_event = 2;
@@ -494,6 +586,7 @@ impl EmulatedDrive {
                 return Err(SenseCode::MEDIUM_REMOVAL_PREVENTED.into());
             }
             if !self.state.tray_open {
+                self.begin_change()?;
                 self.state.tray_open = true;
                 self.rt.media_event = 3;
                 self.checkpoint()?;
@@ -828,6 +921,9 @@ impl EmulatedDrive {
             information: Some(lba + part),
             progress: None,
         };
+        if matches!(self.state.medium, Medium::Sequential(_)) {
+            self.begin_change()?;
+        }
         match &self.state.medium {
             Medium::Overwriteable(r) => {
                 r.check_write(lba, n, strict)?;
@@ -952,6 +1048,7 @@ impl EmulatedDrive {
 
     fn synchronize_cache(&mut self, cdb: &[u8]) -> CmdResult {
         let immed = cdb[1] & 0x02 != 0;
+        self.begin_change()?;
         if let Medium::Sequential(m) = &mut self.state.medium {
             let simulated =
                 self.rt.page05.test_write() && matches!(m.kind, SeqKind::Cd | SeqKind::DvdMinus);
@@ -970,6 +1067,7 @@ impl EmulatedDrive {
         let immed = cdb[1] & 0x01 != 0;
         let function = cdb[2] & 0x07;
         let track = u32::from(be16(cdb, 4));
+        self.begin_change()?;
         let media = self.state.media;
         let page = self.rt.page05.clone();
         match &mut self.state.medium {
@@ -1015,6 +1113,7 @@ impl EmulatedDrive {
             return Err(SenseCode::INVALID_FIELD_IN_CDB.into());
         }
         let size = be32(cdb, 5);
+        self.begin_change()?;
         let page = self.rt.page05.clone();
         match &mut self.state.medium {
             Medium::Sequential(m) => m.reserve_track(size, &page)?,
@@ -1058,6 +1157,7 @@ impl EmulatedDrive {
             };
             (false, default, 0, u32::MAX, 0)
         };
+        self.begin_change()?;
         let media = self.state.media;
         let mut erase = false;
         let mut background = false;
@@ -1126,6 +1226,7 @@ impl EmulatedDrive {
         if !matches!(self.state.media, MediaType::CdRw | MediaType::DvdMinusRw) || blank_type > 1 {
             return Err(SenseCode::INVALID_FIELD_IN_CDB.into());
         }
+        self.begin_change()?;
         let media = self.state.media;
         match &mut self.state.medium {
             Medium::Sequential(m) => {
@@ -1305,6 +1406,13 @@ fn recover(paths: &DiscPaths, state: &mut DiscState, wal: &mut Wal) -> Result<()
         }
         return Ok(());
     }
+    if !wal
+        .lock_writer()
+        .map_err(|e| EmuError::io("lock write-ahead log", &paths.wal, e))?
+    {
+        // Another handle is writing right now: its state is not a crash.
+        return Ok(());
+    }
     let mut touched = state.journal.writing.clone();
     let applied = state.journal.applied_seq;
     if let Medium::Sequential(m) = &mut state.medium {
@@ -1327,7 +1435,9 @@ fn recover(paths: &DiscPaths, state: &mut DiscState, wal: &mut Wal) -> Result<()
     };
     write_state_atomic(&paths.state, state)?;
     wal.truncate()
-        .map_err(|e| EmuError::io("truncate write-ahead log", &paths.wal, e))
+        .map_err(|e| EmuError::io("truncate write-ahead log", &paths.wal, e))?;
+    wal.unlock_writer()
+        .map_err(|e| EmuError::io("unlock write-ahead log", &paths.wal, e))
 }
 
 impl Drop for EmulatedDrive {
@@ -1348,6 +1458,9 @@ impl Transport for EmulatedDrive {
         }
         check_cdb(cdb)?;
         check_direction(cdb[0], &data)?;
+        if let Err(e) = self.refresh() {
+            return finish(data, Err(e));
+        }
         let opcode = cdb[0];
         let count = {
             let c = &mut self.rt.op_counts[usize::from(opcode)];

@@ -457,6 +457,27 @@ impl Wal {
         self.len == 0
     }
 
+    /// Re-reads the length after another handle may have used the log.
+    pub fn refresh_len(&mut self) -> io::Result<()> {
+        self.len = self.file.metadata()?.len();
+        Ok(())
+    }
+
+    /// Takes the writer lock (an `flock` on the log): held from the first WRITE after a
+    /// clean point until the next clean point, so that another handle can tell a live
+    /// writer from a crashed one. `Ok(false)` when another handle holds it.
+    pub fn lock_writer(&self) -> io::Result<bool> {
+        match self.file.try_lock() {
+            Ok(()) => Ok(true),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(false),
+            Err(std::fs::TryLockError::Error(e)) => Err(e),
+        }
+    }
+
+    pub fn unlock_writer(&self) -> io::Result<()> {
+        self.file.unlock()
+    }
+
     pub fn truncate(&mut self) -> io::Result<()> {
         if self.len > 0 {
             self.file.set_len(0)?;

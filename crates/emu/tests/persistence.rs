@@ -266,8 +266,8 @@ fn process_crash_without_drop_replays_the_write_ahead_log() {
     for i in 0..10u32 {
         d.write10(i * CHUNK, &pattern(i * CHUNK, CHUNK, 4)).unwrap();
     }
-    // A crash: no Drop, nothing flushed by the handle.
-    std::mem::forget(d);
+    // A crash: nothing flushed by the handle.
+    d.into_inner().simulate_crash();
     let wal = std::fs::metadata(disc.path.with_extension("img.wal"))
         .unwrap()
         .len();
@@ -462,4 +462,38 @@ fn r_06_exclusive_access_names_the_owner() {
     drop(b);
     // the lock goes with its holder.
     a.lock_exclusive("burner A").unwrap();
+}
+
+#[test]
+fn handles_share_one_device_and_a_live_writer_is_no_crash() {
+    let disc = disc(MediaType::BdR, None);
+    let mut a = open(&disc.path);
+    let mut b = open(&disc.path);
+    a.write10(0, &pattern(0, 64, 1)).unwrap();
+    a.write10(64, &pattern(64, 64, 1)).unwrap();
+    // B sees the open track (the state file), but may not write while A is writing.
+    let t = rti(&mut b, TrackAddress::Track(1));
+    assert!(!t.damage);
+    assert_eq!(
+        t.next_writable_address,
+        Some(64),
+        "B sees what A persisted ahead"
+    );
+    match b.write10(128, &pattern(128, 32, 2)).unwrap_err() {
+        MmcError::Status { status, .. } => assert_eq!(status, 0x18, "RESERVATION CONFLICT"),
+        other => panic!("{other}"),
+    }
+    // Opening a third handle (e.g. `discburn disc info`) does not "recover" a live burn.
+    let report = discburn_emu::disc_report(&disc.path).unwrap();
+    assert!(!report.to_string().contains("damaged"), "{report}");
+    a.synchronize_cache(false).unwrap();
+    assert_eq!(
+        rti(&mut b, TrackAddress::Track(1)).next_writable_address,
+        Some(128)
+    );
+    drop(a);
+    b.write10(128, &pattern(128, 32, 2)).unwrap();
+    b.close_track_session(CloseFunction::Track, 1, false)
+        .unwrap();
+    assert_eq!(read(&mut b, 0, 160)[..128 * 2048], pattern(0, 128, 1)[..]);
 }
