@@ -163,7 +163,12 @@ impl StdioDrive {
     }
 
     fn dispatch(&mut self, cdb: &[u8], data: &Data<'_>) -> CmdResult {
-        let allocation = usize::from(be16(cdb, 7));
+        // 6-byte CDBs (TEST UNIT READY, REQUEST SENSE ...) have no bytes 7-8.
+        let allocation = if cdb.len() >= 9 {
+            usize::from(be16(cdb, 7))
+        } else {
+            0
+        };
         match cdb[0] {
             op::INQUIRY => common::inquiry(cdb, "STDIO TARGET", "STDIO"),
             op::REQUEST_SENSE => Ok(alloc(
