@@ -5,7 +5,7 @@
 //!
 //! | part | standard | coverage |
 //! |---|---|---|
-//! | [`SectorSource`] | – | 2048-byte sectors from memory, files, any `Read + Seek` |
+//! | [`SectorSource`] | – | 2048-byte sectors from memory, files, any `Read + Seek`; [`Displaced`] slices |
 //! | [`Volume::open`] | ECMA-119 8, Joliet, El Torito 2.0, ECMA-167 2/9 | PVD, Joliet SVD (escape sequences), boot record (catalog LBA noted), terminator; UDF recognition sequence + anchor detected, not read |
 //! | [`Volume::read_tree`] | ECMA-119 6.8, 9.1, 6.5.1 | directory hierarchy, multi-extent files, hidden/associated flags, extended attribute records skipped; interleaved files refused |
 //! | Rock Ridge | SUSP 1.12, RRIP 1.10/1.12 | SP (LEN_SKP), CE (bounded, loops detected), ER, NM and SL continuation, PX (1.10/1.12), PN, TF (short and long form), CL/PL/RE (relocation undone) |
@@ -39,6 +39,6 @@ mod walk;
 
 pub use error::{Limit, Place, ReadError};
 pub use pathtable::{PathTableEntry, read_path_table, validate_path_table};
-pub use source::{FileSource, ReadSeekSource, SECTOR_SIZE, SectorSource};
+pub use source::{Displaced, FileSource, ReadSeekSource, SECTOR_SIZE, SectorSource};
 pub use tree::{Extent, Node, NodeId, NodeKind, RockRidge, RrTimes, Tree, View};
 pub use volume::{FileSystems, ReadOptions, RockRidgeInfo, UdfInfo, Volume, VolumeInfo, identify};

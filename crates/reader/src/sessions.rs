@@ -231,7 +231,9 @@ pub fn scan_sessions(
 ) -> Result<Vec<SessionInfo>, ReadError> {
     let to = to.min(src.total_sectors());
     let mut found = Vec::new();
-    let mut start = from.next_multiple_of(SCAN_ALIGNMENT);
+    let Some(mut start) = from.checked_next_multiple_of(SCAN_ALIGNMENT) else {
+        return Ok(Vec::new());
+    };
     while start + 16 < to {
         if let Some(s) = probe(src, start)? {
             found.push(s);
@@ -337,7 +339,9 @@ pub fn find_data_at_or_after(
     lba: u64,
 ) -> Result<Option<FoundData>, ReadError> {
     let total = src.total_sectors();
-    let mut start = lba.next_multiple_of(SCAN_ALIGNMENT);
+    let Some(mut start) = lba.checked_next_multiple_of(SCAN_ALIGNMENT) else {
+        return Ok(None);
+    };
     while start.saturating_add(16) < total {
         let d = start + 16;
         let s = read_sector(src, d)?;

@@ -179,6 +179,50 @@ impl<R: Read + Seek> SectorSource for ReadSeekSource<R> {
     }
 }
 
+/// A slice of a medium holding a session mastered for another start (xorriso
+/// `-displacement`, isoinfo `-N`): LBA `x` of the file system is sector `x - displacement`
+/// of `inner`. Sectors below the displacement do not exist in the slice; reading them is
+/// an [`io::ErrorKind::NotFound`] error naming the LBA, so files of older sessions that a
+/// slice's tree refers to fail loudly (peers.md §6 item 16).
+#[derive(Debug)]
+pub struct Displaced<S> {
+    inner: S,
+    displacement: u64,
+}
+
+impl<S: SectorSource> Displaced<S> {
+    /// `inner` seen as starting at LBA `displacement`.
+    pub fn new(inner: S, displacement: u64) -> Self {
+        Displaced {
+            inner,
+            displacement,
+        }
+    }
+
+    /// The wrapped source.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+}
+
+impl<S: SectorSource> SectorSource for Displaced<S> {
+    fn read_sectors(&mut self, lba: u64, buf: &mut [u8]) -> io::Result<()> {
+        match lba.checked_sub(self.displacement) {
+            Some(l) => self.inner.read_sectors(l, buf),
+            None => Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!(
+                    "LBA {lba} lies before the slice, which starts at LBA {} (an earlier session's data)",
+                    self.displacement
+                ),
+            )),
+        }
+    }
+    fn total_sectors(&self) -> u64 {
+        self.inner.total_sectors().saturating_add(self.displacement)
+    }
+}
+
 /// Reads `count` sectors at `lba` into `buf` (resized), mapping failures to
 /// [`ReadError::Io`]. Callers check the range against the media first.
 pub(crate) fn read_into(

@@ -41,7 +41,7 @@ bitflags::bitflags! {
 pub struct ReadOptions {
     /// Most nodes in one tree (default 4,000,000).
     pub max_entries: u64,
-    /// Deepest directory nesting, the root being depth 0 (default 1024; at most 65535).
+    /// Deepest directory nesting, the root being depth 0 (default 1024; at most 65534).
     pub max_depth: u32,
     /// Largest directory extent in bytes (default 64 MiB).
     pub max_directory_bytes: u64,
@@ -160,8 +160,9 @@ pub struct Volume {
     pub boot_catalog: Option<u32>,
     /// UDF, if a recognition sequence with an anchor is present (not readable yet).
     pub udf: Option<UdfInfo>,
-    /// LBA of the Volume Descriptor Set Terminator.
-    pub terminator_lba: u64,
+    /// LBA of the Volume Descriptor Set Terminator (`None` if the set ends without one,
+    /// which the reader tolerates as Linux does).
+    pub terminator_lba: Option<u64>,
     /// Number of supplementary descriptors that are not Joliet (ISO 9660:1999 enhanced
     /// descriptors and others); their trees are not read.
     pub other_supplementary: u32,
@@ -557,7 +558,7 @@ impl Volume {
             rock_ridge,
             boot_catalog: scan.boot_catalog,
             udf,
-            terminator_lba: scan.terminator.unwrap_or(pvd_lba + 1),
+            terminator_lba: scan.terminator,
             other_supplementary: scan.other_supplementary,
             options: options.clone(),
         })

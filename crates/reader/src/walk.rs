@@ -189,7 +189,7 @@ pub(crate) fn read_tree(
     let mut susp = SuspWalker::default();
     let mut rre = RrEntries::default();
     let mut buf: Vec<u8> = Vec::new();
-    let max_depth = options.max_depth.min(u32::from(u16::MAX));
+    let max_depth = options.max_depth.min(u32::from(u16::MAX) - 1);
 
     let mut i = 0usize;
     while i < w.nodes.len() {

@@ -13,7 +13,7 @@ use discburn_reader::sessions::{
     DataKind, DiscoveryMethod, SessionSelector, find_data_at_or_after, list_sessions, open_session,
     scan_sessions,
 };
-use discburn_reader::{FileSource, ReadError, ReadOptions, View, Volume};
+use discburn_reader::{Displaced, FileSource, ReadError, ReadOptions, SectorSource, View, Volume};
 use discburn_testkit::generate::TreeWriter;
 use discburn_testkit::oracle::{self, Image, IsoinfoView};
 
@@ -311,6 +311,38 @@ fn genisoimage_c_m_sessions_open_at_their_start_and_are_found_past_the_claimed_e
             matches!(vol, Err(ReadError::ExtentPastEnd { .. })),
             "a session slice must fail loudly: {vol:?}"
         );
+        // With the displacement (isoinfo -N, xorriso -displacement) the tree reads; old
+        // files' data lies before the slice.
+        let mut slice = Displaced::new(FileSource::open(&piece).unwrap(), nwa);
+        let vol = Volume::open(&mut slice, nwa, &ReadOptions::default()).unwrap();
+        let t = vol.read_tree(&mut slice, View::RockRidge).unwrap();
+        let one = t.find("/one.txt").unwrap();
+        assert!(u64::from(one.extents()[0].lba) < nwa);
+        let mut b = vec![0u8; 2048];
+        let err = slice
+            .read_sectors(u64::from(one.extents()[0].lba), &mut b)
+            .unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+        let ii = oracle::run(
+            "isoinfo",
+            &[
+                "-i".as_ref(),
+                piece.as_os_str(),
+                "-N".as_ref(),
+                nwa.to_string().as_ref(),
+                "-R".as_ref(),
+                "-f".as_ref(),
+            ],
+        );
+        let mut listed: Vec<String> = String::from_utf8(ii.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect();
+        listed.sort();
+        let mut ours: Vec<String> = t.walk().into_iter().skip(1).map(|(p, _)| p).collect();
+        ours.sort();
+        assert_eq!(ours, listed, "slice tree vs isoinfo -N");
         starts.push(nwa);
         let mut src = FileSource::open(&img).unwrap();
         let v = Volume::open(&mut src, nwa, &ReadOptions::default()).unwrap();
