@@ -51,6 +51,36 @@ impl FaultPlan {
     }
 }
 
+impl fmt::Display for FaultPlan {
+    /// One line, e.g. `power cut after 100 sectors; sense 2A:5/21/02@3`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(n) = self.power_cut_after_sectors {
+            parts.push(format!("power cut after {n} sectors"));
+        }
+        if let Some(c) = self.power_cut_at_command {
+            parts.push(format!("power cut at command {:02X}@{}", c.opcode, c.nth));
+        }
+        if let Some(x) = self.fail_after_sectors {
+            parts.push(format!(
+                "write fails after {} sectors with {}",
+                x.sectors, x.sense
+            ));
+        }
+        for s in &self.sense {
+            parts.push(format!("sense {s}"));
+        }
+        if let Some(k) = self.busy_after_close {
+            parts.push(format!("busy for {k} commands after an Immed close/sync"));
+        }
+        if parts.is_empty() {
+            f.write_str("no faults")
+        } else {
+            f.write_str(&parts.join("; "))
+        }
+    }
+}
+
 /// The Nth (1-based) occurrence of an operation code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommandMatch {

@@ -297,6 +297,12 @@ pub(crate) fn write_state_atomic(path: &Path, state: &DiscState) -> Result<(), E
         .map_err(|e| io_err("encode state", io::Error::other(e)))?;
     text.push(b'\n');
     tmp.write_all(&text).map_err(|e| io_err("write state", e))?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(|e| io_err("set state permissions", e))?;
+    }
     tmp.as_file()
         .sync_all()
         .map_err(|e| io_err("sync state", e))?;

@@ -1,13 +1,144 @@
-//! `discburn disc ...`: emulated discs.
+//! `discburn disc ...`: emulated discs (files that the emulated recorder burns like real
+//! media; see the `discburn-emu` crate for the file layout).
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use discburn::emu::{
+    CommandMatch, DiscOptions, FailAfter, FaultPlan, MediaType, SenseFault, create_disc_with,
+    disc_faults, disc_report, set_disc_faults,
+};
 
 /// Subcommands of `discburn disc`.
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// Create a blank emulated disc.
-    Create {},
+    /// Create a blank emulated disc: PATH (sparse raw image) and PATH.state.json.
+    /// Refuses to overwrite an existing file.
+    Create {
+        /// The disc image to create.
+        path: PathBuf,
+        /// Media type: cd-r cd-rw dvd-r dvd-rw dvd+r dvd+r-dl dvd+rw dvd-ram bd-r bd-re.
+        #[arg(long)]
+        media: MediaType,
+        /// Capacity in 2048-byte sectors (default: the real medium's, e.g. 359847 for an
+        /// 80-minute CD-R, 2295104 for DVD+R, 12219392 for BD-R).
+        #[arg(long, value_name = "SECTORS")]
+        capacity: Option<u32>,
+        /// DVD+RW / BD-RE: start formatted (fresh media are unformatted).
+        #[arg(long)]
+        formatted: bool,
+        /// The medium is write-protected.
+        #[arg(long)]
+        write_protected: bool,
+    },
+    /// Show the stored state of an emulated disc (recovering it first if its last user
+    /// crashed).
+    Info {
+        /// The disc image.
+        path: PathBuf,
+        /// Print the state file as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Testing aid: store faults with the disc that every later user (any process)
+    /// honours. Without options, prints the stored faults.
+    Inject {
+        /// The disc image.
+        path: PathBuf,
+        /// Lose power after N sectors written (fires once).
+        #[arg(long, value_name = "N")]
+        power_cut_after_sectors: Option<u64>,
+        /// Lose power when the NTH command with this opcode arrives (fires once),
+        /// e.g. `5B@2`.
+        #[arg(long, value_name = "OPCODE[@NTH]")]
+        power_cut_at: Option<CommandMatch>,
+        /// Fail the WRITE that crosses N written sectors (default sense 3/0C/00).
+        #[arg(long, value_name = "N[:KEY/ASC/ASCQ]")]
+        fail_after_sectors: Option<FailAfter>,
+        /// Return this sense for this opcode (hex), every time or only the NTH time,
+        /// e.g. `2A:5/21/02@3`. Repeatable.
+        #[arg(long, value_name = "OPCODE:KEY/ASC/ASCQ[@NTH]")]
+        sense: Vec<SenseFault>,
+        /// After CLOSE TRACK/SESSION or SYNCHRONIZE CACHE with Immed, answer K commands
+        /// with 2/04/08 LONG WRITE IN PROGRESS.
+        #[arg(long, value_name = "K")]
+        busy_after_close: Option<u32>,
+        /// Remove all stored faults first.
+        #[arg(long)]
+        clear: bool,
+    },
 }
 
 /// Runs `discburn disc ...`.
-pub fn run(_cmd: Command) -> anyhow::Result<()> {
-    anyhow::bail!("disc: not implemented yet")
+pub fn run(cmd: Command) -> anyhow::Result<()> {
+    match cmd {
+        Command::Create {
+            path,
+            media,
+            capacity,
+            formatted,
+            write_protected,
+        } => {
+            let mut opts = DiscOptions::new(media);
+            opts.capacity_sectors = capacity;
+            opts.formatted = formatted;
+            opts.write_protected = write_protected;
+            create_disc_with(&path, &opts)
+                .with_context(|| format!("cannot create emulated disc {}", path.display()))?;
+            println!(
+                "created {}: blank {media}, {} sectors",
+                path.display(),
+                capacity.unwrap_or(media.default_capacity_sectors())
+            );
+            Ok(())
+        }
+        Command::Info { path, json } => {
+            let report = disc_report(&path)?;
+            if json {
+                println!("{}", report.json());
+            } else {
+                print!("{report}");
+            }
+            Ok(())
+        }
+        Command::Inject {
+            path,
+            power_cut_after_sectors,
+            power_cut_at,
+            fail_after_sectors,
+            sense,
+            busy_after_close,
+            clear,
+        } => {
+            let mut plan = if clear {
+                FaultPlan::default()
+            } else {
+                disc_faults(&path)?
+            };
+            let changes = clear
+                || power_cut_after_sectors.is_some()
+                || power_cut_at.is_some()
+                || fail_after_sectors.is_some()
+                || !sense.is_empty()
+                || busy_after_close.is_some();
+            if power_cut_after_sectors.is_some() {
+                plan.power_cut_after_sectors = power_cut_after_sectors;
+            }
+            if power_cut_at.is_some() {
+                plan.power_cut_at_command = power_cut_at;
+            }
+            if fail_after_sectors.is_some() {
+                plan.fail_after_sectors = fail_after_sectors;
+            }
+            plan.sense.extend(sense);
+            if busy_after_close.is_some() {
+                plan.busy_after_close = busy_after_close;
+            }
+            if changes {
+                set_disc_faults(&path, plan.clone())?;
+            }
+            println!("{}: {plan}", path.display());
+            Ok(())
+        }
+    }
 }
