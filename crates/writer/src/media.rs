@@ -294,11 +294,9 @@ fn sequential(rec: &mut DiscRecorder, info: &mut MediaInfo) -> Result<(), Writer
         MediaState::APPENDABLE
     };
     if !finalized {
-        let address = if info.profile.accepts_invisible_track_ffh() {
-            TrackAddress::INVISIBLE
-        } else {
-            TrackAddress::Track(u32::from(di.last_track_in_last_session))
-        };
+        // mmc.md §0 rule 3: FFh on CD and DVD+R, the last track in the last session on
+        // DVD-R and BD-R.
+        let address = discburn_mmc::drive::next_track_address(info.profile, &di);
         let t = match rec.track_information(address) {
             Ok(t) => Some(t),
             Err(e) => {

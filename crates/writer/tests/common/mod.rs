@@ -220,3 +220,102 @@ pub fn closes(log: &Arc<Mutex<Vec<Vec<u8>>>>) -> Vec<(u8, u16)> {
         .map(|c| (c[2] & 7, u16::from_be_bytes([c[4], c[5]])))
         .collect()
 }
+
+/// A drive with pressed (ROM) media, or a read-only drive: answers GET CONFIGURATION
+/// with the given profile list and current profile, READ DISC INFORMATION (complete
+/// disc), READ CAPACITY, READ TOC format 1 and TEST UNIT READY; everything else
+/// 5/20/00.
+pub struct RomDrive {
+    pub profiles: Vec<u16>,
+    pub current: u16,
+}
+
+fn sense_bytes(key: u8, asc: u8, ascq: u8) -> Vec<u8> {
+    vec![
+        0x70, 0, key, 0, 0, 0, 0, 10, 0, 0, 0, 0, asc, ascq, 0, 0, 0, 0,
+    ]
+}
+
+fn reply(data: Data<'_>, bytes: &[u8]) -> Completion {
+    let mut c = Completion::good();
+    if let Data::In(buf) = data {
+        let n = bytes.len().min(buf.len());
+        buf[..n].copy_from_slice(&bytes[..n]);
+        c.residual = (buf.len() - n) as u32;
+    }
+    c
+}
+
+impl Transport for RomDrive {
+    fn execute(
+        &mut self,
+        cdb: &[u8],
+        data: Data<'_>,
+        _timeout: Duration,
+    ) -> Result<Completion, TransportError> {
+        Ok(match cdb[0] {
+            0x00 => Completion::good(),
+            0x46 => {
+                let start = u16::from_be_bytes([cdb[2], cdb[3]]);
+                let mut b = vec![0u8; 8];
+                b[6..8].copy_from_slice(&self.current.to_be_bytes());
+                if start == 0 {
+                    b.extend_from_slice(&[0, 0, 0x03, (4 * self.profiles.len()) as u8]);
+                    for p in &self.profiles {
+                        b.extend_from_slice(&p.to_be_bytes());
+                        b.extend_from_slice(&[u8::from(*p == self.current), 0]);
+                    }
+                }
+                let len = (b.len() - 4) as u32;
+                b[0..4].copy_from_slice(&len.to_be_bytes());
+                reply(data, &b)
+            }
+            0x51 => {
+                let mut b = vec![0u8; 34];
+                b[1] = 32;
+                b[2] = 0x0E; // last session complete, disc complete
+                b[3] = 1;
+                b[4] = 1;
+                b[5] = 1;
+                b[6] = 1;
+                b[16..24].fill(0xFF);
+                reply(data, &b)
+            }
+            0x25 => reply(data, &[0, 0, 0x03, 0xE7, 0, 0, 0x08, 0]),
+            0x43 => reply(data, &[0, 10, 1, 1, 0, 0x14, 1, 0, 0, 0, 0, 0]),
+            _ => Completion::check_condition(sense_bytes(5, 0x20, 0)),
+        })
+    }
+    fn max_transfer(&self) -> usize {
+        65536
+    }
+    fn device_name(&self) -> String {
+        "rom".into()
+    }
+}
+
+impl RecorderTransport for RomDrive {
+    fn kind(&self) -> BackendKind {
+        BackendKind::Other
+    }
+    fn lock_exclusive(&mut self, _owner: &str) -> Result<(), RecorderError> {
+        Ok(())
+    }
+    fn unlock(&mut self) -> Result<(), RecorderError> {
+        Ok(())
+    }
+    fn lock_owner(&mut self) -> Option<String> {
+        None
+    }
+}
+
+/// A recorder over a [`RomDrive`].
+pub fn rom_recorder(profiles: &[u16], current: u16) -> DiscRecorder {
+    DiscRecorder::from_transport(
+        "rom".into(),
+        Box::new(RomDrive {
+            profiles: profiles.to_vec(),
+            current,
+        }),
+    )
+}
