@@ -918,7 +918,7 @@ impl EmulatedDrive {
         let strict = self.state.settings.strict_alignment;
         let fail_sense = |(part, code): (u32, SenseCode)| Sense {
             code,
-            information: Some(lba + part),
+            information: Some(lba.wrapping_add(part)),
             progress: None,
         };
         if matches!(self.state.medium, Medium::Sequential(_)) {

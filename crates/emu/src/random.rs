@@ -55,6 +55,20 @@ pub(crate) struct RandomMedium {
 }
 
 impl RandomMedium {
+    /// Checks the invariants (see `SeqMedium::validate`).
+    pub fn validate(&self) -> Result<(), String> {
+        if self.max_blocks > 0x7FFF_0000
+            || self.formatted_blocks > self.max_blocks
+            || self.default_blocks > self.max_blocks
+        {
+            return Err(format!(
+                "formatted {} / default {} / maximum {} blocks",
+                self.formatted_blocks, self.default_blocks, self.max_blocks
+            ));
+        }
+        Ok(())
+    }
+
     /// READ CAPACITY: formatted blocks − 1 (0 when unformatted).
     pub fn read_capacity_last_lba(&self) -> u32 {
         self.formatted_blocks.saturating_sub(1)

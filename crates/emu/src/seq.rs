@@ -317,6 +317,68 @@ impl SeqMedium {
         }
     }
 
+    /// Checks the invariants the state machine relies on (a state file edited by hand
+    /// must not make the drive panic).
+    pub fn validate(&self) -> Result<(), String> {
+        let g = &self.geometry;
+        if g.write_unit == 0 || g.write_unit > 64 {
+            return Err(format!("write unit {} is not 1..64", g.write_unit));
+        }
+        if self.capacity > 0x7FFF_0000 || self.raw_capacity < self.capacity {
+            return Err(format!(
+                "capacity {} / raw capacity {}",
+                self.capacity, self.raw_capacity
+            ));
+        }
+        let gaps = [
+            g.track_gap,
+            g.session_gap_first,
+            g.session_gap_later,
+            g.lead_in_blocks,
+        ];
+        if gaps.iter().any(|&x| x > 0x0100_0000)
+            || g.lead_in_blocks > g.session_gap_first.max(g.session_gap_later)
+        {
+            return Err("session or track gaps out of range".to_string());
+        }
+        let mut expected = 1;
+        let mut end = 0u64;
+        for (_, t) in self.tracks() {
+            if t.number != expected {
+                return Err(format!(
+                    "track {} where track {expected} was expected",
+                    t.number
+                ));
+            }
+            expected += 1;
+            let size =
+                u64::from(t.reserved.unwrap_or(t.recorded).max(t.recorded)) + u64::from(g.run_out);
+            if u64::from(t.start) < end || u64::from(t.start) + size > u64::from(self.capacity) {
+                return Err(format!(
+                    "track {} (start {}, {} blocks) overlaps or exceeds the medium",
+                    t.number, t.start, size
+                ));
+            }
+            if t.reserved.is_some_and(|r| t.recorded > r) {
+                return Err(format!(
+                    "track {} recorded beyond its reservation",
+                    t.number
+                ));
+            }
+            end = u64::from(t.start) + size;
+        }
+        if self.sessions.iter().any(|s| s.tracks.is_empty()) {
+            return Err("a closed session without tracks".to_string());
+        }
+        if self.pow_map.values().any(|&p| {
+            u64::from(p) * u64::from(g.write_unit) + u64::from(g.write_unit)
+                > u64::from(self.capacity)
+        }) {
+            return Err("POW map points outside the medium".to_string());
+        }
+        Ok(())
+    }
+
     /// Forget everything recorded (BLANK).
     pub fn reset(&mut self) {
         self.sessions.clear();
@@ -518,9 +580,11 @@ impl SeqMedium {
 
     pub fn track_info(&self, session: u32, t: &Track, page: &WriteParams) -> TrackInfo {
         let nwa = self.track_nwa(t);
-        let size = self
-            .track_size(t)
-            .unwrap_or_else(|| self.capacity - t.start - self.geometry.run_out);
+        let size = self.track_size(t).unwrap_or_else(|| {
+            self.capacity
+                .saturating_sub(t.start)
+                .saturating_sub(self.geometry.run_out)
+        });
         let lra = (self.kind != SeqKind::Cd && t.recorded > 0).then(|| t.start + t.recorded - 1);
         let cd_complete_reserved = self.kind == SeqKind::Cd && t.reserved.is_some();
         TrackInfo {
@@ -799,6 +863,9 @@ impl SeqMedium {
             return Err(SenseCode::INVALID_ADDRESS_FOR_WRITE);
         }
         let end = u64::from(lba) + u64::from(n);
+        if end > u64::from(self.capacity) {
+            return Err(SenseCode::LBA_OUT_OF_RANGE);
+        }
         let dao_target = self.open.iter().any(|t| t.dao);
         match self.kind {
             _ if !check_mode => {}

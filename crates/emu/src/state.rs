@@ -346,6 +346,11 @@ pub(crate) fn read_state(paths: &DiscPaths) -> Result<DiscState, EmuError> {
             state.version
         )));
     }
+    let valid = match &state.medium {
+        Medium::Sequential(m) => m.validate(),
+        Medium::Overwriteable(r) => r.validate(),
+    };
+    valid.map_err(bad)?;
     Ok(state)
 }
 

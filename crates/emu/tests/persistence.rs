@@ -497,3 +497,30 @@ fn handles_share_one_device_and_a_live_writer_is_no_crash() {
         .unwrap();
     assert_eq!(read(&mut b, 0, 160)[..128 * 2048], pattern(0, 128, 1)[..]);
 }
+
+#[test]
+fn a_corrupt_state_file_is_refused_not_trusted() {
+    let disc = disc(MediaType::DvdPlusR, None);
+    let state = disc.path.with_extension("img.state.json");
+    let text = std::fs::read_to_string(&state).unwrap();
+    std::fs::write(
+        &state,
+        text.replace("\"capacity\": 2295104", "\"capacity\": 4294967295"),
+    )
+    .unwrap();
+    assert!(matches!(
+        EmulatedDrive::open(&disc.path),
+        Err(EmuError::BadState { .. })
+    ));
+    std::fs::write(&state, "{ not json").unwrap();
+    assert!(matches!(
+        EmulatedDrive::open(&disc.path),
+        Err(EmuError::BadState { .. })
+    ));
+    assert!(!discburn_emu::is_emulated_disc(&disc.path));
+    std::fs::remove_file(&state).unwrap();
+    assert!(matches!(
+        EmulatedDrive::open(&disc.path),
+        Err(EmuError::NotEmulatedDisc { .. })
+    ));
+}
