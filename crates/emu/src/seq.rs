@@ -341,16 +341,14 @@ impl SeqMedium {
         {
             return Err("session or track gaps out of range".to_string());
         }
-        let mut expected = 1;
         let mut end = 0u64;
-        for (_, t) in self.tracks() {
+        for (expected, (_, t)) in (1u32..).zip(self.tracks()) {
             if t.number != expected {
                 return Err(format!(
                     "track {} where track {expected} was expected",
                     t.number
                 ));
             }
-            expected += 1;
             let size =
                 u64::from(t.reserved.unwrap_or(t.recorded).max(t.recorded)) + u64::from(g.run_out);
             if u64::from(t.start) < end || u64::from(t.start) + size > u64::from(self.capacity) {
