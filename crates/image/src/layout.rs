@@ -1051,13 +1051,7 @@ pub(crate) fn encode_directory(
                             rrip::mode::S_IFBLK | rrip::mode::S_IFCHR
                         ) =>
                     {
-                        su.add(|o| {
-                            DeviceNumber {
-                                high: (*rdev >> 32) as u32,
-                                low: *rdev as u32,
-                            }
-                            .encode(o)
-                        });
+                        su.add(|o| device_number(*rdev).encode(o));
                     }
                     _ => {}
                 }
@@ -1138,6 +1132,17 @@ pub(crate) fn encode_directory(
         }
     }
     Ok(())
+}
+
+/// RRIP 4.1.2 PN for a Linux `st_rdev`: the two 32-bit halves of the 64-bit `dev_t`, as
+/// libisofs writes it. xorriso and libarchive rebuild the `dev_t` from the halves;
+/// Linux's isofs decodes high = 0 with low > 0xFF as major = low >> 8, minor = low & 0xFF,
+/// which is the same device for every major < 4096 with minor < 256.
+fn device_number(rdev: u64) -> DeviceNumber {
+    DeviceNumber {
+        high: (rdev >> 32) as u32,
+        low: rdev as u32,
+    }
 }
 
 /// Encodes a path table (ECMA-119 9.4) of a hierarchy.
@@ -1357,5 +1362,36 @@ impl Layout {
     /// Image path of a data extent's item.
     pub(crate) fn data_path(&self, tree: &Tree, index: usize) -> String {
         tree.path_of(self.data[index].node)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_numbers_are_dev_t_halves() {
+        // glibc makedev(8, 1) = 0x801; makedev(259, 5) = 0x1_0305.
+        assert_eq!(
+            device_number(0x801),
+            DeviceNumber {
+                high: 0,
+                low: 0x801
+            }
+        );
+        assert_eq!(
+            device_number(0x1_0305),
+            DeviceNumber {
+                high: 0,
+                low: 0x1_0305
+            }
+        );
+        assert_eq!(
+            device_number(0x1234_0000_0801),
+            DeviceNumber {
+                high: 0x1234,
+                low: 0x801
+            }
+        );
     }
 }
