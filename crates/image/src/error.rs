@@ -125,6 +125,14 @@ pub enum ImageError {
         /// Absolute end block (session start + session blocks) the image would need.
         blocks: u64,
     },
+    /// The session needs more blocks than FreeMediaBlocks allows (IMAPI_E_IMAGE_TOO_BIG).
+    #[error("image needs {needed} blocks but only {free} free media blocks are set")]
+    ExceedsFreeMediaBlocks {
+        /// Blocks the session needs.
+        needed: u64,
+        /// IFileSystemImage::FreeMediaBlocks.
+        free: u32,
+    },
     /// The volume name is not allowed (IMAPI_E_INVALID_VOLUME_NAME).
     #[error("invalid volume name {name:?}: {reason}")]
     InvalidVolumeName {

@@ -98,6 +98,7 @@ pub struct FileSystemImage {
     timestamp: Timestamp,
     session_start_block: u32,
     volume_space_size: VolumeSpaceSize,
+    free_media_blocks: u32,
 }
 
 impl Default for FileSystemImage {
@@ -122,6 +123,7 @@ impl FileSystemImage {
             timestamp: Timestamp::default(),
             session_start_block: 0,
             volume_space_size: VolumeSpaceSize::SessionLocal,
+            free_media_blocks: 0,
         }
     }
 
@@ -239,6 +241,27 @@ impl FileSystemImage {
         self.session_start_block
     }
 
+    /// IFileSystemImage::put_FreeMediaBlocks: the most blocks the session may take;
+    /// 0 = no limit. The default here is 0 (IMAPI2's is 332,800, a 74-minute CD): the
+    /// recorder layer sets it from the medium.
+    pub fn set_free_media_blocks(&mut self, blocks: u32) {
+        self.free_media_blocks = blocks;
+    }
+
+    /// IFileSystemImage::get_FreeMediaBlocks.
+    pub fn free_media_blocks(&self) -> u32 {
+        self.free_media_blocks
+    }
+
+    /// IFileSystemImage::get_UsedBlocks: blocks the session would take now (a full
+    /// layout is computed).
+    ///
+    /// # Errors
+    /// See [`FileSystemImage::plan`].
+    pub fn used_blocks(&self) -> Result<u64, ImageError> {
+        Ok(self.plan_unchecked()?.total_blocks)
+    }
+
     /// How the Volume Space Size is computed (default
     /// [`VolumeSpaceSize::SessionLocal`], as genisoimage/xorriso `-C`).
     pub fn set_volume_space_size(&mut self, v: VolumeSpaceSize) {
@@ -349,8 +372,20 @@ impl FileSystemImage {
     /// session start block).
     ///
     /// # Errors
-    /// See [`plan`], plus [`ImageError::InvalidVolumeName`] in strict mode.
+    /// See [`plan`], plus [`ImageError::InvalidVolumeName`] in strict mode and
+    /// [`ImageError::ExceedsFreeMediaBlocks`] (IMAPI_E_IMAGE_TOO_BIG, O-02).
     pub fn plan(&self) -> Result<Layout, ImageError> {
+        let layout = self.plan_unchecked()?;
+        if self.free_media_blocks != 0 && layout.total_blocks > u64::from(self.free_media_blocks) {
+            return Err(ImageError::ExceedsFreeMediaBlocks {
+                needed: layout.total_blocks,
+                free: self.free_media_blocks,
+            });
+        }
+        Ok(layout)
+    }
+
+    fn plan_unchecked(&self) -> Result<Layout, ImageError> {
         if self.strict {
             let name = self.volume_name();
             let ok = name.chars().count() <= 15

@@ -202,3 +202,21 @@ fn volume_names() {
         Err(ImageError::InvalidVolumeName { .. })
     ));
 }
+
+#[test]
+fn o01_o02_free_media_blocks_limit() {
+    let mut i = FileSystemImage::new();
+    assert_eq!(i.free_media_blocks(), 0);
+    i.add_bytes("/f", vec![7; 10 * 2048]).unwrap();
+    let used = i.used_blocks().unwrap();
+    assert!(used > 10);
+    i.set_free_media_blocks(used as u32);
+    assert!(i.create_result_image().is_ok());
+    i.set_free_media_blocks(used as u32 - 1);
+    assert!(matches!(
+        i.create_result_image(),
+        Err(ImageError::ExceedsFreeMediaBlocks { .. })
+    ));
+    i.set_free_media_blocks(0);
+    assert!(i.create_result_image().is_ok());
+}
