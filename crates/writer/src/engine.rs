@@ -166,8 +166,24 @@ impl<'a, 'p> Job<'a, 'p> {
 
     /// Runs the whole write.
     pub(crate) fn run(&mut self, stream: &mut dyn SessionStream) -> Result<(), WriterError> {
-        self.event(WriteAction::ValidatingMedia);
+        let max_blocks = (self.rec.drive().max_transfer() / SECTOR).clamp(1, 0xFFFF);
+        self.buffer_total = (max_blocks * SECTOR) as i64;
         let info = media::read_media_info(self.rec)?;
+        // The write operation as far as it is known before validation.
+        let sectors = stream.len_bytes() / SECTOR as u64;
+        match (info.kind, stream.block_ranges()) {
+            (Kind::Sequential, _) => {
+                let postgap = if info.profile.is_cd() && !self.cfg.postgap_already_in_image {
+                    u64::from(CD_POSTGAP)
+                } else {
+                    0
+                };
+                self.set_op(info.nwa.unwrap_or(0).max(0) as u64, sectors + postgap);
+            }
+            (_, Some(r)) if !r.is_empty() => self.set_op(u64::from(r[0].start_lba), r[0].sectors()),
+            _ => self.set_op(0, sectors),
+        }
+        self.event(WriteAction::ValidatingMedia);
         self.nominal_sps = i64::from(if info.profile.is_cd() {
             crate::state::IMAPI_SECTORS_PER_SECOND_AT_1X_CD
         } else if info.profile.is_bd() {
