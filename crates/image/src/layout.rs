@@ -234,6 +234,78 @@ impl Layout {
         }
     }
 
+    /// IFsiItem::FileSystemPath: the path of the item at image path `path` as recorded in
+    /// a hierarchy (ECMA-119 identifiers with `;1`, or Joliet names). An ECMA-119 path
+    /// through a directory relocated by Rock Ridge leads through `RR_MOVED`.
+    ///
+    /// # Errors
+    /// [`ImageError::NotFound`], [`ImageError::InvalidPath`], and
+    /// [`ImageError::InvalidFileSystems`] for a Joliet path when Joliet is not recorded.
+    pub fn file_system_path(
+        &self,
+        tree: &Tree,
+        path: &str,
+        hierarchy: Hierarchy,
+    ) -> Result<String, ImageError> {
+        let view = match hierarchy {
+            Hierarchy::Iso9660 => &self.iso,
+            Hierarchy::Joliet => self.joliet.as_ref().ok_or(ImageError::InvalidFileSystems {
+                reason: "Joliet is not recorded in this layout",
+            })?,
+        };
+        let text = |id: &[u8]| match hierarchy {
+            Hierarchy::Iso9660 => String::from_utf8_lossy(id).into_owned(),
+            Hierarchy::Joliet => discburn_format::joliet::decode_name(id).unwrap_or_default(),
+        };
+        let not_found = || ImageError::NotFound {
+            path: path.to_owned(),
+        };
+        let comps = crate::tree::parse_path(path)?;
+        let mut node = ROOT;
+        let mut dir = 0usize;
+        let mut out = String::new();
+        for c in comps {
+            node = *tree
+                .node(node)
+                .children()
+                .and_then(|ch| ch.get(c))
+                .ok_or_else(not_found)?;
+            let entries = &view.dirs[dir].entries;
+            let e = entries
+                .iter()
+                .find(|e| match e.target {
+                    Target::Dir(j) => view.dirs[j as usize].src == DirSource::Node(node),
+                    Target::File(id) | Target::Placeholder(id) => id == node,
+                })
+                .ok_or_else(not_found)?;
+            match e.target {
+                Target::Dir(j) => {
+                    out.push('/');
+                    out.push_str(&text(&e.ident));
+                    dir = j as usize;
+                }
+                Target::File(_) => {
+                    out.push('/');
+                    out.push_str(&text(&e.ident));
+                }
+                Target::Placeholder(id) => {
+                    let j = view.index_of[&id] as usize;
+                    let reloc = view.dirs[j].parent as usize;
+                    out = format!(
+                        "/{}/{}",
+                        text(&view.dirs[reloc].ident),
+                        text(&view.dirs[j].ident)
+                    );
+                    dir = j;
+                }
+            }
+        }
+        if out.is_empty() {
+            out.push('/');
+        }
+        Ok(out)
+    }
+
     /// The ranges of blocks this session writes (IFileSystemImageResult2::ModifiedBlocks),
     /// as inclusive (first LBA, last LBA) pairs in write order. Today one range: the
     /// whole session.

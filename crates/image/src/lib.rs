@@ -402,6 +402,47 @@ impl FileSystemImage {
         plan(&self.tree, &self.options(), self.session_start_block)
     }
 
+    /// IFsiItem::FileSystemPath: the path of the item as recorded in one file system
+    /// (`ISO9660`, `JOLIET`, or `ROCK_RIDGE`, which records host names unchanged). A
+    /// full layout is computed; for many items use [`Layout::file_system_path`].
+    ///
+    /// # Errors
+    /// [`ImageError::InvalidFileSystems`] unless `fs` is exactly one of those (and
+    /// recorded), and the errors of [`FileSystemImage::plan`] and
+    /// [`Layout::file_system_path`].
+    pub fn file_system_path(&self, path: &str, fs: FileSystems) -> Result<String, ImageError> {
+        let h = if fs == FileSystems::ISO9660 {
+            Hierarchy::Iso9660
+        } else if fs == FileSystems::JOLIET {
+            Hierarchy::Joliet
+        } else if fs == FileSystems::ROCK_RIDGE {
+            self.tree.lookup(path)?;
+            let comps = tree::parse_path(path)?;
+            return Ok(format!(
+                "/{}",
+                comps
+                    .iter()
+                    .map(|c| String::from_utf8_lossy(c))
+                    .collect::<Vec<_>>()
+                    .join("/")
+            ));
+        } else {
+            return Err(ImageError::InvalidFileSystems {
+                reason: "FileSystemPath takes exactly one of ISO9660, JOLIET, ROCK_RIDGE",
+            });
+        };
+        self.plan_unchecked()?.file_system_path(&self.tree, path, h)
+    }
+
+    /// IFsiItem::FileSystemName: the last component of [`FileSystemImage::file_system_path`].
+    ///
+    /// # Errors
+    /// As [`FileSystemImage::file_system_path`].
+    pub fn file_system_name(&self, path: &str, fs: FileSystems) -> Result<String, ImageError> {
+        let p = self.file_system_path(path, fs)?;
+        Ok(p.rsplit('/').next().unwrap_or_default().to_owned())
+    }
+
     /// IFileSystemImage::CreateResultImage: lays the image out and returns the stream.
     /// The result holds a snapshot of the tree; later changes to this object do not
     /// affect it.

@@ -220,3 +220,61 @@ fn o01_o02_free_media_blocks_limit() {
     i.set_free_media_blocks(0);
     assert!(i.create_result_image().is_ok());
 }
+
+#[test]
+fn t13_file_system_names_and_their_stability_across_sessions() {
+    use discburn_image::FileSystems as F;
+    let mut i = FileSystemImage::new();
+    i.set_file_systems_to_create(F::ISO9660 | F::JOLIET | F::ROCK_RIDGE);
+    i.add_directory("/docs").unwrap();
+    i.add_bytes("/docs/read me.txt", vec![1]).unwrap();
+    i.add_bytes("/docs/a.txt", vec![1]).unwrap();
+    assert_eq!(
+        i.file_system_path("/docs/read me.txt", F::ISO9660).unwrap(),
+        "/DOCS/READ_ME.TXT;1"
+    );
+    assert_eq!(
+        i.file_system_name("/docs/read me.txt", F::JOLIET).unwrap(),
+        "read me.txt;1"
+    );
+    assert_eq!(
+        i.file_system_path("/docs/read me.txt", F::ROCK_RIDGE)
+            .unwrap(),
+        "/docs/read me.txt"
+    );
+    assert_eq!(i.file_system_path("/", F::ISO9660).unwrap(), "/");
+    assert!(matches!(
+        i.file_system_path("/nope", F::ISO9660),
+        Err(ImageError::NotFound { .. })
+    ));
+    assert!(matches!(
+        i.file_system_path("/docs", F::UDF),
+        Err(ImageError::InvalidFileSystems { .. })
+    ));
+    // A later "session" adds unrelated items: existing names do not move.
+    let before: Vec<String> = ["/docs/read me.txt", "/docs/a.txt"]
+        .iter()
+        .map(|p| i.file_system_path(p, F::ISO9660).unwrap())
+        .collect();
+    for n in 0..50 {
+        i.add_bytes(&format!("/docs/other{n}.txt"), vec![]).unwrap();
+    }
+    i.add_bytes("/docs/read-me.txt", vec![]).unwrap(); // collides with READ_ME.TXT
+    let after: Vec<String> = ["/docs/read me.txt", "/docs/a.txt"]
+        .iter()
+        .map(|p| i.file_system_path(p, F::ISO9660).unwrap())
+        .collect();
+    assert_eq!(before[1], after[1]);
+    // Both colliding lossy names get hash suffixes; read-me.txt's is its own.
+    let x = i.file_system_name("/docs/read-me.txt", F::ISO9660).unwrap();
+    assert!(x.starts_with("READ_ME_") && x.ends_with(".TXT;1"), "{x}");
+    assert_ne!(x, after[0]);
+    // A relocated directory's ECMA-119 path leads through RR_MOVED.
+    let mut p = String::new();
+    for k in 0..9 {
+        p = format!("{p}/d{k}");
+        i.add_directory(&p).unwrap();
+    }
+    assert_eq!(i.file_system_path(&p, F::ISO9660).unwrap(), "/RR_MOVED/D7/D8");
+    assert_eq!(i.file_system_path(&p, F::JOLIET).unwrap(), p);
+}
