@@ -56,7 +56,7 @@ fn multi_extent_file_over_4gib_is_one_file_with_several_extents() {
 }
 
 #[test]
-fn udf_bridge_and_udf_only_volumes_are_identified() {
+fn i15_udf_bridge_and_udf_only_volumes_are_identified() {
     let dir = scratch();
     let src = subdir(dir.path(), "src");
     generate::empty_and_hard_linked(&src);

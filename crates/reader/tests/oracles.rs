@@ -8,7 +8,7 @@ use std::path::Path;
 
 use common::{Names, assert_same, manifest, read, scratch, subdir, tool};
 use discburn_reader::{FileSource, FileSystems, ReadError, ReadOptions, View, Volume, identify};
-use discburn_reader::{NodeKind, validate_path_table};
+use discburn_reader::{NodeKind, ReadSeekSource, SectorSource, validate_path_table};
 use discburn_testkit::generate;
 use discburn_testkit::oracle::{self, Image, IsoinfoView, PycdlibFacade};
 use discburn_testkit::tree::{Node, Tree as Manifest};
@@ -110,6 +110,93 @@ fn xorriso_rr_joliet_image_matches_source_and_oracles() {
         &pi.tree,
     );
     check_path_tables(&img, &vol, &[View::Iso9660, View::Joliet]);
+}
+
+/// A source that records every read.
+struct Recording<S> {
+    inner: S,
+    reads: Vec<(u64, u64)>,
+}
+
+impl<S: SectorSource> SectorSource for Recording<S> {
+    fn read_sectors(&mut self, lba: u64, buf: &mut [u8]) -> std::io::Result<()> {
+        self.reads.push((lba, (buf.len() / 2048) as u64));
+        self.inner.read_sectors(lba, buf)
+    }
+    fn total_sectors(&self) -> u64 {
+        self.inner.total_sectors()
+    }
+}
+
+/// I-18: import reads only metadata — reading every view touches no file data sector,
+/// and reads each directory in one request.
+#[test]
+fn i18_reading_trees_reads_no_file_data() {
+    let dir = scratch();
+    let (src, _) = mixed_tree(dir.path(), Some(false));
+    let img = dir.path().join("x.iso");
+    tool(
+        "xorriso",
+        &[
+            "-as",
+            "mkisofs",
+            "-R",
+            "-J",
+            "-joliet-long",
+            "-o",
+            img.to_str().unwrap(),
+            src.to_str().unwrap(),
+        ],
+    );
+    let bytes = std::fs::read(&img).unwrap();
+    let mut rec = Recording {
+        inner: ReadSeekSource::new(std::io::Cursor::new(bytes)).unwrap(),
+        reads: Vec::new(),
+    };
+    let vol = Volume::open(&mut rec, 0, &ReadOptions::default()).unwrap();
+    let mut data: Vec<(u64, u64)> = Vec::new();
+    let mut dirs: Vec<(u64, u64)> = Vec::new();
+    for view in [View::RockRidge, View::Joliet, View::Iso9660] {
+        let t = vol.read_tree(&mut rec, view).unwrap();
+        for n in t.iter() {
+            if n.kind() == NodeKind::File {
+                data.extend(
+                    n.extents()
+                        .iter()
+                        .filter(|e| e.length > 0)
+                        .map(|e| (u64::from(e.lba), e.sectors())),
+                );
+            } else if n.is_dir() {
+                let e = n.extents()[0];
+                dirs.push((u64::from(e.lba), e.sectors()));
+            }
+        }
+    }
+    assert!(!data.is_empty());
+    for &(lba, count) in &rec.reads {
+        for &(s, n) in &data {
+            assert!(
+                lba + count <= s || s + n <= lba,
+                "read of {count} sectors at {lba} touches file data at {s}+{n}"
+            );
+        }
+    }
+    // Each walk reads each multi-sector directory in exactly one request (single-sector
+    // ones are also probed for SUSP and may hold continuation areas).
+    dirs.retain(|d| d.1 > 1);
+    dirs.sort();
+    let mut whole: Vec<(u64, u64)> = rec
+        .reads
+        .iter()
+        .copied()
+        .filter(|r| dirs.binary_search(r).is_ok())
+        .collect();
+    whole.sort();
+    assert_eq!(whole, dirs, "one request per directory and walk");
+    assert!(
+        dirs.iter().any(|d| d.1 > 1),
+        "no multi-sector directory in the test image"
+    );
 }
 
 #[test]
