@@ -30,8 +30,10 @@
 //! (Joliet spec: 128 bytes). A name that had to change (a replaced character, or too
 //! long) *always* gets the hash suffix `_XXXXXX` before its extension (the extension is
 //! kept when it is ≤ 16 units), so it is stable independent of its siblings; a name that
-//! fits unchanged is used as is. A hash that is taken already is retried with a counter
-//! as above.
+//! fits unchanged is used as is. Names are unique without regard to case (Windows and
+//! Linux's Joliet lookup ignore case): of names differing only in case, the first in
+//! host-name byte order keeps its name and the others get the hash suffix. A hash that
+//! is taken already is retried with a counter as above.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -341,19 +343,26 @@ pub(crate) fn resolve_joliet(items: &[NameInput<'_>]) -> Vec<Vec<u16>> {
         .iter()
         .map(|i| joliet_name(i.name, i.is_dir, 0, false))
         .collect();
-    let mut taken: BTreeSet<Vec<u16>> = first
-        .iter()
-        .filter(|(_, l)| *l)
-        .map(|(u, _)| u.clone())
-        .collect();
-    let mut order: Vec<usize> = (0..items.len()).filter(|&i| !first[i].1).collect();
-    order.sort_by(|&a, &b| items[a].name.cmp(items[b].name).then(a.cmp(&b)));
+    // Windows (and Linux's Joliet lookup) compare names without regard to case, so
+    // names that differ only in case collide: the first in host-name order keeps its
+    // name, the others get the hash suffix.
+    let mut lossless: Vec<usize> = (0..items.len()).filter(|&i| first[i].1).collect();
+    lossless.sort_by(|&a, &b| items[a].name.cmp(items[b].name).then(a.cmp(&b)));
+    let mut taken: BTreeSet<Vec<u16>> = BTreeSet::new();
     let mut out: Vec<Vec<u16>> = first.iter().map(|(u, _)| u.clone()).collect();
+    let mut order: Vec<usize> = Vec::new();
+    for i in lossless {
+        if !taken.insert(fold_case(&first[i].0)) {
+            order.push(i);
+        }
+    }
+    order.extend((0..items.len()).filter(|&i| !first[i].1));
+    order.sort_by(|&a, &b| items[a].name.cmp(items[b].name).then(a.cmp(&b)));
     for i in order {
         let mut salt = 0;
         loop {
             let (u, _) = joliet_name(items[i].name, items[i].is_dir, salt, true);
-            if taken.insert(u.clone()) {
+            if taken.insert(fold_case(&u)) {
                 out[i] = u;
                 break;
             }
@@ -361,6 +370,24 @@ pub(crate) fn resolve_joliet(items: &[NameInput<'_>]) -> Vec<Vec<u16>> {
         }
     }
     out
+}
+
+/// Simple case folding of UCS-2 units (one-to-one lower-casing within the BMP).
+fn fold_case(units: &[u16]) -> Vec<u16> {
+    units
+        .iter()
+        .map(|&u| {
+            char::from_u32(u32::from(u))
+                .and_then(|c| {
+                    let mut l = c.to_lowercase();
+                    match (l.next(), l.next()) {
+                        (Some(x), None) => u16::try_from(u32::from(x)).ok(),
+                        _ => None,
+                    }
+                })
+                .unwrap_or(u)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -519,7 +546,7 @@ mod tests {
             let names: Vec<String> = names.into_iter().collect();
             let items: Vec<_> = names.iter().enumerate().map(|(i, n)| inp(n, i % 4 == 0)).collect();
             let ids = resolve_joliet(&items);
-            let set: BTreeSet<_> = ids.iter().collect();
+            let set: BTreeSet<_> = ids.iter().map(|u| fold_case(u)).collect();
             prop_assert_eq!(set.len(), ids.len());
             for (i, id) in ids.iter().enumerate() {
                 let max = if items[i].is_dir { 64 } else { 62 };
@@ -530,9 +557,14 @@ mod tests {
             let mut r = resolve_joliet(&rev);
             r.reverse();
             prop_assert_eq!(ids.clone(), r);
-            // A lone item keeps its name whatever its siblings.
+            // An item whose name is unique regardless of case keeps the name it has
+            // when alone, whatever its siblings.
             for (i, it) in items.iter().enumerate() {
-                prop_assert_eq!(&resolve_joliet(&[*it])[0], &ids[i]);
+                let alone = &resolve_joliet(&[*it])[0];
+                let clash = items.iter().enumerate().any(|(j, o)| j != i && fold_case(&resolve_joliet(&[*o])[0]) == fold_case(alone));
+                if !clash {
+                    prop_assert_eq!(alone, &ids[i]);
+                }
             }
         }
     }

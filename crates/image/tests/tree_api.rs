@@ -275,6 +275,9 @@ fn t13_file_system_names_and_their_stability_across_sessions() {
         p = format!("{p}/d{k}");
         i.add_directory(&p).unwrap();
     }
-    assert_eq!(i.file_system_path(&p, F::ISO9660).unwrap(), "/RR_MOVED/D7/D8");
+    assert_eq!(
+        i.file_system_path(&p, F::ISO9660).unwrap(),
+        "/RR_MOVED/D7/D8"
+    );
     assert_eq!(i.file_system_path(&p, F::JOLIET).unwrap(), p);
 }
