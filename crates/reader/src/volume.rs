@@ -481,12 +481,17 @@ impl Volume {
     ) -> Result<Volume, ReadError> {
         let total = src.total_sectors();
         let Some((pvd_lba, pvd)) = scan.pvd else {
+            let detail = match (scan.first_bad, scan.nsr) {
+                (_, Some(nsr)) => format!(
+                    "only a UDF volume recognition sequence ({nsr}): UDF is not supported yet"
+                ),
+                (Some(bad), None) => bad,
+                (None, None) => "no primary volume descriptor before the terminator".into(),
+            };
             return Err(ReadError::NoVolume {
                 session_start,
                 lba: session_start.saturating_add(16),
-                detail: scan
-                    .first_bad
-                    .unwrap_or_else(|| "no primary volume descriptor before the terminator".into()),
+                detail,
             });
         };
         let p = PrimaryVolumeDescriptor::ref_from_bytes(&pvd[..]).expect("2048 bytes");
