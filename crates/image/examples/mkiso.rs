@@ -27,6 +27,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(s) = args.get(3) {
         image.set_session_start_block(s.parse()?);
     }
+    let t_add = std::time::Instant::now();
     // SRC may be a comma-separated list: each directory goes under /<basename>.
     let srcs: Vec<&str> = args[1].split(',').collect();
     if srcs.len() == 1 {
@@ -41,9 +42,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             image.add_tree(p, &format!("/{i}_{base}"))?;
         }
     }
+    let t0 = std::time::Instant::now();
     let mut result = image.create_result_image()?;
+    let t_plan = t0.elapsed();
     let mut out = std::fs::File::create(&args[2])?;
     let n = result.write_to(&mut out)?;
-    eprintln!("{} blocks, {} bytes", result.total_blocks(), n);
+    eprintln!(
+        "{} blocks, {} bytes; add {:.2?}, plan {:.2?}, write {:.2?}",
+        result.total_blocks(),
+        n,
+        t_add.elapsed() - t0.elapsed(),
+        t_plan,
+        t0.elapsed() - t_plan
+    );
     Ok(())
 }
