@@ -31,6 +31,17 @@
 //! A process crash loses nothing that was acknowledged; an OS crash may lose data
 //! written since the last SYNCHRONIZE CACHE, like a drive's write cache.
 //!
+//! # Several handles
+//!
+//! Handles opened on the same disc behave as one device: before each command a handle
+//! without unsaved changes of its own re-reads the state file when another handle has
+//! replaced it. A handle that changes the medium holds a writer lock (`flock` on
+//! `<PATH>.wal`) from its first WRITE (or CLOSE, RESERVE, FORMAT, BLANK, SYNCHRONIZE
+//! CACHE, eject/load) until the next clean point; another handle's state-changing
+//! command meanwhile ends with SCSI status 18h RESERVATION CONFLICT. Opening a disc
+//! whose writer is alive does not "recover" it. Exclusive access in the IMAPI2 sense is
+//! the separate, advisory [`EmulatedDrive::lock_exclusive`].
+//!
 //! # Media and spec coverage
 //!
 //! | class (`mmc.md`) | media | implemented |
