@@ -146,8 +146,12 @@ impl ImageResult {
         self.layout.modified_blocks()
     }
 
-    /// Sets a callback called at the start of each file, about every 64 MiB within
-    /// it, and after it (DFileSystemImageEvents::Update).
+    /// Sets the progress callback (DFileSystemImageEvents::Update), called on the
+    /// thread that reads or calls `write_to`. `Read` reports at the start and end of
+    /// each file and about every 64 MiB within it. `write_to` reports in batches (every
+    /// 256 files or 16 MiB), and at the start of, about every 64 MiB within, and after
+    /// each file of 16 MiB or more, which it names in `current_file`. The last report
+    /// has `files_done == files_total` and `blocks_done == blocks_total`.
     pub fn set_progress_callback(&mut self, callback: ProgressCallback) {
         self.progress = Some(callback);
     }
@@ -387,12 +391,19 @@ impl ImageResult {
         fresh: bool,
     ) -> Result<(), ImageError> {
         use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        /// Progress from a worker, batched so that small files do not cost a
+        /// wake-up each: files finished and bytes moved since the last event.
         enum Event {
-            Start(usize),
-            Bytes(u64),
-            Done,
+            Progress {
+                current: Option<usize>,
+                files: u64,
+                bytes: u64,
+            },
             Failed(ImageError),
         }
+        /// Send at least this often (bytes moved or files finished).
+        const BATCH_BYTES: u64 = 16 << 20;
+        const BATCH_FILES: u64 = 256;
         let threads = std::thread::available_parallelism()
             .map_or(2, |n| n.get())
             .clamp(2, COPY_THREADS);
@@ -414,15 +425,32 @@ impl ImageResult {
                         pos: 0,
                     };
                     let mut buf = Vec::new();
+                    let (mut files, mut bytes) = (0u64, 0u64);
                     loop {
                         let k = next.fetch_add(1, Ordering::Relaxed);
                         if k >= jobs.len() || stop.load(Ordering::Relaxed) {
                             break;
                         }
                         let (index, off, blocks) = jobs[k];
-                        let _ = tx.send(Event::Start(index));
+                        let big = blocks * LOGICAL_BLOCK_SIZE as u64 >= BATCH_BYTES;
+                        if big {
+                            let _ = tx.send(Event::Progress {
+                                current: Some(index),
+                                files: std::mem::take(&mut files),
+                                bytes: std::mem::take(&mut bytes),
+                            });
+                        }
+                        let mut moved = 0u64;
                         let mut events = |n: u64| {
-                            let _ = tx.send(Event::Bytes(n));
+                            if big {
+                                let _ = tx.send(Event::Progress {
+                                    current: Some(index),
+                                    files: 0,
+                                    bytes: n,
+                                });
+                            } else {
+                                moved += n;
+                            }
                         };
                         match copy_job(
                             tree,
@@ -435,7 +463,15 @@ impl ImageResult {
                             &mut events,
                         ) {
                             Ok(()) => {
-                                let _ = tx.send(Event::Done);
+                                files += 1;
+                                bytes += moved;
+                                if files >= BATCH_FILES || bytes >= BATCH_BYTES || big {
+                                    let _ = tx.send(Event::Progress {
+                                        current: None,
+                                        files: std::mem::take(&mut files),
+                                        bytes: std::mem::take(&mut bytes),
+                                    });
+                                }
                             }
                             Err(e) => {
                                 stop.store(true, Ordering::Relaxed);
@@ -444,31 +480,32 @@ impl ImageResult {
                             }
                         }
                     }
+                    if files > 0 || bytes > 0 {
+                        let _ = tx.send(Event::Progress {
+                            current: None,
+                            files,
+                            bytes,
+                        });
+                    }
                 });
             }
             drop(tx);
             let (state, callback, bytes_done) =
                 (&mut self.state, &mut self.progress, &mut self.bytes_done);
-            let mut report = |state: &mut Progress, bytes: u64, current: Option<String>| {
-                state.blocks_done = bytes / LOGICAL_BLOCK_SIZE as u64;
-                state.current_file = current;
-                if let Some(cb) = callback.as_mut() {
-                    cb(state);
-                }
-            };
             for ev in rx {
                 match ev {
-                    Event::Start(index) => {
-                        report(state, *bytes_done, Some(layout.data_path(&tree, index)))
-                    }
-                    Event::Bytes(n) => {
-                        *bytes_done += n;
-                        let p = state.current_file.clone();
-                        report(state, *bytes_done, p);
-                    }
-                    Event::Done => {
-                        state.files_done += 1;
-                        report(state, *bytes_done, None);
+                    Event::Progress {
+                        current,
+                        files,
+                        bytes,
+                    } => {
+                        *bytes_done += bytes;
+                        state.files_done += files;
+                        state.blocks_done = *bytes_done / LOGICAL_BLOCK_SIZE as u64;
+                        state.current_file = current.map(|i| layout.data_path(&tree, i));
+                        if let Some(cb) = callback.as_mut() {
+                            cb(state);
+                        }
                     }
                     Event::Failed(e) => {
                         first_error.get_or_insert(e);

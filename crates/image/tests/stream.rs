@@ -118,11 +118,13 @@ fn progress_reaches_the_totals() {
         assert_eq!(last.files_total, 17);
         assert_eq!(last.files_done, 17);
         assert_eq!((last.blocks_done, last.blocks_total), (total, total));
-        assert!(
-            seen.iter()
-                .any(|p| p.current_file.as_deref() == Some("/data.bin")),
-            "{seen:?}"
-        );
+        if via_read {
+            assert!(
+                seen.iter()
+                    .any(|p| p.current_file.as_deref() == Some("/data.bin")),
+                "{seen:?}"
+            );
+        }
         assert!(
             seen.windows(2)
                 .all(|w| w[0].blocks_done <= w[1].blocks_done)
