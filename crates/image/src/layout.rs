@@ -335,7 +335,8 @@ struct ChildInfo {
 /// [`ImageError::NameNotRepresentable`] and [`ImageError::Iso9660Levels`] and
 /// [`ImageError::TooManyDirectories`] in strict mode,
 /// [`ImageError::FileTooLarge`] (≥ 4 GiB below level 3),
-/// [`ImageError::ImageTooLarge`] if the session would end beyond LBA 2^32.
+/// [`ImageError::ImageTooLarge`] if the session would end beyond LBA 2^32 − 1 (the
+/// absolute Volume Space Size must fit 32 bits).
 pub fn plan(
     tree: &Tree,
     options: &ImageOptions,
@@ -639,7 +640,7 @@ pub fn plan(
         };
         layout.file_lba[id as usize] = lba.min(u64::from(u32::MAX)) as u32;
     }
-    if next > (1u64 << 32) {
+    if next > u64::from(u32::MAX) {
         return Err(ImageError::ImageTooLarge { blocks: next });
     }
     layout.total_blocks = next - start;
