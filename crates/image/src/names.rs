@@ -141,15 +141,17 @@ fn iso_hashed(
 ) -> IsoCandidate {
     let (max_base, _, max_total) = iso_limits(level, is_dir);
     let hl = if level == IsoLevel::Level1 { 4 } else { 6 };
-    let room = max_base.min(max_total - c.ext.len());
+    // Leave room for "_" + hash in the name: shorten a very long extension first.
+    let mut ext = c.ext.clone();
+    ext.truncate(max_total - (hl + 1));
+    let room = max_base.min(max_total - ext.len());
     let keep = room.saturating_sub(hl + 1).min(c.base.len());
     let mut base = c.base[..keep].to_vec();
     base.push(b'_');
     base.extend_from_slice(hash_hex(name, salt, hl).as_bytes());
-    base.truncate(room.max(hl));
     IsoCandidate {
         base,
-        ext: c.ext.clone(),
+        ext,
         lossless: false,
     }
 }
@@ -460,6 +462,19 @@ mod tests {
     }
 
     #[test]
+    fn hashed_names_respect_limits_with_long_extensions() {
+        let a = format!("a.{}", "e".repeat(28));
+        let b = format!("A.{}", "E".repeat(28));
+        let c = format!("a-.{}", "e".repeat(28));
+        let r = iso(&[(&a, false), (&b, false), (&c, false)], IsoLevel::Level2);
+        for id in &r {
+            let (n, e, _) = discburn_format::iso9660::split_file_identifier(id.as_bytes());
+            assert!(n.len() + e.len() <= 30, "{id}");
+        }
+        assert_eq!(r.iter().collect::<BTreeSet<_>>().len(), 3);
+    }
+
+    #[test]
     fn strict_rejects_lossy_and_collisions() {
         let items = [inp("ok.txt", false), inp("bad-name", false)];
         assert_eq!(
@@ -504,6 +519,7 @@ mod tests {
             "[a-zA-Z0-9._-]{1,40}",
             "[a-c.]{1,6}",
             "[A-Za-zäöü😀 ~:]{1,80}",
+            "[a-cA-C-]{1,3}\\.[a-eA-E]{20,35}",
         ]
     }
 
