@@ -283,7 +283,7 @@ fn truncated_and_malformed_records_are_named() {
     assert!(e.to_string().contains("below 34"), "{e}");
     // A record running past the directory's Data Length (100 bytes here).
     let mut img = Img::new(24, false, &[]);
-    img.put(16, 156 + 10, &BothU32::new(100).as_bytes().to_vec());
+    img.put(16, 156 + 10, BothU32::new(100).as_bytes());
     img.put(ROOT, 68, &[60]);
     let e = img.read(View::Iso9660).unwrap_err();
     assert!(
@@ -320,7 +320,7 @@ fn truncated_and_malformed_records_are_named() {
     );
     // Logical block size 512.
     let mut img = Img::new(24, false, &[]);
-    img.put(16, 128, &BothU16::new(512).as_bytes().to_vec());
+    img.put(16, 128, BothU16::new(512).as_bytes());
     assert!(
         img.volume()
             .unwrap_err()
@@ -536,8 +536,8 @@ fn entry_and_depth_limits() {
     let mut recs = vec![dir(&[0], ROOT), dir(&[1], ROOT)];
     recs.extend(kids);
     // Root directory of 4 sectors.
-    img.put(16, 156 + 10, &BothU32::new(4 * 2048).as_bytes().to_vec());
-    img.put(ROOT, 10, &BothU32::new(4 * 2048).as_bytes().to_vec());
+    img.put(16, 156 + 10, BothU32::new(4 * 2048).as_bytes());
+    img.put(ROOT, 10, BothU32::new(4 * 2048).as_bytes());
     img.put_dir(ROOT, &recs);
     assert_eq!(img.read(View::Iso9660).unwrap().len(), 151);
     let mut o = ReadOptions::default();

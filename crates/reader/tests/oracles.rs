@@ -18,7 +18,8 @@ use discburn_testkit::tree::{Node, Tree as Manifest};
 fn mixed_tree(dir: &Path, names: Option<bool>) -> (std::path::PathBuf, Manifest) {
     let root = subdir(dir, "src");
     let mut m = Manifest::new();
-    let parts: [(&str, fn(&Path) -> Manifest); 3] = [
+    type Generator = fn(&Path) -> Manifest;
+    let parts: [(&str, Generator); 3] = [
         ("sym", generate::symlinks),
         ("hl", generate::empty_and_hard_linked),
         ("deep", generate::deep_tree),
