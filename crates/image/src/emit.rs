@@ -787,6 +787,94 @@ fn read_retry(f: &mut File, buf: &mut [u8]) -> io::Result<usize> {
     }
 }
 
+impl Seek for ImageResult {
+    /// Moves the read position (IStream::Seek on the result stream). The piece of the
+    /// image at the new position is produced again: a directory is re-encoded, a file
+    /// is opened and positioned. Seeking past the end is allowed (reads return 0);
+    /// before the start is an `InvalidInput` error. [`ImageResult::write_to`] needs a
+    /// result that was neither read nor moved.
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        let total = self.layout.total_blocks * LOGICAL_BLOCK_SIZE as u64;
+        let target = match pos {
+            io::SeekFrom::Start(n) => Some(n),
+            io::SeekFrom::End(d) => total.checked_add_signed(d),
+            io::SeekFrom::Current(d) => self.bytes_done.checked_add_signed(d),
+        }
+        .ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "seek before the start of the image",
+            )
+        })?;
+        self.file = None;
+        self.buf.clear();
+        self.buf_pos = 0;
+        self.ce.clear();
+        self.failed = false;
+        self.bytes_done = target;
+        let start = u64::from(self.layout.session_start_block);
+        let block = target / LOGICAL_BLOCK_SIZE as u64;
+        let idx = self
+            .layout
+            .regions
+            .partition_point(|r| u64::from(r.lba) - start + r.blocks <= block);
+        self.state.files_done = self.layout.regions[..idx]
+            .iter()
+            .filter(|r| matches!(r.kind, RegionKind::FileData { .. }))
+            .count() as u64;
+        let Some(region) = self.layout.regions.get(idx).copied() else {
+            self.region = self.layout.regions.len();
+            return Ok(target);
+        };
+        self.region = idx + 1;
+        let within = target - (u64::from(region.lba) - start) * LOGICAL_BLOCK_SIZE as u64;
+        let res = match region.kind {
+            RegionKind::FileData { index } => (|| {
+                let mut of = self.open(index as usize)?;
+                if within >= of.size {
+                    let padded = region.blocks * LOGICAL_BLOCK_SIZE as u64;
+                    self.buf.resize((padded - within) as usize, 0);
+                    self.state.files_done += 1;
+                    return Ok(());
+                }
+                of.offset = within;
+                if let Some(f) = of.file.as_mut() {
+                    f.seek(io::SeekFrom::Start(within))
+                        .map_err(|e| source_read(&self.layout, &self.tree, index as usize, e))?;
+                }
+                self.file = Some(of);
+                Ok(())
+            })(),
+            RegionKind::ContinuationArea { index } => (|| {
+                let mut scratch = Vec::new();
+                let mut ce = Vec::new();
+                let dir = RegionKind::Directory {
+                    hierarchy: crate::layout::Hierarchy::Iso9660,
+                    index,
+                };
+                self.layout
+                    .metadata_bytes(&self.tree, dir, &mut scratch, &mut ce)?;
+                self.buf = ce;
+                self.buf_pos = within as usize;
+                Ok(())
+            })(),
+            kind => (|| {
+                let mut ce = Vec::new();
+                self.layout
+                    .metadata_bytes(&self.tree, kind, &mut self.buf, &mut ce)?;
+                self.ce = ce;
+                self.buf_pos = within as usize;
+                Ok(())
+            })(),
+        };
+        res.map_err(|e: ImageError| {
+            self.failed = true;
+            e.into_io()
+        })?;
+        Ok(target)
+    }
+}
+
 impl Read for ImageResult {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         if self.failed {

@@ -10,6 +10,7 @@
 //! | relocation of directories deeper than 8 levels into `rr_moved` | implemented (Rock Ridge on) |
 //! | hard links (one extent, PX link count and serial) | implemented |
 //! | absolute LBAs from a session start block | implemented |
+//! | result as `Read + Seek` stream, `write_to(File)` with `copy_file_range` | implemented |
 //! | UDF | refused: [`ImageError::InvalidFileSystems`] |
 //! | El Torito, import of a previous session | not yet |
 //! | Volume Space Size | session-local by default (as `genisoimage -C` / `xorriso -as mkisofs -C`), or absolute: [`VolumeSpaceSize`] |

@@ -253,3 +253,58 @@ fn write_to_a_pipe_is_sequential() {
     assert_eq!(n, want.len() as u64);
     assert!(got == want, "pipe output differs");
 }
+
+#[test]
+fn seek_anywhere_then_read_matches_the_full_stream() {
+    use std::io::SeekFrom;
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    make_tree(&src);
+    let image = image_of(&src, 0);
+    let want = read_all(&image);
+    let layout = image.plan().unwrap();
+    let mut offsets: Vec<u64> = vec![
+        0,
+        1,
+        16 * 2048 + 5,
+        want.len() as u64 - 1,
+        want.len() as u64,
+        want.len() as u64 + 10,
+    ];
+    // The start, middle and last byte of every region (directories, continuation
+    // areas, file data and its padding).
+    for r in &layout.regions {
+        let a = u64::from(r.lba) * 2048;
+        let len = r.blocks * 2048;
+        offsets.extend([a, a + len / 2 + 3, a + len - 1]);
+    }
+    let mut r = image.create_result_image().unwrap();
+    for &o in offsets.iter().rev() {
+        assert_eq!(r.seek(SeekFrom::Start(o)).unwrap(), o);
+        let mut got = vec![0u8; 5000];
+        let mut n = 0;
+        while n < got.len() {
+            let k = r.read(&mut got[n..]).unwrap();
+            if k == 0 {
+                break;
+            }
+            n += k;
+        }
+        let end = (o as usize + 5000).min(want.len());
+        let expect = if (o as usize) < want.len() {
+            &want[o as usize..end]
+        } else {
+            &[][..]
+        };
+        assert_eq!(&got[..n], expect, "at offset {o}");
+    }
+    assert_eq!(
+        r.seek(SeekFrom::End(-2048)).unwrap(),
+        want.len() as u64 - 2048
+    );
+    assert_eq!(
+        r.seek(SeekFrom::Current(100)).unwrap(),
+        want.len() as u64 - 1948
+    );
+    assert!(r.seek(SeekFrom::Current(-(want.len() as i64))).is_err());
+}
