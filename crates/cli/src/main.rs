@@ -24,6 +24,10 @@ enum Command {
     Disc(cmd::disc::Command),
     /// List recorders (optical drives).
     Drives(cmd::drives::Args),
+    /// Show the medium in a recorder: status, sessions, tracks, multisession values.
+    Media(cmd::media::Args),
+    /// Print START,NWA of the medium as `cdrecord -msinfo` does.
+    Msinfo(cmd::msinfo::Args),
 }
 
 fn main() {
@@ -32,6 +36,8 @@ fn main() {
         Command::Mkimage(args) => cmd::mkimage::run(args),
         Command::Disc(c) => cmd::disc::run(c),
         Command::Drives(args) => cmd::drives::run(args),
+        Command::Media(args) => cmd::media::run(args),
+        Command::Msinfo(args) => cmd::msinfo::run(args),
     };
     if let Err(e) = result {
         eprintln!("discburn: {e:#}");

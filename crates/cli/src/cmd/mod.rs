@@ -1,4 +1,6 @@
 //! One module per subcommand.
 pub mod disc;
 pub mod drives;
+pub mod media;
 pub mod mkimage;
+pub mod msinfo;
