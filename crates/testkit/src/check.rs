@@ -21,6 +21,9 @@ pub struct Expect {
     /// Every name that Joliet can hold is kept unchanged (see
     /// [`Names::Joliet::keeps_fitting_names`]).
     pub joliet_keeps_fitting_names: bool,
+    /// Joliet identifiers carry a `;1` version counted in the name limit (discburn,
+    /// IMAPI2); see [`Names::Joliet::versioned`].
+    pub joliet_versioned: bool,
     /// ECMA-119 interchange level of the primary tree.
     pub iso_level: u8,
     /// ECMA-119 names use only d-characters.
@@ -37,6 +40,7 @@ impl Expect {
             joliet: Some(64),
             joliet_omits_paths_over: None,
             joliet_keeps_fitting_names: true,
+            joliet_versioned: false,
             iso_level,
             iso_dchars: true,
             contents: true,
@@ -62,18 +66,21 @@ pub fn check_image(what: &str, img: Image<'_>, expected: &Tree, e: &Expect, scra
     // Readers that translate ECMA-119 names (lower case, no version) are checked for the
     // level's lengths only.
     let iso_translated = View::iso9660(e.iso_level, false);
-    let joliet_view = |max_units: usize, latin1: bool, drops_trailing_dot: bool| View {
+    let joliet_view = |max_units: usize, latin1: bool, drops_dot: bool, truncates: bool| View {
         names: Names::Joliet {
             max_units,
             latin1,
             omits_paths_over: e.joliet_omits_paths_over,
             keeps_fitting_names: e.joliet_keeps_fitting_names,
-            drops_trailing_dot,
+            drops_trailing_dot: drops_dot,
+            truncates,
+            versioned: e.joliet_versioned,
         },
         symlinks: false,
         names_unchecked: false,
+        shows_relocation: false,
     };
-    let joliet = e.joliet.map(|u| joliet_view(u, false, false));
+    let joliet = e.joliet.map(|u| joliet_view(u, false, false, false));
     let rr_truncating = View::rock_ridge(RrQuirks {
         truncates_after: Some(LIBCDIO_RR_TRUNCATES_AFTER),
         ..RrQuirks::NONE
@@ -82,6 +89,11 @@ pub fn check_image(what: &str, img: Image<'_>, expected: &Tree, e: &Expect, scra
         root_target_empty: true,
         ..RrQuirks::NONE
     });
+    // isoinfo -R does not follow RRIP CL entries.
+    let isoinfo_rr = View {
+        shows_relocation: true,
+        ..rr_root_empty
+    };
     let rr_libarchive = View::rock_ridge(RrQuirks {
         split_target_loses_slash: true,
         ..RrQuirks::NONE
@@ -100,11 +112,11 @@ pub fn check_image(what: &str, img: Image<'_>, expected: &Tree, e: &Expect, scra
     if e.rock_ridge {
         readings.push((
             oracle::isoinfo_list(img, IsoinfoView::RockRidge, e.contents),
-            rr_root_empty,
+            isoinfo_rr,
         ));
     }
     if let Some(max_units) = e.joliet {
-        let v = joliet_view(max_units, true, false);
+        let v = joliet_view(max_units, true, false, false);
         readings.push((
             oracle::isoinfo_list(img, IsoinfoView::Joliet, e.contents),
             v,
@@ -122,14 +134,18 @@ pub fn check_image(what: &str, img: Image<'_>, expected: &Tree, e: &Expect, scra
     }
 
     if img.sbsector == 0 {
-        if let Some(j) = joliet {
+        if let Some(u) = e.joliet {
             readings.push((
                 oracle::iso_info_list(img, IsoInfoView::Default, e.contents),
-                j,
+                joliet_view(u, false, true, true),
             ));
         }
         let no_joliet_view = if e.rock_ridge {
-            rr_truncating
+            // libcdio does not follow RRIP CL entries either.
+            View {
+                shows_relocation: true,
+                ..rr_truncating
+            }
         } else {
             iso_translated
         };
@@ -158,7 +174,7 @@ pub fn check_image(what: &str, img: Image<'_>, expected: &Tree, e: &Expect, scra
         }
 
         let sevenzip_view = match e.joliet {
-            Some(u) => joliet_view(u, false, true),
+            Some(u) => joliet_view(u, false, true, true),
             None if e.rock_ridge => View::rock_ridge(RrQuirks {
                 truncates_after: Some(LIBCDIO_RR_TRUNCATES_AFTER),
                 drops_version: true,
@@ -198,14 +214,18 @@ pub fn check_image(what: &str, img: Image<'_>, expected: &Tree, e: &Expect, scra
     assert_readings(what, expected, &readings);
 }
 
-/// Up to `n` files spread over the tree, with names short enough for every reader
-/// (≤ 100 bytes), largest and non-ASCII ones included.
+/// Up to `n` files spread over the tree, with names and paths short enough for every
+/// reader (≤ 100 and ≤ 200 bytes: isoinfo -x and libcdio cut longer ones) and at most 7
+/// directories deep (isoinfo -x does not follow Rock Ridge relocation), largest and
+/// non-ASCII ones included.
 pub fn sample_files(expected: &Tree, n: usize) -> Vec<String> {
     let files: Vec<&String> = expected
         .entries
         .iter()
         .filter(|(p, node)| {
             matches!(node, Node::File { md5: Some(_), .. })
+                && p.len() <= 200
+                && p.matches('/').count() <= 8
                 && p.rsplit('/').next().is_some_and(|name| name.len() <= 100)
         })
         .map(|(p, _)| p)

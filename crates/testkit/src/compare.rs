@@ -41,8 +41,16 @@ pub enum Names {
         /// Writer property: every name Joliet can hold is kept unchanged (libisofs gives
         /// up a fitting name when it has to mangle longer siblings sharing its prefix).
         keeps_fitting_names: bool,
-        /// Reader quirk: a trailing `.` is dropped from names (7-Zip, as Windows does).
+        /// Reader quirk: a trailing `.` is dropped from names (7-Zip and libcdio, as
+        /// Windows does).
         drops_trailing_dot: bool,
+        /// Reader quirk: names may be cut short (libcdio converts a Joliet directory
+        /// name into a UTF-8 buffer as long as its UCS-2 bytes, cutting CJK names).
+        truncates: bool,
+        /// Writer property: identifiers carry a `;1` version, which counts towards
+        /// `max_units` (so names of up to `max_units` − 2 units are kept). Readers may
+        /// show or drop it; it is ignored when names are compared.
+        versioned: bool,
     },
     /// ECMA-119 names.
     Iso9660 {
@@ -94,6 +102,12 @@ pub struct View {
     /// extraction whose names the extractor had to change); entries are matched by
     /// content, then by name.
     pub names_unchecked: bool,
+    /// The reader shows Rock Ridge directory relocation (RRIP 4.1.5) as recorded: the
+    /// relocated directories under a root `rr_moved` and, in their place, an empty file
+    /// (ECMA-119 view) or empty directory (the CL entry, not followed). Such listings are
+    /// put back together by [`unrelocate`] before the comparison. (Any view may show an
+    /// empty `rr_moved` directory in the root.)
+    pub shows_relocation: bool,
 }
 
 impl View {
@@ -102,6 +116,7 @@ impl View {
         names: Names::RockRidge(RrQuirks::NONE),
         symlinks: true,
         names_unchecked: false,
+        shows_relocation: false,
     };
 
     /// Rock Ridge with a reader's known defects.
@@ -110,6 +125,7 @@ impl View {
             names: Names::RockRidge(quirks),
             symlinks: true,
             names_unchecked: false,
+            shows_relocation: false,
         }
     }
 
@@ -122,9 +138,12 @@ impl View {
                 omits_paths_over: None,
                 keeps_fitting_names: true,
                 drops_trailing_dot: false,
+                truncates: false,
+                versioned: false,
             },
             symlinks: false,
             names_unchecked: false,
+            shows_relocation: false,
         }
     }
 
@@ -134,6 +153,7 @@ impl View {
             names: Names::Iso9660 { level, dchars },
             symlinks: false,
             names_unchecked: false,
+            shows_relocation: true,
         }
     }
 }
@@ -149,6 +169,27 @@ struct Ctx<'a> {
 /// Compares `actual` (what a reader listed) with `expected` (the manifest) under `view`.
 /// Returns the differences, one line each (empty when they agree).
 pub fn compare(expected: &Tree, actual: &Tree, view: View) -> Vec<String> {
+    let mut actual = if view.shows_relocation {
+        unrelocate(actual)
+    } else {
+        actual.clone()
+    };
+    // An empty relocation directory left in the root (RRIP does not hide it).
+    let empty_reloc: Vec<String> = actual
+        .children("/")
+        .into_iter()
+        .filter(|(name, node)| {
+            is_relocation_dir_name(name)
+                && matches!(node, Node::Dir)
+                && !expected.entries.contains_key(&format!("/{name}"))
+        })
+        .map(|(name, _)| format!("/{name}"))
+        .filter(|p| actual.children(p).is_empty())
+        .collect();
+    for p in empty_reloc {
+        actual.entries.remove(&p);
+    }
+    let actual = &actual;
     let digests = actual
         .entries
         .values()
@@ -185,6 +226,95 @@ pub fn assert_readings(what: &str, expected: &Tree, readings: &[(Reading, View)]
         }
     }
     assert!(report.is_empty(), "{what}:{report}");
+}
+
+fn is_relocation_dir_name(name: &str) -> bool {
+    let n = strip_version(name).trim_end_matches('.');
+    n.eq_ignore_ascii_case("rr_moved") || n.eq_ignore_ascii_case(".rr_moved")
+}
+
+fn same_name_loosely(a: &str, b: &str) -> bool {
+    a == b || strip_version(a).eq_ignore_ascii_case(strip_version(b))
+}
+
+/// Puts a listing that shows Rock Ridge relocation as recorded back together: each
+/// directory under the root `rr_moved` replaces the one entry elsewhere that stands for
+/// it (same name, exactly or ignoring case and `;N`), an empty file (ECMA-119 view) or an
+/// empty directory (a CL entry not followed). Entries without exactly one such
+/// placeholder stay where they are (and show up as differences).
+pub fn unrelocate(tree: &Tree) -> Tree {
+    let Some(rdir) = tree
+        .children("/")
+        .into_iter()
+        .find(|(n, node)| is_relocation_dir_name(n) && matches!(node, Node::Dir))
+        .map(|(n, _)| format!("/{n}"))
+    else {
+        return tree.clone();
+    };
+    let mut t = tree.clone();
+    let under_rdir = format!("{rdir}/");
+    loop {
+        let mut progress = false;
+        let moved: Vec<String> = t
+            .children(&rdir)
+            .into_iter()
+            .filter(|(_, n)| matches!(n, Node::Dir))
+            .map(|(n, _)| n.to_string())
+            .collect();
+        for m in moved {
+            let src = join(&rdir, &m);
+            let is_placeholder = |p: &str, n: &Node| match n {
+                Node::File { size: 0, .. } => true,
+                Node::Dir => t.children(p).is_empty(),
+                _ => false,
+            };
+            let named = |exact: bool| -> Vec<String> {
+                t.entries
+                    .iter()
+                    .filter(|(p, n)| {
+                        let base = p.rsplit('/').next().unwrap_or("");
+                        !p.starts_with(&under_rdir)
+                            && (if exact {
+                                base == m
+                            } else {
+                                same_name_loosely(base, &m)
+                            })
+                            && is_placeholder(p, n)
+                    })
+                    .map(|(p, _)| p.clone())
+                    .collect()
+            };
+            let mut cands = named(true);
+            if cands.is_empty() {
+                cands = named(false);
+            }
+            if cands.len() != 1 {
+                continue;
+            }
+            let dst = cands.remove(0);
+            let prefix = format!("{src}/");
+            let sub: Vec<(String, Node)> = t
+                .entries
+                .range(prefix.clone()..)
+                .take_while(|(p, _)| p.starts_with(&prefix))
+                .map(|(p, n)| (p[src.len()..].to_string(), n.clone()))
+                .collect();
+            t.entries
+                .retain(|p, _| *p != src && !p.starts_with(&prefix));
+            t.entries.insert(dst.clone(), Node::Dir);
+            for (rest, n) in sub {
+                t.insert(&format!("{dst}{rest}"), n);
+            }
+            progress = true;
+        }
+        if !progress {
+            break;
+        }
+    }
+    if t.children(&rdir).is_empty() {
+        t.entries.remove(&rdir);
+    }
+    t
 }
 
 /// Marks the second and later entries of one name in a listing (readers that map two
@@ -271,12 +401,11 @@ impl Ctx<'_> {
                 max_units,
                 latin1,
                 keeps_fitting_names,
-                drops_trailing_dot,
+                versioned,
                 ..
             } => {
                 keeps_fitting_names
-                    && !(drops_trailing_dot && name.ends_with('.'))
-                    && name.encode_utf16().count() <= max_units
+                    && name.encode_utf16().count() + if versioned { 2 } else { 0 } <= max_units
                     && !name.chars().any(|c| {
                         JOLIET_FORBIDDEN.contains(&c)
                             || (c as u32) < 0x20
@@ -312,7 +441,7 @@ impl Ctx<'_> {
                         "{path}: Joliet name of {units} UTF-16 units (limit {max_units})"
                     ));
                 }
-                if let Some(c) = name
+                if let Some(c) = strip_version(name)
                     .chars()
                     .find(|c| JOLIET_FORBIDDEN.contains(c) || (*c as u32) < 0x20)
                 {
@@ -416,13 +545,28 @@ impl Ctx<'_> {
                 && q.drops_trailing_dot
                 && strip_version(expected).trim_end_matches('.') == shown)
             || (q.truncates_after.is_some_and(|t| expected.len() > t)
-                && cut.len() >= 30
-                && expected.starts_with(cut))
+                && ((cut.len() >= 30 && expected.starts_with(cut))
+                    || (!shown.is_empty()
+                        && shown.chars().all(|c| {
+                            c.is_ascii_uppercase() || c.is_ascii_digit() || "_.;".contains(c)
+                        }))))
     }
 
     fn dir(&mut self, e_dir: &str, a_dir: &str) {
         let exp = self.expected.children(e_dir);
-        let act = self.actual.children(a_dir);
+        // Shown names, normalized (Joliet: a file's `;N` version dropped) → as listed.
+        let mut orig: BTreeMap<&str, &str> = BTreeMap::new();
+        let mut act: BTreeMap<&str, &Node> = BTreeMap::new();
+        for (name, node) in self.actual.children(a_dir) {
+            let norm = match (self.view.names, node) {
+                (Names::Joliet { .. }, Node::File { .. }) => strip_version(name),
+                _ => name,
+            };
+            let key = if act.contains_key(norm) { name } else { norm };
+            act.insert(key, node);
+            orig.insert(key, name);
+        }
+        let a_join = |a: &str| join(a_dir, orig[a]);
         let mut a_left: BTreeMap<&str, &Node> = act.clone();
         let mut e_left: Vec<(&str, &Node)> = Vec::new();
         let mut pairs: Vec<(&str, &str)> = Vec::new();
@@ -448,14 +592,32 @@ impl Ctx<'_> {
                             cands
                                 .iter()
                                 .copied()
-                                .find(|a| self.sig(self.actual, &join(a_dir, a), act[a]) == s)
+                                .find(|a| self.sig(self.actual, &a_join(a), act[a]) == s)
                                 .or_else(|| cands.iter().copied().find(|a| *a == name))
                         }
                     }
                 }
                 _ if self.must_keep(name, &exp) && !self.hidden(node) => {
+                    let (dots, cuts) = match self.view.names {
+                        Names::Joliet {
+                            drops_trailing_dot,
+                            truncates,
+                            ..
+                        } => (drops_trailing_dot, truncates),
+                        _ => (false, false),
+                    };
+                    let trimmed = name.trim_end_matches('.');
+                    let cut: Vec<&str> = a_left
+                        .keys()
+                        .copied()
+                        .filter(|a| cuts && !a.is_empty() && name.starts_with(*a))
+                        .collect();
                     if a_left.contains_key(name) {
                         Some(name)
+                    } else if dots && !trimmed.is_empty() && a_left.contains_key(trimmed) {
+                        Some(trimmed)
+                    } else if cut.len() == 1 {
+                        Some(cut[0])
                     } else if self.may_omit(&join(e_dir, name)) {
                         None
                     } else {
@@ -481,7 +643,7 @@ impl Ctx<'_> {
         // 2. The rest by content signature (same name preferred).
         let mut a_by_sig: BTreeMap<u64, Vec<&str>> = BTreeMap::new();
         for (&name, &node) in &a_left {
-            let s = self.sig(self.actual, &join(a_dir, name), node);
+            let s = self.sig(self.actual, &a_join(name), node);
             a_by_sig.entry(s).or_default().push(name);
         }
         let mut unmatched = Vec::new();
@@ -543,7 +705,7 @@ impl Ctx<'_> {
             }
         }
         for (name, node) in a_left {
-            let p = join(a_dir, name);
+            let p = a_join(name);
             self.check_name(&p, name, node);
             if hidden > 0 && matches!(node, Node::File { size: 0, .. }) {
                 hidden -= 1;
@@ -554,7 +716,7 @@ impl Ctx<'_> {
 
         // 4. Matched pairs.
         for (e, a) in pairs {
-            let (ep, ap) = (join(e_dir, e), join(a_dir, a));
+            let (ep, ap) = (join(e_dir, e), a_join(a));
             let an = act[a];
             if let (Names::RockRidge(q), false) = (self.view.names, self.view.names_unchecked)
                 && !Self::rr_name_ok(q, e, a)

@@ -39,6 +39,14 @@ for dirpath, dirs, files in iso.walk(**{key: "/"}):
             target = rec.rock_ridge.symlink_path()
             emit({"path": path, "kind": "symlink", "target": target.decode("utf-8")})
             continue
+        if rec.is_dir():
+            # ECMA-119 facade: the placeholder of a relocated directory (RRIP CL) is
+            # recorded as an empty file; pycdlib resolves it to the directory.
+            entry = {"path": path, "kind": "file", "size": 0}
+            if digests:
+                entry["md5"] = hashlib.md5().hexdigest()
+            emit(entry)
+            continue
         # File data through the ISO 9660 record: pycdlib's Rock Ridge lookup of a
         # multi-extent file finds its last extent only.
         if facade == "rr":

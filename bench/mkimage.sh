@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Benchmark: master one real tree (>= 50,000 files, >= 1 GB) with
+#   discburn mkimage (release build), xorriso -as mkisofs -R -J, genisoimage -R -J
+# on a warm page cache, and print wall time, MB/s (file bytes / wall), peak RSS
+# (/usr/bin/time -v) of each, and discburn's ratios against the others.
+#
+# The tree is grafted from real directories (nothing is copied): /usr/share/doc, the
+# system Python libraries, a pyenv Python's lib and the Rust toolchain's lib, then more
+# of /usr until the size is reached. Each tool runs RUNS times (default 3); the median
+# is reported. Images go to bench/out/ (deleted after each run).
+#
+# Usage: bench/mkimage.sh            (env: RUNS=3, OUT_DIR=bench/out, MIN_FILES, MIN_BYTES)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS=${RUNS:-3}
+OUT_DIR=${OUT_DIR:-bench/out}
+MIN_FILES=${MIN_FILES:-50000}
+MIN_BYTES=${MIN_BYTES:-1000000000}
+mkdir -p "$OUT_DIR"
+
+need() { command -v "$1" >/dev/null 2>&1 || { echo "bench: $1 missing (apt-get install $2)" >&2; exit 1; }; }
+need xorriso xorriso
+need genisoimage genisoimage
+[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time missing (apt-get install time)" >&2; exit 1; }
+
+echo "== building discburn (release)" >&2
+cargo build --release --locked -p discburn-cli >&2
+TARGET_DIR=${CARGO_TARGET_DIR:-target}
+DISCBURN="$TARGET_DIR/release/discburn"
+[ -x "$DISCBURN" ] || { echo "bench: $DISCBURN not built" >&2; exit 1; }
+
+# ---- the tree: graft points DEST=SRC (for mkisofs) and SRC=DEST (for discburn)
+rust_lib="$(rustc --print sysroot 2>/dev/null)/lib"
+candidates=(
+    /usr/share/doc
+    /usr/lib/python3
+    /usr/lib/python3.11
+    /usr/lib/python3.12
+    "$(python3 -c 'import sys; print(sys.base_prefix)' 2>/dev/null)/lib"
+    "$rust_lib"
+    /usr/share/locale
+    /usr/share/perl
+    /usr/lib/gcc
+    /usr/share/i18n
+    /usr/lib/x86_64-linux-gnu
+)
+grafts_mkisofs=()
+grafts_discburn=()
+srcs=()
+files=0
+bytes=0
+declare -A seen=()
+for d in "${candidates[@]}"; do
+    [ -d "$d" ] || continue
+    real=$(readlink -f "$d")
+    [ -n "${seen[$real]:-}" ] && continue
+    seen[$real]=1
+    if ((files >= MIN_FILES && bytes >= MIN_BYTES)); then break; fi
+    n=$(find "$real" -type f | wc -l)
+    b=$(find "$real" -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}')
+    dest="/$(echo "${d#/}" | tr '/' '_')"
+    grafts_mkisofs+=("$dest=$real")
+    grafts_discburn+=("$real=$dest")
+    srcs+=("$real")
+    files=$((files + n))
+    bytes=$((bytes + b))
+    printf '   %-60s %7d files %12d bytes\n' "$real -> $dest" "$n" "$b" >&2
+done
+dirs=$(find "${srcs[@]}" -type d | wc -l)
+links=$(find "${srcs[@]}" -type l | wc -l)
+echo "== tree: $files files, $dirs dirs, $links symlinks, $bytes bytes" >&2
+if ((files < MIN_FILES || bytes < MIN_BYTES)); then
+    echo "bench: tree too small ($files files, $bytes bytes; need $MIN_FILES / $MIN_BYTES)" >&2
+    exit 1
+fi
+
+echo "== warm-up read of every file" >&2
+find "${srcs[@]}" -type f -print0 | xargs -0 cat >/dev/null
+
+# run NAME CMD... : runs RUNS times under /usr/bin/time -v; records wall and max RSS.
+declare -A WALL RSS
+run() {
+    local name=$1
+    shift
+    local walls=() rsss=() i
+    for ((i = 1; i <= RUNS; i++)); do
+        rm -f "$OUT_DIR/$name.iso"
+        local log="$OUT_DIR/$name.time"
+        if ! /usr/bin/time -v -o "$log" "$@" >"$OUT_DIR/$name.out" 2>&1; then
+            echo "bench: $name failed:" >&2
+            tail -5 "$OUT_DIR/$name.out" >&2
+            exit 1
+        fi
+        local wall rss
+        wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log" |
+            awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }')
+        rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
+        walls+=("$wall")
+        rsss+=("$rss")
+        printf '   %-12s run %d: %6.2f s  %7d KiB  (%s bytes)\n' "$name" "$i" "$wall" "$rss" \
+            "$(stat -c %s "$OUT_DIR/$name.iso")" >&2
+        [ "$i" -lt "$RUNS" ] && rm -f "$OUT_DIR/$name.iso"
+    done
+    WALL[$name]=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+    RSS[$name]=$(printf '%s\n' "${rsss[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+}
+
+echo "== discburn mkimage" >&2
+run discburn "$DISCBURN" mkimage -o "$OUT_DIR/discburn.iso" "${grafts_discburn[@]}"
+# Sanity: the image lists every file of the tree (Rock Ridge view).
+listed=$(isoinfo -i "$OUT_DIR/discburn.iso" -R -f 2>/dev/null | wc -l || true)
+echo "   discburn image: isoinfo -R -f lists $listed entries (tree: $((files + dirs + links)) + graft dirs)" >&2
+rm -f "$OUT_DIR/discburn.iso"
+
+echo "== xorriso -as mkisofs -R -J" >&2
+run xorriso xorriso -as mkisofs -R -J -graft-points -o "$OUT_DIR/xorriso.iso" "${grafts_mkisofs[@]}"
+rm -f "$OUT_DIR/xorriso.iso"
+
+echo "== genisoimage -R -J" >&2
+# -joliet-long: plain -J refuses trees whose names collide after the 64-character cut.
+gen_args=(-quiet -R -J -graft-points)
+if ! genisoimage "${gen_args[@]}" -print-size "${grafts_mkisofs[@]}" >/dev/null 2>&1; then
+    gen_args+=(-joliet-long)
+    echo "   (genisoimage -J refused the tree; using -joliet-long)" >&2
+fi
+run genisoimage genisoimage "${gen_args[@]}" -o "$OUT_DIR/genisoimage.iso" "${grafts_mkisofs[@]}"
+rm -f "$OUT_DIR/genisoimage.iso"
+
+echo
+printf 'tree: %d files, %d dirs, %d symlinks, %d bytes; median of %d runs, warm cache\n' \
+    "$files" "$dirs" "$links" "$bytes" "$RUNS"
+printf '%-12s %9s %9s %12s\n' tool wall_s MB/s peak_RSS_MiB
+for t in discburn xorriso genisoimage; do
+    awk -v t="$t" -v w="${WALL[$t]}" -v r="${RSS[$t]}" -v b="$bytes" \
+        'BEGIN { printf "%-12s %9.2f %9.0f %12.1f\n", t, w, b / w / 1e6, r / 1024 }'
+done
+for t in genisoimage xorriso; do
+    awk -v t="$t" -v wd="${WALL[discburn]}" -v wt="${WALL[$t]}" -v rd="${RSS[discburn]}" -v rt="${RSS[$t]}" \
+        'BEGIN { printf "discburn vs %-12s speed x%.2f   peak RSS x%.2f\n", t, wt / wd, rd / rt }'
+done
