@@ -480,3 +480,60 @@ fn power_cut_mid_write_keeps_earlier_sessions() {
         );
     }
 }
+
+#[test]
+fn write_protected_media_fails_with_recorder_code() {
+    let mut o = discburn_emu::DiscOptions::new(MediaType::BdR);
+    o.write_protected = true;
+    let d = disc_opts(o);
+    let w = writer(&d.path);
+    let e = write(&w, &pattern(32, 1)).unwrap_err();
+    assert_eq!(e.hresult(), 0xC0AA0209, "{e}");
+    assert_eq!(e.imapi_name(), "E_IMAPI_RECORDER_MEDIA_WRITE_PROTECTED");
+    assert_eq!(w.recorder().unwrap().exclusive_access_count(), 0);
+}
+
+#[test]
+fn overwriting_non_blank_media_from_lba_0_needs_force_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("image.iso");
+    let w = writer(&path);
+    let s1 = pattern(40, 1);
+    write(&w, &s1).unwrap();
+    let e = write(&w, &pattern(40, 2)).unwrap_err();
+    assert_eq!(e.hresult(), 0xC0AA0405);
+    assert_eq!(e.imapi_name(), "E_IMAPI_DF2DATA_MEDIA_NOT_BLANK");
+    assert!(read_drive(&w, 0, 40) == s1);
+    w.set_force_overwrite(true).unwrap();
+    write(&w, &pattern(40, 2)).unwrap();
+    assert!(read_image(&path, 0, 40) == pattern(40, 2));
+}
+
+#[test]
+fn dvd_minus_rw_without_incremental_writes_one_disc_at_once_session() {
+    let d = disc(MediaType::DvdMinusRw);
+    {
+        // A minimal BLANK leaves feature 0021h (incremental) not current (mmc.md §5.8).
+        let mut r = DiscRecorder::open(&d.path).unwrap();
+        r.drive()
+            .blank(discburn_mmc::cdb::BlankingType::Minimal, 0, false)
+            .unwrap();
+    }
+    let (rec, log) = Logged::open(&d.path);
+    let w = DiscFormat2Data::with_recorder(rec).unwrap();
+    w.set_client_name(CLIENT).unwrap();
+    let s1 = pattern(100, 1);
+    write(&w, &s1).unwrap();
+    let l = log.lock().unwrap().clone();
+    assert!(l.iter().any(|c| c[0] == 0x53), "RESERVE TRACK");
+    assert!(
+        !l.iter().any(|c| c[0] == 0x5B),
+        "DAO completes at SYNCHRONIZE CACHE"
+    );
+    assert!(
+        w.current_media_status()
+            .unwrap()
+            .contains(MediaState::FINALIZED)
+    );
+    assert!(read_drive(&w, 0, 100) == s1);
+}
