@@ -240,6 +240,16 @@ impl<'a, 'p> Job<'a, 'p> {
     ) -> Result<(), WriterError> {
         let profile = info.profile;
         let nwa = info.next_writable_address()? as u64;
+        if let Some(start) = stream.session_start_block()
+            && u64::from(start) != nwa
+        {
+            return Err(WriterError::StreamNotSupported {
+                reason: format!(
+                    "the image was built for session start block {start}, but the next writable address of {} is {nwa}",
+                    info.device
+                ),
+            });
+        }
         let track_number = info
             .track
             .as_ref()
@@ -433,7 +443,16 @@ impl<'a, 'p> Job<'a, 'p> {
                 }
                 v.clone()
             }
-            None => vec![BlockRange::new(0, (stream_sectors - 1) as u32)],
+            None => {
+                if let Some(start) = stream.session_start_block().filter(|s| *s != 0) {
+                    return Err(WriterError::StreamNotSupported {
+                        reason: format!(
+                            "an image built for session start block {start} is written to overwritable media only with block ranges (the stream would land at LBA 0)"
+                        ),
+                    });
+                }
+                vec![BlockRange::new(0, (stream_sectors - 1) as u32)]
+            }
         };
         let end = ranges
             .iter()

@@ -38,7 +38,13 @@ impl BlockRange {
 ///   N × 2048). Without [`SessionStream::block_ranges`] the whole stream is written
 ///   from LBA 0; with them only the listed ranges are written, in the order given
 ///   (IBlockRangeList semantics, W-07), reading each range's data after
-///   [`SessionStream::seek_block`].
+///   [`SessionStream::seek_block`]. A stream that holds only the new session can still
+///   take part: its `len_bytes` is the end of the image in LBA space (end LBA × 2048)
+///   and its `seek_block` maps an LBA to its own offset.
+///
+/// A stream that knows the session start block its image was built for
+/// ([`SessionStream::session_start_block`]) is checked against the media before
+/// anything is written, so an image with wrong absolute addresses is never recorded.
 pub trait SessionStream: Read {
     /// Length of the stream in bytes; must be a multiple of 2048.
     fn len_bytes(&self) -> u64;
@@ -46,6 +52,14 @@ pub trait SessionStream: Read {
     /// The IBlockRangeList of the stream: `None` when the whole stream is to be written
     /// (the default).
     fn block_ranges(&self) -> Option<Vec<BlockRange>> {
+        None
+    }
+
+    /// The first block of the session the image was built for
+    /// (IFileSystemImage::SessionStartBlock), when known. On sequential media it must
+    /// equal the next writable address; on overwritable media a non-zero value needs
+    /// block ranges. `None` (the default) skips the check.
+    fn session_start_block(&self) -> Option<u32> {
         None
     }
 
@@ -88,6 +102,9 @@ impl<S: SessionStream + ?Sized> SessionStream for &mut S {
     fn block_ranges(&self) -> Option<Vec<BlockRange>> {
         (**self).block_ranges()
     }
+    fn session_start_block(&self) -> Option<u32> {
+        (**self).session_start_block()
+    }
     fn seek_block(&mut self, block: u64) -> io::Result<()> {
         (**self).seek_block(block)
     }
@@ -99,6 +116,9 @@ impl<S: SessionStream + ?Sized> SessionStream for Box<S> {
     }
     fn block_ranges(&self) -> Option<Vec<BlockRange>> {
         (**self).block_ranges()
+    }
+    fn session_start_block(&self) -> Option<u32> {
+        (**self).session_start_block()
     }
     fn seek_block(&mut self, block: u64) -> io::Result<()> {
         (**self).seek_block(block)

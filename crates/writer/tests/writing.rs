@@ -537,3 +537,54 @@ fn dvd_minus_rw_without_incremental_writes_one_disc_at_once_session() {
     );
     assert!(read_drive(&w, 0, 100) == s1);
 }
+
+/// A session image that says which start block it was built for.
+struct Built {
+    data: Cursor<Vec<u8>>,
+    start: u32,
+}
+
+impl std::io::Read for Built {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.data.read(buf)
+    }
+}
+
+impl discburn_writer::SessionStream for Built {
+    fn len_bytes(&self) -> u64 {
+        self.data.get_ref().len() as u64
+    }
+    fn session_start_block(&self) -> Option<u32> {
+        Some(self.start)
+    }
+}
+
+#[test]
+fn image_built_for_another_start_block_is_refused() {
+    let (d, s1) = one_session(MediaType::BdR);
+    let w = writer(&d.path);
+    let nwa = w.next_writable_address().unwrap() as u32;
+    let mut wrong = Built {
+        data: Cursor::new(pattern(64, 2)),
+        start: nwa + 32,
+    };
+    let e = w.write(&mut wrong).unwrap_err();
+    assert_eq!(e.hresult(), 0xC0AA0403, "{e}");
+    assert_eq!(w.next_writable_address().unwrap() as u32, nwa);
+    let mut right = Built {
+        data: Cursor::new(pattern(64, 2)),
+        start: nwa,
+    };
+    w.write(&mut right).unwrap();
+    assert!(read_drive(&w, nwa, 64) == pattern(64, 2));
+    assert_session1_intact(&d.path, &s1);
+
+    // Overwritable media: a session image for LBA 700 without block ranges.
+    let dir = tempfile::tempdir().unwrap();
+    let w = writer(&dir.path().join("f.iso"));
+    let mut s = Built {
+        data: Cursor::new(pattern(64, 3)),
+        start: 700,
+    };
+    assert_eq!(w.write(&mut s).unwrap_err().hresult(), 0xC0AA0403);
+}
