@@ -919,3 +919,81 @@ impl Read for ImageResult {
         }
     }
 }
+
+/// Blocks of the head that random-write media carry at LBA 0 (xorriso's emulated TOC,
+/// peers.md §1.1): 32 blocks, 64 KiB.
+pub const RANDOM_WRITE_HEAD_BLOCKS: u32 = 32;
+
+impl ImageResult {
+    /// The 64 KiB head for random-write media (image files, block devices, DVD+RW,
+    /// BD-RE, DVD-RAM), to be written at LBA 0 after the session (peers.md §1.1): 16
+    /// blocks of zeros, then a copy of this session's volume descriptors (primary,
+    /// Joliet, terminator) whose Volume Space Size (ECMA-119 8.4.8) is raised to the end
+    /// of this session, then zeros. Every reader that looks at LBA 16 then sees this
+    /// session, and xorriso's emulated TOC chain from LBA 32 lists all sessions.
+    ///
+    /// # Errors
+    /// [`ImageError::RandomWriteStart`] if the session starts below LBA 32 (it would
+    /// overlap the head), [`ImageError::ImageTooLarge`], [`ImageError::Write`].
+    pub fn random_write_head(&self) -> Result<Vec<u8>, ImageError> {
+        let start = self.layout.session_start_block;
+        if start < RANDOM_WRITE_HEAD_BLOCKS {
+            return Err(ImageError::RandomWriteStart { start });
+        }
+        let bs = LOGICAL_BLOCK_SIZE;
+        let mut head = vec![0u8; RANDOM_WRITE_HEAD_BLOCKS as usize * bs];
+        let mut fresh = ImageResult::new(Arc::clone(&self.tree), self.layout.clone());
+        fresh
+            .seek(io::SeekFrom::Start(16 * bs as u64))
+            .map_err(|e| ImageError::Write { source: e })?;
+        let end = self.layout.end_block();
+        let end32 = u32::try_from(end).map_err(|_| ImageError::ImageTooLarge { blocks: end })?;
+        for i in 16..RANDOM_WRITE_HEAD_BLOCKS as usize {
+            let block = &mut head[i * bs..(i + 1) * bs];
+            fresh
+                .read_exact(block)
+                .map_err(|e| ImageError::Write { source: e })?;
+            let ty = block[0];
+            if &block[1..6] != b"CD001" {
+                block.fill(0);
+                break;
+            }
+            if ty == 1 || ty == 2 {
+                block[80..84].copy_from_slice(&end32.to_le_bytes());
+                block[84..88].copy_from_slice(&end32.to_be_bytes());
+            }
+            if ty == 255 {
+                break;
+            }
+        }
+        Ok(head)
+    }
+
+    /// Block ranges a random-write append writes, inclusive, in write order
+    /// (IFileSystemImageResult2::ModifiedBlocks, O-24): the session first, the head at
+    /// LBA 0–31 last, so a crash before the head is written leaves the previous state.
+    pub fn random_write_modified_blocks(&self) -> Vec<(u32, u32)> {
+        let mut v = self.layout.modified_blocks();
+        v.push((0, RANDOM_WRITE_HEAD_BLOCKS - 1));
+        v
+    }
+
+    /// Writes the session into a random-access output (an image file or a block device)
+    /// at its start block, flushes it, then writes the head at LBA 0 and flushes again
+    /// (see [`ImageResult::random_write_head`]). Returns the bytes written.
+    ///
+    /// # Errors
+    /// As [`ImageResult::write_to`], and [`ImageError::RandomWriteStart`].
+    pub fn write_random_access(&mut self, out: &mut File) -> Result<u64, ImageError> {
+        let head = self.random_write_head()?;
+        let wr = |e| ImageError::Write { source: e };
+        let start = u64::from(self.layout.session_start_block) * LOGICAL_BLOCK_SIZE as u64;
+        out.seek(io::SeekFrom::Start(start)).map_err(wr)?;
+        let n = self.write_to(out)?;
+        out.sync_data().map_err(wr)?;
+        out.seek(io::SeekFrom::Start(0)).map_err(wr)?;
+        out.write_all(&head).map_err(wr)?;
+        out.sync_data().map_err(wr)?;
+        Ok(n + head.len() as u64)
+    }
+}

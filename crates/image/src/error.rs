@@ -148,6 +148,115 @@ pub enum ImageError {
         /// Why.
         reason: &'static str,
     },
+    /// Reading the previous session failed: an I/O error or a malformed structure,
+    /// named with its LBA by the reader (IMAPI_E_IMPORT_READ_FAILURE 0xC0AAB157).
+    #[error("cannot import the previous session: {source}")]
+    Import {
+        /// The reader's error.
+        #[source]
+        source: discburn_reader::ReadError,
+    },
+    /// Import or a multisession setting needs the multisession interfaces, which are not
+    /// set (IMAPI_E_MULTISESSION_NOT_SET 0xC0AAB15D).
+    #[error("no multisession interfaces are set (IMAPI_E_MULTISESSION_NOT_SET)")]
+    MultisessionNotSet,
+    /// No multisession mechanism can be used on the media: none supported, more than one
+    /// in use, or the media is closed (IMAPI_E_NO_COMPATIBLE_MULTISESSION_TYPE
+    /// 0xC0AAB15C; IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE 0xC0AAB15B when several are in
+    /// use).
+    #[error("no compatible multisession type: {reason} (IMAPI_E_NO_COMPATIBLE_MULTISESSION_TYPE)")]
+    NoCompatibleMultisessionType {
+        /// Why.
+        reason: &'static str,
+    },
+    /// The media holds no session to import (IMAPI_E_EMPTY_DISC 0xC0AAB150).
+    #[error("the media holds no session to import (IMAPI_E_EMPTY_DISC)")]
+    EmptyDisc,
+    /// The session holds none of ISO 9660, Joliet, UDF (IMAPI_E_NO_SUPPORTED_FILE_SYSTEM
+    /// 0xC0AAB151).
+    #[error(
+        "the session at LBA {session_start} holds no ISO 9660, Joliet or UDF file system (IMAPI_E_NO_SUPPORTED_FILE_SYSTEM)"
+    )]
+    NoSupportedFileSystem {
+        /// Session start block.
+        session_start: u64,
+    },
+    /// The requested file system is not in the session (IMAPI_E_FILE_SYSTEM_NOT_FOUND
+    /// 0xC0AAB152).
+    #[error(
+        "file system {requested} not found in the session at LBA {session_start} (IMAPI_E_FILE_SYSTEM_NOT_FOUND)"
+    )]
+    FileSystemNotFound {
+        /// The requested file system, e.g. "Joliet".
+        requested: &'static str,
+        /// Session start block.
+        session_start: u64,
+    },
+    /// The session's default file system for import is UDF, which cannot be imported
+    /// yet (IMAPI_E_NO_SUPPORTED_FILE_SYSTEM); import ISO 9660 or Joliet explicitly.
+    #[error(
+        "the session at LBA {session_start} holds UDF: UDF import not supported yet (import ISO9660 or JOLIET explicitly)"
+    )]
+    UdfImportNotSupported {
+        /// Session start block.
+        session_start: u64,
+    },
+    /// An item already in the tree is a file where the imported session has a directory
+    /// (IMAPI_E_IMPORT_TYPE_COLLISION_FILE_EXISTS_AS_DIRECTORY 0xC0AAB155).
+    #[error(
+        "{path}: a file in the image is a directory in the imported session (IMAPI_E_IMPORT_TYPE_COLLISION_FILE_EXISTS_AS_DIRECTORY)"
+    )]
+    ImportTypeCollisionFileExistsAsDirectory {
+        /// Image path.
+        path: String,
+    },
+    /// An item already in the tree is a directory where the imported session has a file
+    /// (IMAPI_E_IMPORT_TYPE_COLLISION_DIRECTORY_EXISTS_AS_FILE 0xC0AAB15E).
+    #[error(
+        "{path}: a directory in the image is a file in the imported session (IMAPI_E_IMPORT_TYPE_COLLISION_DIRECTORY_EXISTS_AS_FILE)"
+    )]
+    ImportTypeCollisionDirectoryExistsAsFile {
+        /// Image path.
+        path: String,
+    },
+    /// An imported file's extents are not contiguous, which a new directory record
+    /// cannot express (ECMA-119 6.5.1 allows it; this version does not keep it).
+    #[error("{path}: the imported file's extents are not contiguous (at LBA {lba}); not supported")]
+    ImportNonContiguousFile {
+        /// Image path.
+        path: String,
+        /// LBA of the extent that does not follow the previous one.
+        lba: u32,
+    },
+    /// Readable data lies at or after the block where the new session would start;
+    /// writing would destroy it (peers.md §6 items 10, 11).
+    #[error(
+        "refusing to lay out a session at LBA {session_start}: a {what} lies at LBA {found_lba} (data at or after the session start would be overwritten)"
+    )]
+    DataAfterSessionStart {
+        /// Planned session start block.
+        session_start: u64,
+        /// The sector holding the descriptor found.
+        found_lba: u64,
+        /// What was found.
+        what: &'static str,
+    },
+    /// The session start block is fixed by an import (IMAPI2 put_SessionStartBlock after
+    /// ImportFileSystem: E_INVALIDARG / IMAPI_E_FSI_INTERNAL_ERROR).
+    #[error("the session start block is fixed at {fixed} by the imported session")]
+    SessionStartBlockFixed {
+        /// The block set by the import.
+        fixed: u32,
+    },
+    /// A session for random-write media must start at LBA 32 or later: LBA 0–31 hold
+    /// the head (peers.md §1.1).
+    #[error(
+        "a random-write session must start at LBA 32 or later, not {start} (LBA 0-31 hold the head)"
+    )]
+    RandomWriteStart {
+        /// The session start block.
+        start: u32,
+    },
     /// Writing the result failed.
     #[error("cannot write the image: {source}")]
     Write {

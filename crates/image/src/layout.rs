@@ -723,10 +723,15 @@ fn build_view(
         }
         let inputs: Vec<NameInput<'_>> = kids
             .iter()
-            .map(|k| NameInput {
-                name: &k.name,
-                is_dir: k.is_dir,
-                priority: k.node.is_none(),
+            .map(|k| {
+                let fixed = k.node.and_then(|n| tree.node(n).fixed.as_deref());
+                NameInput {
+                    name: &k.name,
+                    is_dir: k.is_dir,
+                    priority: k.node.is_none(),
+                    fixed_iso: fixed.and_then(|f| f.iso.as_deref()),
+                    fixed_joliet: fixed.and_then(|f| f.joliet.as_deref()),
+                }
             })
             .collect();
         let idents: Vec<Box<[u8]>> = if iso {
@@ -746,7 +751,13 @@ fn build_view(
             names::resolve_joliet(&inputs)
                 .iter()
                 .zip(&kids)
-                .map(|(u, k)| joliet_ident(u, !k.is_dir))
+                .map(|(u, k)| {
+                    let raw = k
+                        .node
+                        .and_then(|n| tree.node(n).fixed.as_deref())
+                        .and_then(|f| f.joliet_raw.clone());
+                    raw.unwrap_or_else(|| joliet_ident(u, !k.is_dir))
+                })
                 .collect()
         };
         let mut order: Vec<usize> = (0..kids.len()).collect();

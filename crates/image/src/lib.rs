@@ -12,7 +12,29 @@
 //! | absolute LBAs from a session start block | implemented |
 //! | result as `Read + Seek` stream, `write_to(File)` with `copy_file_range` | implemented |
 //! | UDF | refused: [`ImageError::InvalidFileSystems`] |
-//! | El Torito, import of a previous session | not yet |
+//! | import of a previous session (ISO 9660, Joliet, Rock Ridge; names kept) | implemented: [`FileSystemImage::import_file_system_from`] |
+//! | random-write media (image files, DVD+RW, BD-RE, DVD-RAM): xorriso's head at LBA 0–31 | implemented: [`ImageResult::write_random_access`] |
+//! | UDF import | refused: [`ImageError::UdfImportNotSupported`] |
+//! | El Torito | not yet |
+//!
+//! # Multisession on random-write media
+//! Sessions are laid out as xorriso does on overwriteable media (peers.md §1.1): the
+//! first session at LBA 32, each later one at the end of the previous rounded up to 32
+//! blocks, each with its own session-local Volume Space Size; after the session, a 64 KiB
+//! head at LBA 0–31 copies its volume descriptors with the Volume Space Size raised to
+//! the end of the image, so every reader that looks at LBA 16 sees the newest tree and
+//! `xorriso -toc` lists the whole history. The modified block ranges
+//! ([`ImageResult::random_write_modified_blocks`]) put the head last.
+//!
+//! **Deviation from IMAPI2 (I-17):** IMAPI2 refuses to append a second ISO 9660 / Joliet
+//! session on rewritable media (it wants UDF there); this crate supports it with the
+//! layout above.
+//!
+//! Import keeps each unchanged item's ECMA-119 identifier and Joliet identifier exactly
+//! as recorded (so mangled names do not move); new items are named around them. Items
+//! already in the tree win over imported ones at the same path (I-19); adding an item
+//! at the path of an imported file replaces it (it keeps the recorded names); removing
+//! an imported item hides it in the new session, its data stays on the medium (I-30).
 //! | Volume Space Size | session-local by default (as `genisoimage -C` / `xorriso -as mkisofs -C`), or absolute: [`VolumeSpaceSize`] |
 //!
 //! # Name mapping
@@ -35,6 +57,7 @@
 
 mod emit;
 mod error;
+mod import;
 pub mod layout;
 mod names;
 mod tree;
@@ -42,8 +65,9 @@ mod tree;
 use std::path::Path;
 use std::sync::Arc;
 
-pub use emit::{ImageResult, Progress, ProgressCallback};
+pub use emit::{ImageResult, Progress, ProgressCallback, RANDOM_WRITE_HEAD_BLOCKS};
 pub use error::ImageError;
+pub use import::{default_file_system_for_import, identify_file_systems};
 pub use layout::{
     DataExtent, Hierarchy, ImageOptions, Layout, RELOCATION_DIRECTORY, Region, RegionKind,
     VolumeSpaceSize, plan,
@@ -100,6 +124,7 @@ pub struct FileSystemImage {
     session_start_block: u32,
     volume_space_size: VolumeSpaceSize,
     free_media_blocks: u32,
+    imported: Option<import::Imported>,
 }
 
 impl Default for FileSystemImage {
@@ -125,6 +150,7 @@ impl FileSystemImage {
             session_start_block: 0,
             volume_space_size: VolumeSpaceSize::SessionLocal,
             free_media_blocks: 0,
+            imported: None,
         }
     }
 
@@ -232,9 +258,117 @@ impl FileSystemImage {
     }
 
     /// IFileSystemImage::put_SessionStartBlock: the LBA the result will be written at;
-    /// every address in the result is absolute from it.
+    /// every address in the result is absolute from it. After an import the start block
+    /// is fixed (I-21) and this call is ignored; see
+    /// [`FileSystemImage::try_set_session_start_block`].
     pub fn set_session_start_block(&mut self, lba: u32) {
+        let _ = self.try_set_session_start_block(lba);
+    }
+
+    /// put_SessionStartBlock with its error.
+    ///
+    /// # Errors
+    /// [`ImageError::SessionStartBlockFixed`] after an import (I-21).
+    pub fn try_set_session_start_block(&mut self, lba: u32) -> Result<(), ImageError> {
+        if self.imported.is_some() && lba != self.session_start_block {
+            return Err(ImageError::SessionStartBlockFixed {
+                fixed: self.session_start_block,
+            });
+        }
         self.session_start_block = lba;
+        Ok(())
+    }
+
+    /// IFileSystemImage::get_ImportedVolumeName: the volume identifier of the imported
+    /// session, `None` before an import (I-24). The volume name is not changed.
+    pub fn imported_volume_name(&self) -> Option<&str> {
+        self.imported.as_ref().map(|i| i.volume_name.as_str())
+    }
+
+    /// Start block of the imported session, `None` before an import.
+    pub fn imported_session_start(&self) -> Option<u64> {
+        self.imported.as_ref().map(|i| i.session_start)
+    }
+
+    /// IFileSystemImage::ImportFileSystem for the session at `session_start` of `src`
+    /// (an image file, a block device or a recorder's READ(10)): identifies the file
+    /// systems, imports the default one (UDF > Joliet > ISO 9660, I-13) and returns it.
+    /// Rock Ridge names and attributes are used when present. Items already in the
+    /// tree win over imported ones at the same path (I-19). The session start block is
+    /// not changed; see [`FileSystemImage::import_last_session_from`] for image files.
+    ///
+    /// # Errors
+    /// [`ImageError::NoSupportedFileSystem`] (I-12), [`ImageError::UdfImportNotSupported`],
+    /// and those of [`FileSystemImage::import_specific_file_system_from`].
+    pub fn import_file_system_from(
+        &mut self,
+        src: &mut (impl discburn_reader::SectorSource + ?Sized),
+        session_start: u64,
+    ) -> Result<FileSystems, ImageError> {
+        let present = identify_file_systems(src, session_start)?;
+        let fs = default_file_system_for_import(present);
+        if fs.is_empty() {
+            return Err(ImageError::NoSupportedFileSystem { session_start });
+        }
+        if fs == FileSystems::UDF {
+            return Err(ImageError::UdfImportNotSupported { session_start });
+        }
+        self.import_specific_file_system_from(src, session_start, fs)?;
+        Ok(fs)
+    }
+
+    /// IFileSystemImage::ImportSpecificFileSystem: imports one file system (`ISO9660` or
+    /// `JOLIET`) of the session at `session_start`. The tree is unchanged on error.
+    ///
+    /// # Errors
+    /// [`ImageError::FileSystemNotFound`] (I-16), [`ImageError::UdfImportNotSupported`],
+    /// [`ImageError::InvalidFileSystems`] (not exactly one flag),
+    /// [`ImageError::ImportTypeCollisionFileExistsAsDirectory`],
+    /// [`ImageError::ImportTypeCollisionDirectoryExistsAsFile`] (I-20),
+    /// [`ImageError::ImportNonContiguousFile`], [`ImageError::Import`] (read errors).
+    pub fn import_specific_file_system_from(
+        &mut self,
+        src: &mut (impl discburn_reader::SectorSource + ?Sized),
+        session_start: u64,
+        file_system: FileSystems,
+    ) -> Result<(), ImageError> {
+        let (tree, imported) = import::import_into(&self.tree, src, session_start, file_system)?;
+        self.tree = Arc::new(tree);
+        self.imported = Some(imported);
+        Ok(())
+    }
+
+    /// Imports the newest session of an image file or random-write medium (xorriso's
+    /// emulated TOC, peers.md §1.1) and sets the session start block to where the next
+    /// session goes: the end of the recorded data rounded up to 32 blocks. Checks first
+    /// that nothing readable lies at or after that block (peers.md §6 items 10, 11). For
+    /// a blank source nothing is imported and the start block is 32. Data of a session
+    /// recorded at LBA 0 (genisoimage, growisofs) that lies in LBA 0–31 is copied into
+    /// memory, as the head of the new session overwrites those blocks (at most 64 KiB
+    /// per file start; no other file data is read).
+    ///
+    /// # Errors
+    /// [`ImageError::DataAfterSessionStart`], and those of
+    /// [`FileSystemImage::import_file_system_from`].
+    pub fn import_last_session_from(
+        &mut self,
+        src: &mut (impl discburn_reader::SectorSource + ?Sized),
+    ) -> Result<Option<FileSystems>, ImageError> {
+        let list = discburn_reader::sessions::list_sessions(src)
+            .map_err(|source| ImageError::Import { source })?;
+        let next = list.next_session_start();
+        check_nothing_at_or_after(src, next)?;
+        let next32 = u32::try_from(next).map_err(|_| ImageError::ImageTooLarge { blocks: next })?;
+        let Some(last) = list.last() else {
+            self.try_set_session_start_block(next32)?;
+            return Ok(None);
+        };
+        let fs = self.import_file_system_from(src, last.start)?;
+        if last.start < u64::from(RANDOM_WRITE_HEAD_BLOCKS) {
+            import::copy_head_extents(self.tree_mut(), src)?;
+        }
+        self.session_start_block = next32;
+        Ok(Some(fs))
     }
 
     /// IFileSystemImage::get_SessionStartBlock.
@@ -453,5 +587,32 @@ impl FileSystemImage {
     pub fn create_result_image(&self) -> Result<ImageResult, ImageError> {
         let layout = self.plan()?;
         Ok(ImageResult::new(self.tree.clone(), layout))
+    }
+}
+
+/// Refuses to lay out a session at `start` when a volume descriptor or UDF recognition
+/// sequence lies at or after it (peers.md §6 items 10, 11: superblocks past the claimed
+/// end, a zeroed head with sessions behind it).
+///
+/// # Errors
+/// [`ImageError::DataAfterSessionStart`], [`ImageError::Import`] on read errors.
+pub fn check_nothing_at_or_after(
+    src: &mut (impl discburn_reader::SectorSource + ?Sized),
+    start: u64,
+) -> Result<(), ImageError> {
+    use discburn_reader::sessions::{DataKind, find_data_at_or_after};
+    let found =
+        find_data_at_or_after(src, start).map_err(|source| ImageError::Import { source })?;
+    match found {
+        None => Ok(()),
+        Some(f) => Err(ImageError::DataAfterSessionStart {
+            session_start: start,
+            found_lba: f.descriptor_lba,
+            what: match f.kind {
+                DataKind::Iso9660 => "ISO 9660 volume descriptor",
+                DataKind::Invalidated => "invalidated (CDXX1) volume descriptor",
+                DataKind::Udf => "UDF volume recognition sequence",
+            },
+        }),
     }
 }

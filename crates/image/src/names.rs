@@ -185,6 +185,23 @@ pub(crate) struct NameInput<'a> {
     pub is_dir: bool,
     /// Wins collisions over everything else (the relocation directory).
     pub priority: bool,
+    /// ECMA-119 identifier recorded by an imported session (kept as is).
+    pub fixed_iso: Option<&'a [u8]>,
+    /// Joliet name (without `;1`) recorded by an imported session (kept as is).
+    pub fixed_joliet: Option<&'a [u16]>,
+}
+
+/// The collision key of a recorded ECMA-119 identifier: without the version, and
+/// without the separator of an empty extension.
+fn fixed_iso_key(ident: &[u8]) -> Vec<u8> {
+    let mut k = match ident.iter().rposition(|&c| c == b';') {
+        Some(i) => ident[..i].to_vec(),
+        None => ident.to_vec(),
+    };
+    if k.last() == Some(&b'.') {
+        k.pop();
+    }
+    k
 }
 
 /// Why strict mapping refused a name.
@@ -206,14 +223,23 @@ pub(crate) fn resolve_iso(
         .map(|i| iso_candidate(i.name, i.is_dir, level))
         .collect();
     let mut groups: BTreeMap<Vec<u8>, Vec<usize>> = BTreeMap::new();
+    let mut out: Vec<Option<Vec<u8>>> = vec![None; items.len()];
+    let mut taken: BTreeSet<Vec<u8>> = BTreeSet::new();
+    for (i, item) in items.iter().enumerate() {
+        if let Some(f) = item.fixed_iso {
+            out[i] = Some(f.to_vec());
+            taken.insert(fixed_iso_key(f));
+        }
+    }
     for (i, c) in cands.iter().enumerate() {
+        if items[i].fixed_iso.is_some() {
+            continue;
+        }
         groups
             .entry(iso_key(c, items[i].is_dir))
             .or_default()
             .push(i);
     }
-    let mut out: Vec<Option<Vec<u8>>> = vec![None; items.len()];
-    let mut taken: BTreeSet<Vec<u8>> = BTreeSet::new();
     let mut to_hash = Vec::new();
     for (key, members) in &groups {
         if strict {
@@ -237,7 +263,9 @@ pub(crate) fn resolve_iso(
                 });
             }
         }
-        let keeper = if members.len() == 1 {
+        let keeper = if taken.contains(key) {
+            None
+        } else if members.len() == 1 {
             Some(members[0])
         } else {
             members
@@ -352,13 +380,20 @@ pub(crate) fn resolve_joliet(items: &[NameInput<'_>]) -> Vec<Vec<u16>> {
     lossless.sort_by(|&a, &b| items[a].name.cmp(items[b].name).then(a.cmp(&b)));
     let mut taken: BTreeSet<Vec<u16>> = BTreeSet::new();
     let mut out: Vec<Vec<u16>> = first.iter().map(|(u, _)| u.clone()).collect();
+    for (i, item) in items.iter().enumerate() {
+        if let Some(f) = item.fixed_joliet {
+            out[i] = f.to_vec();
+            taken.insert(fold_case(f));
+        }
+    }
+    lossless.retain(|&i| items[i].fixed_joliet.is_none());
     let mut order: Vec<usize> = Vec::new();
     for i in lossless {
         if !taken.insert(fold_case(&first[i].0)) {
             order.push(i);
         }
     }
-    order.extend((0..items.len()).filter(|&i| !first[i].1));
+    order.extend((0..items.len()).filter(|&i| !first[i].1 && items[i].fixed_joliet.is_none()));
     order.sort_by(|&a, &b| items[a].name.cmp(items[b].name).then(a.cmp(&b)));
     for i in order {
         let mut salt = 0;
@@ -402,6 +437,8 @@ mod tests {
             name: name.as_bytes(),
             is_dir,
             priority: false,
+            fixed_iso: None,
+            fixed_joliet: None,
         }
     }
 

@@ -112,6 +112,21 @@ pub(crate) struct Node {
     pub(crate) parent: NodeId,
     pub(crate) kind: NodeKind,
     pub(crate) meta: ItemMetadata,
+    /// Names recorded for this item by an imported session, kept so unchanged items
+    /// keep their names (`None` for items added in this session).
+    pub(crate) fixed: Option<Box<FixedNames>>,
+}
+
+/// The identifiers an imported item had in the previous session.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct FixedNames {
+    /// ECMA-119 File Identifier as recorded (with `;1` for files).
+    pub(crate) iso: Option<Box<[u8]>>,
+    /// Joliet name in UCS-2 units, without a version.
+    pub(crate) joliet: Option<Box<[u16]>>,
+    /// The Joliet File Identifier as recorded (UCS-2 big-endian, with its version if
+    /// it had one: xorriso records none).
+    pub(crate) joliet_raw: Option<Box<[u8]>>,
 }
 
 impl Node {
@@ -231,6 +246,7 @@ impl Tree {
                 parent: ROOT,
                 kind: NodeKind::Directory(BTreeMap::new()),
                 meta: ItemMetadata::synthetic(m::S_IFDIR),
+                fixed: None,
             }],
         }
     }
@@ -275,13 +291,20 @@ impl Tree {
         }
     }
 
-    fn push(&mut self, parent: NodeId, name: &[u8], kind: NodeKind, meta: ItemMetadata) -> NodeId {
+    pub(crate) fn push(
+        &mut self,
+        parent: NodeId,
+        name: &[u8],
+        kind: NodeKind,
+        meta: ItemMetadata,
+    ) -> NodeId {
         let id = self.nodes.len() as NodeId;
         self.nodes.push(Node {
             name: name.into(),
             parent,
             kind,
             meta,
+            fixed: None,
         });
         self.children_mut(parent).insert(name.into(), id);
         id
@@ -314,12 +337,24 @@ impl Tree {
                 path: self.path_of(parent),
             });
         };
-        if children.contains_key(*name) {
-            return Err(ImageError::PathExists {
-                path: path.to_owned(),
-            });
+        let mut inherited = None;
+        let new_is_dir = matches!(kind, NodeKind::Directory(_));
+        if let Some(&existing) = children.get(*name) {
+            // An item imported from the previous session is replaced by a new one at its
+            // path (IMAPI2: the in-memory item wins); it keeps the recorded names.
+            let old = self.node(existing);
+            if old.fixed.is_some() && !old.is_dir() {
+                inherited = old.fixed.clone().filter(|_| !new_is_dir);
+                self.detach(existing);
+            } else {
+                return Err(ImageError::PathExists {
+                    path: path.to_owned(),
+                });
+            }
         }
-        Ok(self.push(parent, name, kind, meta))
+        let id = self.push(parent, name, kind, meta);
+        self.nodes[id as usize].fixed = inherited;
+        Ok(id)
     }
 
     /// IFsiDirectoryItem::AddDirectory: an empty directory at `path`.

@@ -1,0 +1,378 @@
+//! Import of a previous session into the tree (IMAPI2 IFileSystemImage::ImportFileSystem,
+//! ImportSpecificFileSystem, IdentifyFileSystemsOnDisc, GetDefaultFileSystemForImport).
+//!
+//! Imported files become items whose data is their recorded extent
+//! ([`FileSource::Extent`]): no file data is read (I-18), the new directory records
+//! point at the old LBAs (O-23). Rock Ridge names and attributes (mode, owner, times,
+//! symbolic links, devices, hard links) are used when the session has them; the
+//! ECMA-119 identifier and the Joliet name each item had are kept, so unchanged items
+//! keep their names in every hierarchy, and new items are named around them.
+
+use std::collections::{BTreeMap, HashMap};
+
+use discburn_format::rrip::mode as m;
+use discburn_reader::{self as reader, ReadOptions, SectorSource, View, Volume};
+
+use crate::tree::{FileSource, FixedNames, ItemMetadata, NodeKind, ROOT, Tree};
+use crate::{FileSystems, ImageError};
+
+/// IFileSystemImage::IdentifyFileSystemsOnDisc for the session starting at
+/// `session_start`: the file systems found (ISO9660, JOLIET, UDF, ROCK_RIDGE), empty if
+/// none.
+///
+/// # Errors
+/// [`ImageError::Import`] if the descriptors cannot be read.
+pub fn identify_file_systems(
+    src: &mut (impl SectorSource + ?Sized),
+    session_start: u64,
+) -> Result<FileSystems, ImageError> {
+    let fs =
+        reader::identify(src, session_start).map_err(|source| ImageError::Import { source })?;
+    Ok(FileSystems::from_bits_truncate(fs.bits()))
+}
+
+/// IFileSystemImage::GetDefaultFileSystemForImport: UDF if present, else Joliet, else
+/// ISO 9660 (I-14); empty if none of them is in `file_systems`.
+pub fn default_file_system_for_import(file_systems: FileSystems) -> FileSystems {
+    [FileSystems::UDF, FileSystems::JOLIET, FileSystems::ISO9660]
+        .into_iter()
+        .find(|f| file_systems.contains(*f))
+        .unwrap_or(FileSystems::empty())
+}
+
+/// What an import left in the image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Imported {
+    /// Volume identifier of the imported session (IFileSystemImage::ImportedVolumeName).
+    pub(crate) volume_name: String,
+    /// Start block of the imported session.
+    pub(crate) session_start: u64,
+    /// File system imported (one flag).
+    pub(crate) file_system: FileSystems,
+}
+
+/// Reads the session's tree in the view that gives the best names for `fs` and merges it
+/// into `tree` (items already in `tree` win, I-19).
+pub(crate) fn import_into(
+    tree: &Tree,
+    src: &mut (impl SectorSource + ?Sized),
+    session_start: u64,
+    fs: FileSystems,
+) -> Result<(Tree, Imported), ImageError> {
+    let rerr = |source| ImageError::Import { source };
+    let vol = Volume::open(src, session_start, &ReadOptions::default()).map_err(rerr)?;
+    let present = FileSystems::from_bits_truncate(vol.file_systems().bits());
+    let requested = if fs == FileSystems::JOLIET {
+        "JOLIET"
+    } else if fs == FileSystems::ISO9660 {
+        "ISO9660"
+    } else if fs == FileSystems::UDF {
+        if present.contains(FileSystems::UDF) {
+            return Err(ImageError::UdfImportNotSupported { session_start });
+        }
+        "UDF"
+    } else {
+        return Err(ImageError::InvalidFileSystems {
+            reason: "import needs exactly one of ISO9660, JOLIET, UDF",
+        });
+    };
+    if !present.contains(fs) {
+        return Err(ImageError::FileSystemNotFound {
+            requested,
+            session_start,
+        });
+    }
+    let rock_ridge = vol.rock_ridge.is_some();
+    let primary_view = if rock_ridge {
+        View::RockRidge
+    } else if fs == FileSystems::JOLIET {
+        View::Joliet
+    } else {
+        View::Iso9660
+    };
+    let primary = vol.read_tree(src, primary_view).map_err(rerr)?;
+    let joliet = if vol.joliet.is_some() && primary_view != View::Joliet {
+        Some(vol.read_tree(src, View::Joliet).map_err(rerr)?)
+    } else {
+        None
+    };
+    let iso = if primary_view == View::Joliet {
+        Some(vol.read_tree(src, View::Iso9660).map_err(rerr)?)
+    } else {
+        None
+    };
+    let joliet_match = joliet.as_ref().map(|j| match_trees(&primary, j));
+    let iso_match = iso.as_ref().map(|i| match_trees(&primary, i));
+
+    // Hard links: members of one group share a synthetic link key.
+    let mut link_key: HashMap<usize, (u64, u64)> = HashMap::new();
+    if rock_ridge {
+        for (g, ids) in primary.hard_link_groups().iter().enumerate() {
+            for id in ids {
+                link_key.insert(id.index(), (u64::MAX, g as u64));
+            }
+        }
+    }
+
+    let mut out = tree.clone();
+    // (reader node, image directory) pairs still to merge.
+    let mut stack = vec![(primary.root(), ROOT)];
+    if let Some(rr) = primary.root().rock_ridge() {
+        out.nodes[ROOT as usize].meta = meta_from(&primary.root(), Some(rr), None);
+    }
+    while let Some((dir, into)) = stack.pop() {
+        for child in dir.children() {
+            let name = child.name_bytes();
+            if rock_ridge
+                && dir.parent().is_none()
+                && child.is_dir()
+                && child.child_count() == 0
+                && name == crate::RELOCATION_DIRECTORY.as_bytes()
+            {
+                // The (emptied) relocation directory: the new layout makes its own.
+                continue;
+            }
+            let path = || {
+                let p = out.path_of(into);
+                if p == "/" {
+                    format!("/{}", String::from_utf8_lossy(name))
+                } else {
+                    format!("{p}/{}", String::from_utf8_lossy(name))
+                }
+            };
+            let existing = out.node(into).children().and_then(|c| c.get(name)).copied();
+            if let Some(e) = existing {
+                match (out.node(e).is_dir(), child.is_dir()) {
+                    (true, true) => stack.push((child, e)),
+                    (false, true) => {
+                        return Err(ImageError::ImportTypeCollisionFileExistsAsDirectory {
+                            path: path(),
+                        });
+                    }
+                    (true, false) => {
+                        return Err(ImageError::ImportTypeCollisionDirectoryExistsAsFile {
+                            path: path(),
+                        });
+                    }
+                    (false, false) => {}
+                }
+                continue;
+            }
+            let rr = child.rock_ridge();
+            let kind = match child.kind() {
+                reader::NodeKind::Directory => NodeKind::Directory(BTreeMap::new()),
+                reader::NodeKind::File => {
+                    let size = child.size();
+                    let ext = child.extents();
+                    if size == 0 || ext.is_empty() {
+                        NodeKind::File {
+                            source: FileSource::Bytes(Vec::new().into()),
+                            size: 0,
+                        }
+                    } else {
+                        let mut next = u64::from(ext[0].lba);
+                        for e in ext {
+                            if u64::from(e.lba) != next {
+                                return Err(ImageError::ImportNonContiguousFile {
+                                    path: path(),
+                                    lba: e.lba,
+                                });
+                            }
+                            next += e.sectors();
+                        }
+                        NodeKind::File {
+                            source: FileSource::Extent {
+                                lba: ext[0].lba,
+                                length: size,
+                            },
+                            size,
+                        }
+                    }
+                }
+                reader::NodeKind::Symlink => {
+                    NodeKind::Symlink(child.symlink_target().unwrap_or_default().into())
+                }
+                k => {
+                    let ty = match k {
+                        reader::NodeKind::CharDevice => m::S_IFCHR,
+                        reader::NodeKind::BlockDevice => m::S_IFBLK,
+                        reader::NodeKind::Fifo => m::S_IFIFO,
+                        _ => m::S_IFSOCK,
+                    };
+                    let rdev = rr
+                        .and_then(|r| r.device)
+                        .map_or(0, |(h, l)| (u64::from(h) << 32) | u64::from(l));
+                    NodeKind::Special { mode: ty, rdev }
+                }
+            };
+            let meta = meta_from(&child, rr, link_key.get(&child.id().index()).copied());
+            let fixed = FixedNames {
+                iso: match primary_view {
+                    View::Joliet => iso_match
+                        .as_ref()
+                        .and_then(|mm| mm.get(&child.id().index()))
+                        .and_then(|&i| iso.as_ref().map(|t| t.get(i).identifier().into())),
+                    _ => Some(child.identifier().into()),
+                },
+                joliet: None,
+                joliet_raw: match primary_view {
+                    View::Joliet => Some(child.identifier().into()),
+                    _ => joliet_match
+                        .as_ref()
+                        .and_then(|mm| mm.get(&child.id().index()))
+                        .and_then(|&i| joliet.as_ref().map(|t| t.get(i).identifier().into())),
+                },
+            };
+            let fixed = FixedNames {
+                joliet: fixed.joliet_raw.as_deref().map(joliet_units),
+                ..fixed
+            };
+            let id = out.push(into, name, kind, meta);
+            out.nodes[id as usize].fixed = Some(Box::new(fixed));
+            if child.is_dir() {
+                stack.push((child, id));
+            }
+        }
+    }
+    Ok((
+        out,
+        Imported {
+            volume_name: vol.primary.volume_identifier.clone(),
+            session_start,
+            file_system: fs,
+        },
+    ))
+}
+
+/// UCS-2 units of a raw Joliet identifier, without the `;1` version.
+fn joliet_units(ident: &[u8]) -> Box<[u16]> {
+    let mut u: Vec<u16> = ident
+        .chunks_exact(2)
+        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+        .collect();
+    if let Some(i) = u.iter().rposition(|&c| c == u16::from(b';')) {
+        u.truncate(i);
+    }
+    u.into()
+}
+
+fn meta_from(
+    node: &reader::Node<'_>,
+    rr: Option<&reader::RockRidge>,
+    link_key: Option<(u64, u64)>,
+) -> ItemMetadata {
+    let recorded = node.recording_time().to_unix();
+    let kind_mode = match node.kind() {
+        reader::NodeKind::Directory => m::S_IFDIR,
+        reader::NodeKind::Symlink => m::S_IFLNK,
+        _ => m::S_IFREG,
+    };
+    let mut meta = ItemMetadata::synthetic(kind_mode);
+    meta.modified = recorded;
+    meta.link_key = link_key;
+    if let Some(r) = rr {
+        if r.has_px {
+            meta.permissions = r.mode & 0o7777;
+            meta.uid = r.uid;
+            meta.gid = r.gid;
+        }
+        meta.modified = r.times.modify.or(recorded);
+        meta.accessed = r.times.access;
+        meta.changed = r.times.attributes;
+    }
+    meta
+}
+
+/// Pairs the nodes of tree `a` with those of tree `b` (two hierarchies of one session):
+/// children of paired directories are paired by equal name, then files by their first
+/// extent, then directories by the extents of the files they hold.
+fn match_trees(a: &reader::Tree, b: &reader::Tree) -> HashMap<usize, reader::NodeId> {
+    fn file_key(n: &reader::Node<'_>) -> Option<(u32, u64)> {
+        (n.kind() == reader::NodeKind::File && n.size() > 0)
+            .then(|| n.extents().first().map(|e| (e.lba, n.size())))
+            .flatten()
+    }
+    fn signature(n: &reader::Node<'_>) -> Vec<(u32, u64)> {
+        let mut v: Vec<_> = n.children().filter_map(|c| file_key(&c)).collect();
+        v.sort_unstable();
+        v
+    }
+    let mut out = HashMap::new();
+    let mut stack = vec![(a.root(), b.root())];
+    while let Some((da, db)) = stack.pop() {
+        let kids_b: Vec<_> = db.children().collect();
+        let mut by_name: HashMap<(&[u8], bool), usize> = HashMap::new();
+        let mut by_extent: HashMap<(u32, u64), usize> = HashMap::new();
+        let mut by_sig: HashMap<Vec<(u32, u64)>, usize> = HashMap::new();
+        for (i, k) in kids_b.iter().enumerate() {
+            by_name.insert((k.name_bytes(), k.is_dir()), i);
+            if let Some(key) = file_key(k) {
+                by_extent.insert(key, i);
+            }
+            if k.is_dir() {
+                let s = signature(k);
+                if !s.is_empty() {
+                    by_sig.insert(s, i);
+                }
+            }
+        }
+        for ca in da.children() {
+            let hit = by_name
+                .get(&(ca.name_bytes(), ca.is_dir()))
+                .copied()
+                .or_else(|| file_key(&ca).and_then(|k| by_extent.get(&k).copied()))
+                .or_else(|| {
+                    ca.is_dir()
+                        .then(|| by_sig.get(&signature(&ca)).copied())
+                        .flatten()
+                });
+            if let Some(i) = hit {
+                let cb = kids_b[i];
+                out.insert(ca.id().index(), cb.id());
+                if ca.is_dir() && cb.is_dir() {
+                    stack.push((ca, cb));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Replaces imported file data that lies in LBA 0–31 (a session recorded at LBA 0, as
+/// genisoimage and growisofs do) with a copy read now: the head of a random-write
+/// append overwrites those blocks. At most 64 KiB are read.
+pub(crate) fn copy_head_extents(
+    tree: &mut Tree,
+    src: &mut (impl SectorSource + ?Sized),
+) -> Result<(), ImageError> {
+    let head = u64::from(crate::RANDOM_WRITE_HEAD_BLOCKS);
+    for node in &mut tree.nodes {
+        let NodeKind::File {
+            source: source @ FileSource::Extent { .. },
+            size,
+        } = &mut node.kind
+        else {
+            continue;
+        };
+        let FileSource::Extent { lba, length } = *source else {
+            continue;
+        };
+        if u64::from(lba) >= head {
+            continue;
+        }
+        let blocks = length.div_ceil(2048);
+        let mut buf = vec![0u8; (blocks * 2048) as usize];
+        src.read_sectors(u64::from(lba), &mut buf)
+            .map_err(|e| ImageError::Import {
+                source: discburn_reader::ReadError::Io {
+                    lba: u64::from(lba),
+                    count: blocks,
+                    source: e,
+                },
+            })?;
+        buf.truncate(length as usize);
+        *size = length;
+        *source = FileSource::Bytes(buf.into());
+    }
+    Ok(())
+}
