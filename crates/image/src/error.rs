@@ -169,6 +169,15 @@ pub enum ImageError {
         /// Why.
         reason: &'static str,
     },
+    /// More than one multisession mechanism is marked in use
+    /// (IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE 0xC0AAB15B, I-05).
+    #[error(
+        "{in_use} multisession mechanisms are marked in use; at most one may be (IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE)"
+    )]
+    IncompatibleMultisessionType {
+        /// How many are in use.
+        in_use: usize,
+    },
     /// The media holds no session to import (IMAPI_E_EMPTY_DISC 0xC0AAB150).
     #[error("the media holds no session to import (IMAPI_E_EMPTY_DISC)")]
     EmptyDisc,

@@ -59,11 +59,14 @@ mod emit;
 mod error;
 mod import;
 pub mod layout;
+mod multisession;
 mod names;
 mod tree;
 
 use std::path::Path;
 use std::sync::Arc;
+
+use discburn_reader::SectorSource as _;
 
 pub use emit::{ImageResult, Progress, ProgressCallback, RANDOM_WRITE_HEAD_BLOCKS};
 pub use error::ImageError;
@@ -72,6 +75,7 @@ pub use layout::{
     DataExtent, Hierarchy, ImageOptions, Layout, RELOCATION_DIRECTORY, Region, RegionKind,
     VolumeSpaceSize, plan,
 };
+pub use multisession::{RandomWriteStream, RecorderSectorSource};
 pub use tree::{FileSource, ItemMetadata, Tree};
 
 bitflags::bitflags! {
@@ -125,6 +129,7 @@ pub struct FileSystemImage {
     volume_space_size: VolumeSpaceSize,
     free_media_blocks: u32,
     imported: Option<import::Imported>,
+    multisession: Vec<Arc<dyn discburn_writer::Multisession>>,
 }
 
 impl Default for FileSystemImage {
@@ -151,6 +156,7 @@ impl FileSystemImage {
             volume_space_size: VolumeSpaceSize::SessionLocal,
             free_media_blocks: 0,
             imported: None,
+            multisession: Vec::new(),
         }
     }
 
@@ -277,6 +283,174 @@ impl FileSystemImage {
         }
         self.session_start_block = lba;
         Ok(())
+    }
+
+    /// IFileSystemImage::put_MultisessionInterfaces: the mechanisms of the recorder's
+    /// media (from `DiscFormat2Data::multisession_interfaces`). Accepted when exactly one
+    /// is in use and supported (I-03) or none is in use and one is supported (I-04).
+    /// A sequential mechanism sets the session start block to its NextWritableAddress
+    /// and FreeMediaBlocks to its FreeSectorsOnMedia (I-21, I-25); a random-write one
+    /// leaves both to [`FileSystemImage::import_file_system`], which reads the media.
+    ///
+    /// # Errors
+    /// [`ImageError::IncompatibleMultisessionType`] (more than one in use, I-05),
+    /// [`ImageError::NoCompatibleMultisessionType`] (none supported, the one in use not
+    /// supported, an empty list, or a sequential mechanism without a next writable
+    /// address; I-06, I-09), [`ImageError::SessionStartBlockFixed`] after an import.
+    pub fn set_multisession_interfaces(
+        &mut self,
+        list: Vec<Box<dyn discburn_writer::Multisession>>,
+    ) -> Result<(), ImageError> {
+        if let Some(i) = &self.imported {
+            return Err(ImageError::SessionStartBlockFixed {
+                fixed: u32::try_from(i.session_start).unwrap_or(u32::MAX),
+            });
+        }
+        let list: Vec<Arc<dyn discburn_writer::Multisession>> =
+            list.into_iter().map(Arc::from).collect();
+        let i = multisession::choose(&list)?;
+        let m = &list[i];
+        if m.as_sequential().is_some() {
+            let (start, free) = multisession::sequential_start(m.as_ref()).ok_or(
+                ImageError::NoCompatibleMultisessionType {
+                    reason: "the media has no next writable address",
+                },
+            )?;
+            self.session_start_block = start;
+            self.free_media_blocks = free;
+        }
+        self.multisession = list;
+        Ok(())
+    }
+
+    /// IFileSystemImage::get_MultisessionInterfaces.
+    pub fn multisession_interfaces(&self) -> &[Arc<dyn discburn_writer::Multisession>] {
+        &self.multisession
+    }
+
+    /// IFileSystemImage::IdentifyFileSystemsOnDisc: the file systems of the last session
+    /// on the recorder's media (I-15).
+    ///
+    /// # Errors
+    /// [`ImageError::MultisessionNotSet`], [`ImageError::EmptyDisc`], read errors.
+    pub fn identify_file_systems_on_disc(
+        &self,
+        recorder: &mut discburn_recorder::DiscRecorder,
+    ) -> Result<FileSystems, ImageError> {
+        let seq = self.in_use_sequential()?;
+        let mut src = RecorderSectorSource::new(recorder)?;
+        let start = match seq {
+            Some(prev) => prev,
+            None => {
+                discburn_reader::sessions::list_sessions(&mut src)
+                    .map_err(|source| ImageError::Import { source })?
+                    .last()
+                    .ok_or(ImageError::EmptyDisc)?
+                    .start
+            }
+        };
+        identify_file_systems(&mut src, start)
+    }
+
+    /// The start of the previous session for a sequential mechanism in use (`None` for a
+    /// random-write one).
+    fn in_use_sequential(&self) -> Result<Option<u64>, ImageError> {
+        if self.multisession.is_empty() {
+            return Err(ImageError::MultisessionNotSet);
+        }
+        let m = &self.multisession[multisession::choose(&self.multisession)?];
+        match m.as_sequential() {
+            Some(s) => {
+                let prev = s.start_address_of_previous_session();
+                if prev < 0 {
+                    return Err(ImageError::EmptyDisc);
+                }
+                Ok(Some(prev as u64))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// IFileSystemImage::ImportFileSystem with the recorder of the multisession
+    /// interfaces (read with READ(10)): imports the default file system of the last
+    /// session (I-13) and fixes the session start block (I-21): the next writable
+    /// address on sequential media; on random-write media the end of the recorded
+    /// sessions rounded up to 32 blocks, after checking nothing lies beyond (see
+    /// [`FileSystemImage::import_last_session_from`]); FreeMediaBlocks follows (I-25).
+    ///
+    /// # Errors
+    /// [`ImageError::MultisessionNotSet`] (I-01), [`ImageError::EmptyDisc`] (I-11),
+    /// and those of [`FileSystemImage::import_file_system_from`].
+    pub fn import_file_system(
+        &mut self,
+        recorder: &mut discburn_recorder::DiscRecorder,
+    ) -> Result<FileSystems, ImageError> {
+        self.import_with(recorder, None)
+    }
+
+    /// IFileSystemImage::ImportSpecificFileSystem with the recorder of the multisession
+    /// interfaces; as [`FileSystemImage::import_file_system`].
+    ///
+    /// # Errors
+    /// As [`FileSystemImage::import_file_system`], plus
+    /// [`ImageError::FileSystemNotFound`] (I-16).
+    pub fn import_specific_file_system(
+        &mut self,
+        recorder: &mut discburn_recorder::DiscRecorder,
+        file_system: FileSystems,
+    ) -> Result<(), ImageError> {
+        self.import_with(recorder, Some(file_system)).map(drop)
+    }
+
+    fn import_with(
+        &mut self,
+        recorder: &mut discburn_recorder::DiscRecorder,
+        fs: Option<FileSystems>,
+    ) -> Result<FileSystems, ImageError> {
+        let seq = self.in_use_sequential()?;
+        let mut src = RecorderSectorSource::new(recorder)?;
+        match seq {
+            Some(prev) => {
+                let start = self.session_start_block;
+                let free = self.free_media_blocks;
+                let used = match fs {
+                    Some(f) => {
+                        self.import_specific_file_system_from(&mut src, prev, f)?;
+                        f
+                    }
+                    None => self.import_file_system_from(&mut src, prev)?,
+                };
+                self.session_start_block = start;
+                self.free_media_blocks = free;
+                Ok(used)
+            }
+            None => {
+                let total = src.total_sectors();
+                let list = discburn_reader::sessions::list_sessions(&mut src)
+                    .map_err(|source| ImageError::Import { source })?;
+                if list.sessions.is_empty() {
+                    return Err(ImageError::EmptyDisc);
+                }
+                let used = match fs {
+                    Some(f) => {
+                        let last = list.last().expect("not empty").start;
+                        self.import_specific_file_system_from(&mut src, last, f)?;
+                        let next = list.next_session_start();
+                        check_nothing_at_or_after(&mut src, next)?;
+                        self.session_start_block = u32::try_from(next)
+                            .map_err(|_| ImageError::ImageTooLarge { blocks: next })?;
+                        f
+                    }
+                    None => self
+                        .import_last_session_from(&mut src)?
+                        .ok_or(ImageError::EmptyDisc)?,
+                };
+                let start = u64::from(self.session_start_block);
+                self.free_media_blocks =
+                    u32::try_from(total.saturating_sub(start).max(1)).unwrap_or(u32::MAX);
+                Ok(used)
+            }
+        }
     }
 
     /// IFileSystemImage::get_ImportedVolumeName: the volume identifier of the imported

@@ -1,0 +1,223 @@
+//! Import through a recorder (IFileSystemImage::put_MultisessionInterfaces,
+//! ImportFileSystem; imapi2.md §19.9 I-01…I-25) against the emulated drive, and the
+//! result written by the data writer (IDiscFormat2Data::Write) with its block ranges.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::{run, timestamp};
+use discburn_emu::{DiscOptions, MediaType, create_disc_with};
+use discburn_image::{FileSystemImage, FileSystems, ImageError, IsoLevel, RecorderSectorSource};
+use discburn_reader::{ReadOptions, SectorSource, View, Volume};
+use discburn_recorder::DiscRecorder;
+use discburn_writer::{DiscFormat2Data, Multisession};
+
+fn writer(path: &Path) -> DiscFormat2Data {
+    let w = DiscFormat2Data::with_recorder(DiscRecorder::open(path).unwrap()).unwrap();
+    w.set_client_name("discburn-image-tests").unwrap();
+    w
+}
+
+fn new_image() -> FileSystemImage {
+    let mut image = FileSystemImage::new();
+    image.set_file_systems_to_create(
+        FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::ROCK_RIDGE,
+    );
+    image.set_iso_level(IsoLevel::Level3);
+    image.set_volume_name("EMU").unwrap();
+    image.set_timestamp(timestamp());
+    image
+}
+
+/// Reads file `path` of the Rock Ridge view of the session at `start` via READ(10).
+fn read_file(w: &DiscFormat2Data, start: u64, path: &str) -> Vec<u8> {
+    let mut rec = w.recorder().unwrap();
+    let mut src = RecorderSectorSource::new(&mut rec).unwrap();
+    let vol = Volume::open(&mut src, start, &ReadOptions::default()).unwrap();
+    let tree = vol.read_tree(&mut src, View::RockRidge).unwrap();
+    let node = tree.find(path).unwrap_or_else(|| panic!("{path} missing"));
+    let mut out = Vec::new();
+    for e in node.extents() {
+        let mut buf = vec![0u8; e.sectors() as usize * 2048];
+        src.read_sectors(u64::from(e.lba), &mut buf).unwrap();
+        buf.truncate(e.length as usize);
+        out.extend_from_slice(&buf);
+    }
+    out
+}
+
+#[test]
+fn i01_i13_i21_i24_i25_sequential_media_second_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let disc = dir.path().join("disc.img");
+    create_disc_with(&disc, &DiscOptions::new(MediaType::DvdMinusR)).unwrap();
+
+    let w = writer(&disc);
+    let mut im = new_image();
+    // I-01: no multisession interfaces.
+    let err = im
+        .import_file_system(&mut w.recorder().unwrap())
+        .unwrap_err();
+    assert!(matches!(err, ImageError::MultisessionNotSet), "{err}");
+    im.add_bytes("/one.txt", b"one\n".to_vec()).unwrap();
+    im.add_bytes(
+        "/A rather long file name, session one.text",
+        b"long\n".to_vec(),
+    )
+    .unwrap();
+    let mut r = im.create_result_image().unwrap();
+    w.write(&mut r).unwrap();
+    drop(w);
+
+    let w = writer(&disc);
+    let ms = w.multisession_interfaces().unwrap();
+    let mut im = new_image();
+    im.set_multisession_interfaces(ms).unwrap();
+    let nwa = im.session_start_block();
+    assert!(nwa > 0, "I-21: start block = next writable address");
+    assert!(im.free_media_blocks() > 0, "I-25");
+    let fs = im.import_file_system(&mut w.recorder().unwrap()).unwrap();
+    assert_eq!(fs, FileSystems::JOLIET, "I-13");
+    assert_eq!(im.imported_volume_name(), Some("EMU"), "I-24");
+    assert_eq!(im.session_start_block(), nwa);
+    im.add_bytes("/two.txt", b"two\n".to_vec()).unwrap();
+    let mut r = im.create_result_image().unwrap();
+    w.write(&mut r).unwrap();
+    assert_eq!(read_file(&w, u64::from(nwa), "/one.txt"), b"one\n");
+    assert_eq!(read_file(&w, u64::from(nwa), "/two.txt"), b"two\n");
+    assert_eq!(
+        read_file(
+            &w,
+            u64::from(nwa),
+            "/A rather long file name, session one.text"
+        ),
+        b"long\n"
+    );
+}
+
+#[test]
+fn o24_random_write_media_sessions_written_by_block_ranges() {
+    let dir = tempfile::tempdir().unwrap();
+    let disc = dir.path().join("disc.img");
+    let mut o = DiscOptions::new(MediaType::DvdPlusRw);
+    o.formatted = true;
+    create_disc_with(&disc, &o).unwrap();
+
+    // Session 1 at LBA 32 with its head.
+    let w = writer(&disc);
+    let mut im = new_image();
+    im.set_session_start_block(32);
+    im.add_bytes("/one.txt", b"one\n".to_vec()).unwrap();
+    let mut s = im
+        .create_result_image()
+        .unwrap()
+        .into_random_write_stream()
+        .unwrap();
+    assert_eq!(s.modified_blocks().last(), Some(&(0, 31)));
+    w.write(&mut s).unwrap();
+    drop(w);
+
+    // Session 2 through the random-write mechanism.
+    let w = writer(&disc);
+    let ms = w.multisession_interfaces().unwrap();
+    assert!(ms[0].as_random_write().is_some());
+    let mut im = new_image();
+    im.set_multisession_interfaces(ms).unwrap();
+    im.import_file_system(&mut w.recorder().unwrap()).unwrap();
+    let start = im.session_start_block();
+    assert!(start >= 32 && start.is_multiple_of(32), "{start}");
+    im.remove("/one.txt").unwrap();
+    im.add_bytes("/two.txt", b"two\n".to_vec()).unwrap();
+    let mut s = im
+        .create_result_image()
+        .unwrap()
+        .into_random_write_stream()
+        .unwrap();
+    w.write(&mut s).unwrap();
+    assert_eq!(
+        read_file(&w, 0, "/two.txt"),
+        b"two\n",
+        "the head shows session 2"
+    );
+    assert_eq!(
+        read_file(&w, 32, "/one.txt"),
+        b"one\n",
+        "I-30: session 1 intact"
+    );
+    drop(w);
+
+    // xorriso reads the emulator's medium file: two sessions.
+    let out = run("xorriso", &["-indev", disc.to_str().unwrap(), "-toc"]);
+    let n = out.lines().filter(|l| l.starts_with("ISO session")).count();
+    assert_eq!(n, 2, "{out}");
+    let _ = fs::metadata(&disc).unwrap();
+}
+
+#[derive(Debug)]
+struct Fake {
+    supported: bool,
+    in_use: bool,
+}
+
+impl Multisession for Fake {
+    fn is_supported_on_current_media_state(&self) -> bool {
+        self.supported
+    }
+    fn in_use(&self) -> bool {
+        self.in_use
+    }
+    fn set_in_use(&mut self, in_use: bool) {
+        self.in_use = in_use;
+    }
+    fn import_recorder(&self) -> &str {
+        "fake"
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+fn fakes(v: &[(bool, bool)]) -> Vec<Box<dyn Multisession>> {
+    v.iter()
+        .map(|&(supported, in_use)| Box::new(Fake { supported, in_use }) as Box<dyn Multisession>)
+        .collect()
+}
+
+#[test]
+fn i03_i04_i05_i06_multisession_interface_acceptance() {
+    let mut im = new_image();
+    // I-03: exactly one in use and supported.
+    im.set_multisession_interfaces(fakes(&[(true, true), (true, false)]))
+        .unwrap();
+    // I-04: none in use, one supported.
+    let mut im = new_image();
+    im.set_multisession_interfaces(fakes(&[(false, false), (true, false)]))
+        .unwrap();
+    assert_eq!(im.multisession_interfaces().len(), 2);
+    // I-05: two in use.
+    let err = new_image()
+        .set_multisession_interfaces(fakes(&[(true, true), (true, true)]))
+        .unwrap_err();
+    assert!(
+        matches!(err, ImageError::IncompatibleMultisessionType { in_use: 2 }),
+        "{err}"
+    );
+    // I-06: none supported.
+    let err = new_image()
+        .set_multisession_interfaces(fakes(&[(false, false)]))
+        .unwrap_err();
+    assert!(
+        matches!(err, ImageError::NoCompatibleMultisessionType { .. }),
+        "{err}"
+    );
+    // The one in use is not supported.
+    let err = new_image()
+        .set_multisession_interfaces(fakes(&[(false, true), (true, false)]))
+        .unwrap_err();
+    assert!(
+        matches!(err, ImageError::NoCompatibleMultisessionType { .. }),
+        "{err}"
+    );
+}
