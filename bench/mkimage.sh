@@ -9,7 +9,8 @@
 # of /usr until the size is reached. Each tool runs RUNS times (default 3); the median
 # is reported. Images go to bench/out/ (deleted after each run).
 #
-# Usage: bench/mkimage.sh            (env: RUNS=3, OUT_DIR=bench/out, MIN_FILES, MIN_BYTES)
+# Usage: bench/mkimage.sh   (env: RUNS=3, OUT_DIR=bench/out, MIN_FILES, MIN_BYTES, and
+#                           DISCBURN=path to use a given binary instead of building one)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,10 +25,11 @@ need xorriso xorriso
 need genisoimage genisoimage
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time missing (apt-get install time)" >&2; exit 1; }
 
-echo "== building discburn (release)" >&2
-cargo build --release --locked -p discburn-cli >&2
-TARGET_DIR=${CARGO_TARGET_DIR:-target}
-DISCBURN="$TARGET_DIR/release/discburn"
+if [ -z "${DISCBURN:-}" ]; then
+    echo "== building discburn (release)" >&2
+    cargo build --release --locked -p discburn-cli >&2
+    DISCBURN="${CARGO_TARGET_DIR:-target}/release/discburn"
+fi
 [ -x "$DISCBURN" ] || { echo "bench: $DISCBURN not built" >&2; exit 1; }
 
 # ---- the tree: graft points DEST=SRC (for mkisofs) and SRC=DEST (for discburn)
@@ -108,9 +110,10 @@ run() {
 
 echo "== discburn mkimage" >&2
 run discburn "$DISCBURN" mkimage -o "$OUT_DIR/discburn.iso" "${grafts_discburn[@]}"
-# Sanity: the image lists every file of the tree (Rock Ridge view).
-listed=$(isoinfo -i "$OUT_DIR/discburn.iso" -R -f 2>/dev/null | wc -l || true)
-echo "   discburn image: isoinfo -R -f lists $listed entries (tree: $((files + dirs + links)) + graft dirs)" >&2
+# Sanity: xorriso sees every file, directory and link of the tree (plus the root, the
+# graft directories and rr_moved, if directories were relocated).
+listed=$(xorriso -indev "$OUT_DIR/discburn.iso" -find / 2>/dev/null | wc -l || true)
+echo "   discburn image: xorriso -find lists $listed nodes (tree: $((files + dirs + links)) + root + ${#srcs[@]} graft dirs)" >&2
 rm -f "$OUT_DIR/discburn.iso"
 
 echo "== xorriso -as mkisofs -R -J" >&2
