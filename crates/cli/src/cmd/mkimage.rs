@@ -124,9 +124,38 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub session_start_block: u32,
 
+    /// mkisofs -C START,NWA: START is the first block of the session to import (with
+    /// -M), NWA the block the new session will be written at (sets the session start
+    /// block). The output holds only the new session's blocks.
+    #[arg(short = 'C', value_name = "START,NWA", value_parser = parse_msinfo,
+          conflicts_with = "session_start_block")]
+    pub msinfo: Option<(u64, u32)>,
+
+    /// mkisofs -M: the image file or drive (block device) holding the previous session,
+    /// whose tree (Rock Ridge names if present, else Joliet, else ISO 9660) is imported
+    /// from block START of -C. New sources replace imported items at the same paths.
+    #[arg(short = 'M', value_name = "IMAGE_OR_DRIVE", requires = "msinfo")]
+    pub previous: Option<PathBuf>,
+
     /// Host files and directories to put in the image, each optionally grafted at DEST.
     #[arg(required = true, value_name = "SRC[=DEST]", value_parser = parse_graft)]
     pub sources: Vec<Graft>,
+}
+
+/// Parses mkisofs's `-C START,NWA`.
+pub fn parse_msinfo(s: &str) -> Result<(u64, u32), String> {
+    let (a, b) = s
+        .split_once(',')
+        .ok_or_else(|| format!("{s:?}: expected START,NWA (two block numbers)"))?;
+    let start = a
+        .trim()
+        .parse()
+        .map_err(|_| format!("{a:?}: not a block number"))?;
+    let nwa = b
+        .trim()
+        .parse()
+        .map_err(|_| format!("{b:?}: not a block number"))?;
+    Ok((start, nwa))
 }
 
 /// The timestamp input: `SOURCE_DATE_EPOCH` if set, else now with the local offset.
@@ -224,6 +253,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     image.set_session_start_block(args.session_start_block);
     if let Some(name) = &args.volume_name {
         image.set_volume_name(name)?;
+    }
+    if let Some((start, nwa)) = args.msinfo {
+        image.set_session_start_block(nwa);
+        if let Some(prev) = &args.previous {
+            let mut src = discburn::reader::FileSource::open(prev)
+                .with_context(|| format!("{}: cannot open the previous session", prev.display()))?;
+            image
+                .import_file_system_from(&mut src, start)
+                .with_context(|| {
+                    format!("{}: importing the session at block {start}", prev.display())
+                })?;
+        }
     }
     for g in &args.sources {
         add_graft(&mut image, g)?;
