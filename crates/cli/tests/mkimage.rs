@@ -214,6 +214,12 @@ fn same_tree_and_source_date_epoch_give_byte_identical_images() {
         x == y,
         "two builds of one tree with SOURCE_DATE_EPOCH={EPOCH} differ"
     );
+    // O-05: without --volume-name the volume identifier (ECMA-119 8.4.6, BP 41-72) is
+    // generated from the timestamp; the volume creation date (8.4.26, BP 814-830) is
+    // SOURCE_DATE_EPOCH in UTC (2023-11-14T22:13:20Z).
+    let pvd = &x[16 * 2048..17 * 2048];
+    assert_eq!(&pvd[40..56], b"20231114_221320 ");
+    assert_eq!(&pvd[813..830], b"2023111422132000\0");
 
     // The timestamp is an input: another SOURCE_DATE_EPOCH gives another image.
     let three = w.out("three.iso");
@@ -470,6 +476,19 @@ fn missing_source_and_directory_output_fail_with_status_1() {
     ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("is a directory"));
+}
+
+#[test]
+fn o04_invalid_volume_name_fails_naming_it_and_leaves_nothing() {
+    let w = Work::new();
+    fs::write(w.src.join("f.txt"), b"x").unwrap();
+    let long = "A_VOLUME_NAME_FAR_LONGER_THAN_32_CHARACTERS";
+    let err = mkimage_fails(
+        &w,
+        &["--volume-name".as_ref(), long.as_ref(), w.src.as_os_str()],
+        false,
+    );
+    assert!(err.contains(long) && err.contains("volume name"), "{err}");
 }
 
 #[test]
