@@ -135,6 +135,40 @@ fn i18_i30_three_sessions_on_an_image_file_read_by_every_oracle() {
     want.insert("s3dir/x.txt".into(), format!("f {}", sha(b"third\n")));
     let got = extract_xorriso(&img, &dir.path().join("x"));
     assert_eq!(got, want, "xorriso extraction of the newest session");
+    // Rock Ridge attributes of unchanged files survive two imports (mode, mtime).
+    let before = attributes(&src);
+    let after = attributes(&dir.path().join("x"));
+    for (p, a) in &before {
+        if p == "README.TXT" || p == "empty" || !after.contains_key(p) {
+            continue;
+        }
+        if fs::metadata(src.join(p)).unwrap().is_dir() {
+            continue;
+        }
+        assert_eq!(&after[p], a, "attributes of {p}");
+    }
+    // Hard links stay one extent with link count 2 (Rock Ridge PX), read back with
+    // the reader from the head.
+    {
+        let mut f = Src::open(&img).unwrap();
+        let vol = discburn_reader::Volume::open(&mut f, 0, &Default::default()).unwrap();
+        let t = vol
+            .read_tree(&mut f, discburn_reader::View::RockRidge)
+            .unwrap();
+        let a = t.find("/data.bin").unwrap();
+        let b = t.find("/hardlink.bin").unwrap();
+        assert_eq!(a.extents(), b.extents());
+        assert_eq!(a.rock_ridge().unwrap().nlink, 2);
+        assert_eq!(b.rock_ridge().unwrap().nlink, 2);
+        assert_eq!(
+            t.find("/readme.txt").unwrap().rock_ridge().unwrap().mode & 0o7777,
+            0o640
+        );
+        assert_eq!(
+            t.find("/link-to-readme").unwrap().symlink_target(),
+            Some(&b"readme.txt"[..])
+        );
+    }
 
     // Old ISO 9660 and Joliet names stay as they were (unchanged items).
     let iso3 = isoinfo_paths(&img, false);
@@ -449,4 +483,63 @@ fn i19_i20_in_memory_items_win_and_type_collisions() {
         ),
         "{err}"
     );
+}
+
+/// A sector source that records every LBA read.
+struct Counting<S> {
+    inner: S,
+    read: Vec<(u64, u64)>,
+}
+
+impl<S: discburn_reader::SectorSource> discburn_reader::SectorSource for Counting<S> {
+    fn read_sectors(&mut self, lba: u64, buf: &mut [u8]) -> std::io::Result<()> {
+        self.read.push((lba, (buf.len() / 2048) as u64));
+        self.inner.read_sectors(lba, buf)
+    }
+    fn total_sectors(&self) -> u64 {
+        self.inner.total_sectors()
+    }
+}
+
+#[test]
+fn i18_import_reads_no_file_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    make_tree(&src);
+    let img = dir.path().join("d.iso");
+    fs::File::create(&img).unwrap();
+    append(&img, |im| im.add_tree(&src, "/").unwrap());
+    // The data extents of every file, from the reader.
+    let mut plain = Src::open(&img).unwrap();
+    let vol = discburn_reader::Volume::open(&mut plain, 32, &Default::default()).unwrap();
+    let tree = vol
+        .read_tree(&mut plain, discburn_reader::View::RockRidge)
+        .unwrap();
+    let mut data = Vec::new();
+    for (_, n) in tree.walk() {
+        if n.kind() == discburn_reader::NodeKind::File {
+            for e in n.extents() {
+                if e.length > 0 {
+                    data.push((u64::from(e.lba), e.sectors()));
+                }
+            }
+        }
+    }
+    assert!(!data.is_empty());
+    let mut counting = Counting {
+        inner: Src::open(&img).unwrap(),
+        read: Vec::new(),
+    };
+    let mut image = new_image();
+    image.import_last_session_from(&mut counting).unwrap();
+    assert!(image.file_count() > 10);
+    // The safety scan reads one sector per 16 past the end; none of it is file data.
+    for &(lba, n) in &counting.read {
+        for &(d, dn) in &data {
+            assert!(
+                lba + n <= d || d + dn <= lba,
+                "import read {n} sectors at {lba}, file data at {d}+{dn}"
+            );
+        }
+    }
 }
