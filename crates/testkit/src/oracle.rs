@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
@@ -155,42 +155,23 @@ fn kind_from_mode(mode: &str) -> char {
     mode.chars().next().unwrap_or('?')
 }
 
-fn read_extents(image: &Path, extents: &[(u64, u64)]) -> Md5Digest {
-    let mut f = fs::File::open(image).unwrap_or_else(|e| panic!("{}: {e}", image.display()));
-    let mut h = Md5Stream::new();
+/// Digests the bytes of `extents` ((LBA, length) pairs, in order) of an open image.
+fn read_extents(f: &mut fs::File, buf: &mut [u8], extents: &[(u64, u64)]) -> Md5Digest {
+    use md5::Digest as _;
+    let mut h = md5::Md5::new();
     for &(lba, len) in extents {
-        f.seek(SeekFrom::Start(lba * 2048)).expect("seek");
-        let (n, _) = h.feed((&mut f).take(len)).expect("read image");
-        assert_eq!(n, len, "image ends inside the extent at LBA {lba}");
-    }
-    h.finish()
-}
-
-/// An incremental MD5 over several readers.
-struct Md5Stream(md5::Md5);
-
-impl Md5Stream {
-    fn new() -> Self {
-        use md5::Digest as _;
-        Self(md5::Md5::new())
-    }
-    fn feed(&mut self, mut r: impl Read) -> io::Result<(u64, ())> {
-        use md5::Digest as _;
-        let mut buf = vec![0u8; 1 << 20];
-        let mut n = 0;
-        loop {
-            let k = r.read(&mut buf)?;
-            if k == 0 {
-                return Ok((n, ()));
-            }
-            self.0.update(&buf[..k]);
-            n += k as u64;
+        f.seek(SeekFrom::Start(lba * 2048))
+            .expect("seek in the image");
+        let mut left = len;
+        while left > 0 {
+            let k = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+            f.read_exact(&mut buf[..k])
+                .unwrap_or_else(|e| panic!("image ends inside the extent at LBA {lba}: {e}"));
+            h.update(&buf[..k]);
+            left -= k as u64;
         }
     }
-    fn finish(self) -> Md5Digest {
-        use md5::Digest as _;
-        Md5Digest(self.0.finalize().into())
-    }
+    Md5Digest(h.finalize().into())
 }
 
 /// Files seen in an extent-listing tool: their extents, to be digested from the image.
@@ -233,9 +214,12 @@ impl ExtentFiles {
     }
 
     fn finish(self, tree: &mut Tree, image: Option<&Path>) {
+        let mut f = image
+            .map(|img| fs::File::open(img).unwrap_or_else(|e| panic!("{}: {e}", img.display())));
+        let mut buf = vec![0u8; 1 << 20];
         for (path, extents) in self.files {
             let size = extents.iter().map(|e| e.1).sum();
-            let md5 = image.map(|img| read_extents(img, &extents));
+            let md5 = f.as_mut().map(|f| read_extents(f, &mut buf, &extents));
             insert_unique(tree, &path, Node::File { size, md5 });
         }
     }
