@@ -191,6 +191,29 @@ pub(crate) struct NameInput<'a> {
     pub fixed_joliet: Option<&'a [u16]>,
 }
 
+/// Whether a recorded ECMA-119 identifier is valid at `level` (d-characters, name and
+/// extension lengths of ECMA-119 7.5/7.6 and 10); one that is not is named afresh.
+fn fixed_iso_fits(ident: &[u8], is_dir: bool, level: IsoLevel) -> bool {
+    let (max_base, max_ext, max_total) = iso_limits(level, is_dir);
+    let d = |c: &u8| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_';
+    if is_dir {
+        return !ident.is_empty() && ident.len() <= max_base && ident.iter().all(d);
+    }
+    let Some(semi) = ident.iter().rposition(|&c| c == b';') else {
+        return false;
+    };
+    let name = &ident[..semi];
+    let (base, ext) = match name.iter().position(|&c| c == b'.') {
+        Some(p) => (&name[..p], &name[p + 1..]),
+        None => return false,
+    };
+    !(base.is_empty() && ext.is_empty())
+        && base.len() <= max_base
+        && ext.len() <= max_ext
+        && base.len() + ext.len() <= max_total
+        && base.iter().chain(ext).all(d)
+}
+
 /// The collision key of a recorded ECMA-119 identifier: without the version, and
 /// without the separator of an empty extension.
 fn fixed_iso_key(ident: &[u8]) -> Vec<u8> {
@@ -225,14 +248,22 @@ pub(crate) fn resolve_iso(
     let mut groups: BTreeMap<Vec<u8>, Vec<usize>> = BTreeMap::new();
     let mut out: Vec<Option<Vec<u8>>> = vec![None; items.len()];
     let mut taken: BTreeSet<Vec<u8>> = BTreeSet::new();
-    for (i, item) in items.iter().enumerate() {
-        if let Some(f) = item.fixed_iso {
-            out[i] = Some(f.to_vec());
-            taken.insert(fixed_iso_key(f));
+    let fixed: Vec<Option<&[u8]>> = items
+        .iter()
+        .map(|i| i.fixed_iso.filter(|f| fixed_iso_fits(f, i.is_dir, level)))
+        .collect();
+    for (i, f) in fixed.iter().enumerate() {
+        if let Some(f) = f {
+            let key = fixed_iso_key(f);
+            // Two recorded names that now collide (a hostile or odd image): the second
+            // is named afresh.
+            if taken.insert(key) {
+                out[i] = Some(f.to_vec());
+            }
         }
     }
     for (i, c) in cands.iter().enumerate() {
-        if items[i].fixed_iso.is_some() {
+        if out[i].is_some() {
             continue;
         }
         groups
@@ -449,6 +480,42 @@ mod tests {
             .into_iter()
             .map(|v| String::from_utf8(v).unwrap())
             .collect()
+    }
+
+    #[test]
+    fn fixed_names_are_kept_and_avoided() {
+        // An imported item keeps its mangled name; a new item whose plain mapping equals
+        // it is hashed instead.
+        let units: Vec<u16> = "Old Name.txt".encode_utf16().collect();
+        let items = [
+            NameInput {
+                fixed_iso: Some(b"README.TXT;1"),
+                fixed_joliet: Some(&units),
+                ..inp("something else.txt", false)
+            },
+            inp("readme.txt", false),
+            inp("Old Name.txt", false),
+        ];
+        let iso = resolve_iso(&items, IsoLevel::Level2, false).unwrap();
+        assert_eq!(iso[0], b"README.TXT;1");
+        assert_ne!(iso[1], b"README.TXT;1");
+        assert!(
+            iso[1].starts_with(b"README_"),
+            "{:?}",
+            String::from_utf8_lossy(&iso[1])
+        );
+        let j = resolve_joliet(&items);
+        assert_eq!(j[0], units);
+        assert_ne!(j[2], units);
+        // A recorded name that does not fit the level is named afresh.
+        let items = [NameInput {
+            fixed_iso: Some(b"A_LONG_LEVEL2_NAME.TXT;1"),
+            ..inp("x.txt", false)
+        }];
+        assert_eq!(
+            resolve_iso(&items, IsoLevel::Level1, false).unwrap()[0],
+            b"X.TXT;1"
+        );
     }
 
     #[test]
