@@ -26,9 +26,11 @@ pub fn identify_file_systems(
     src: &mut (impl SectorSource + ?Sized),
     session_start: u64,
 ) -> Result<FileSystems, ImageError> {
-    let fs =
-        reader::identify(src, session_start).map_err(|source| ImageError::Import { source })?;
-    Ok(FileSystems::from_bits_truncate(fs.bits()))
+    match reader::identify(src, session_start) {
+        Ok(fs) => Ok(FileSystems::from_bits_truncate(fs.bits())),
+        Err(reader::ReadError::NoVolume { .. }) => Ok(FileSystems::empty()),
+        Err(source) => Err(ImageError::Import { source }),
+    }
 }
 
 /// IFileSystemImage::GetDefaultFileSystemForImport: UDF if present, else Joliet, else

@@ -543,3 +543,53 @@ fn i18_import_reads_no_file_data() {
         }
     }
 }
+
+#[test]
+fn i12_i13_udf_detected_and_refused_iso_importable() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a");
+    fs::create_dir_all(&a).unwrap();
+    fs::write(a.join("u.txt"), b"udf bridge\n").unwrap();
+    let img = dir.path().join("u.iso");
+    run(
+        "genisoimage",
+        &[
+            "-quiet",
+            "-udf",
+            "-J",
+            "-R",
+            "-o",
+            img.to_str().unwrap(),
+            a.to_str().unwrap(),
+        ],
+    );
+    let mut src = Src::open(&img).unwrap();
+    let found = discburn_image::identify_file_systems(&mut src, 0).unwrap();
+    assert!(
+        found.contains(FileSystems::UDF | FileSystems::JOLIET),
+        "{found:?}"
+    );
+    let mut image = new_image();
+    let err = image.import_file_system_from(&mut src, 0).unwrap_err();
+    assert!(
+        matches!(err, ImageError::UdfImportNotSupported { session_start: 0 }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("UDF import not supported yet"));
+    image
+        .import_specific_file_system_from(&mut src, 0, FileSystems::JOLIET)
+        .unwrap();
+    assert_eq!(image.file_count(), 1);
+
+    // I-12: nothing recognizable at the session start.
+    let zeros = dir.path().join("z.bin");
+    fs::write(&zeros, vec![0u8; 64 * 2048]).unwrap();
+    let mut src = Src::open(&zeros).unwrap();
+    let err = new_image()
+        .import_file_system_from(&mut src, 0)
+        .unwrap_err();
+    assert!(
+        matches!(err, ImageError::NoSupportedFileSystem { session_start: 0 }),
+        "{err}"
+    );
+}
