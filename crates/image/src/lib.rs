@@ -426,6 +426,18 @@ impl FileSystemImage {
             }
             None => {
                 let total = src.total_sectors();
+                // The safety scan reads one sector per 16 blocks up to the end: bound it
+                // by the drive's last recorded address when it reports one (a whole
+                // BD-RE would take hundreds of thousands of READ(10)s).
+                let lra = self
+                    .multisession
+                    .iter()
+                    .find_map(|m| m.as_random_write())
+                    .and_then(|r| r.last_written_address().ok())
+                    .and_then(|l| u64::try_from(l).ok());
+                if let Some(l) = lra {
+                    src.limit_to(l + 1);
+                }
                 let list = discburn_reader::sessions::list_sessions(&mut src)
                     .map_err(|source| ImageError::Import { source })?;
                 if list.sessions.is_empty() {

@@ -49,6 +49,14 @@ impl<'a> RecorderSectorSource<'a> {
     }
 }
 
+impl RecorderSectorSource<'_> {
+    /// Treats the media as ending at `sectors` (when smaller than its capacity), e.g.
+    /// after the last recorded address, so scans stop there.
+    pub fn limit_to(&mut self, sectors: u64) {
+        self.total = self.total.min(sectors);
+    }
+}
+
 impl SectorSource for RecorderSectorSource<'_> {
     fn read_sectors(&mut self, lba: u64, buf: &mut [u8]) -> io::Result<()> {
         let lba = u32::try_from(lba).map_err(|_| io::Error::other("LBA beyond 2^32"))?;

@@ -221,3 +221,30 @@ fn i03_i04_i05_i06_multisession_interface_acceptance() {
         "{err}"
     );
 }
+
+#[test]
+fn i07_i11_blank_write_once_media_has_nothing_to_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let disc = dir.path().join("disc.img");
+    create_disc_with(&disc, &DiscOptions::new(MediaType::CdR)).unwrap();
+    let w = writer(&disc);
+    let mut im = new_image();
+    let ms = w.multisession_interfaces().unwrap();
+    let supported = ms[0].is_supported_on_current_media_state();
+    let set = im.set_multisession_interfaces(ms);
+    assert_eq!(set.is_ok(), supported, "{set:?}");
+    match set {
+        // I-07: refused on blank write-once media …
+        Err(e) => assert!(
+            matches!(e, ImageError::NoCompatibleMultisessionType { .. }),
+            "{e}"
+        ),
+        // … or accepted, and then there is no session to import (I-11).
+        Ok(()) => {
+            let err = im
+                .import_file_system(&mut w.recorder().unwrap())
+                .unwrap_err();
+            assert!(matches!(err, ImageError::EmptyDisc), "{err}");
+        }
+    }
+}
