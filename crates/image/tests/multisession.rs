@@ -593,3 +593,46 @@ fn i12_i13_udf_detected_and_refused_iso_importable() {
         "{err}"
     );
 }
+
+#[test]
+fn refuses_to_append_on_top_of_sessions_past_the_claimed_end() {
+    // A sequential-media dump (peers.md §1.1 hazard, §6 item 11): session 1 at LBA 0 by
+    // genisoimage, session 2 written after it without a head, so LBA 16 claims only
+    // session 1's end.
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a");
+    fs::create_dir_all(&a).unwrap();
+    fs::write(a.join("one.txt"), b"one\n").unwrap();
+    let img = dir.path().join("dump.iso");
+    run(
+        "genisoimage",
+        &[
+            "-quiet",
+            "-R",
+            "-o",
+            img.to_str().unwrap(),
+            a.to_str().unwrap(),
+        ],
+    );
+    let blocks = fs::metadata(&img).unwrap().len() / 2048;
+    let nwa = (blocks.next_multiple_of(32) + 64) as u32;
+    let mut s2 = new_image();
+    s2.set_session_start_block(nwa);
+    s2.add_bytes("/two.txt", b"two\n".to_vec()).unwrap();
+    let mut r = s2.create_result_image().unwrap();
+    let mut f = fs::OpenOptions::new().write(true).open(&img).unwrap();
+    use std::io::{Seek, SeekFrom};
+    f.seek(SeekFrom::Start(u64::from(nwa) * 2048)).unwrap();
+    r.write_to(&mut f).unwrap();
+    drop(f);
+    let before = fs::read(&img).unwrap();
+
+    let mut src = Src::open(&img).unwrap();
+    let mut image = new_image();
+    let err = image.import_last_session_from(&mut src).unwrap_err();
+    assert!(
+        matches!(err, ImageError::DataAfterSessionStart { found_lba, .. } if found_lba == u64::from(nwa) + 16),
+        "{err}"
+    );
+    assert_eq!(fs::read(&img).unwrap(), before, "nothing written");
+}
