@@ -28,6 +28,8 @@ enum Command {
     Media(cmd::media::Args),
     /// Print START,NWA of the medium as `cdrecord -msinfo` does.
     Msinfo(cmd::msinfo::Args),
+    /// Append host files and directories to a disc as a new session.
+    Burn(cmd::burn::Args),
 }
 
 fn main() {
@@ -38,6 +40,7 @@ fn main() {
         Command::Drives(args) => cmd::drives::run(args),
         Command::Media(args) => cmd::media::run(args),
         Command::Msinfo(args) => cmd::msinfo::run(args),
+        Command::Burn(args) => cmd::burn::run(args),
     };
     if let Err(e) = result {
         eprintln!("discburn: {e:#}");

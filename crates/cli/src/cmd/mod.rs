@@ -1,4 +1,6 @@
 //! One module per subcommand.
+pub mod burn;
+pub mod common;
 pub mod disc;
 pub mod drives;
 pub mod media;

@@ -1,0 +1,313 @@
+//! `discburn burn`: appends host files and directories to a disc as a new session, the
+//! IMAPI2 multisession flow (imapi2.md §16.1):
+//!
+//! 1. open the recorder; a DiscFormat2Data with client name `discburn`; check
+//!    IsRecorderSupported, IsCurrentMediaSupported and that CurrentMediaStatus has no
+//!    unsupported bits and is not FINALIZED;
+//! 2. not MediaHeuristicallyBlank: the writer's MultisessionInterfaces go to the image
+//!    and the last session is imported (its tree kept; SessionStartBlock and
+//!    FreeMediaBlocks fixed by the media); blank: a fresh image at block 0 on sequential
+//!    media, at block 32 (after the 64 KiB head) on random-write media;
+//! 3. the SRCs are added, `--rm` paths hidden, the result built and written; on
+//!    random-write media only the session's blocks and the head are written;
+//! 4. the disc stays appendable unless `--close` (DVD+R: DisableConsumerDvdCompatibilityMode
+//!    = TRUE, imapi2.md §5.1.1) or the writer's automatic close at ≤ 2 % free.
+//!
+//! Ctrl-C cancels a running write (IDiscFormat2Data::CancelWrite); the earlier sessions
+//! stay intact.
+
+use std::io::IsTerminal as _;
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+
+use anyhow::{Context as _, anyhow, bail};
+use discburn::image::{FileSystemImage, FileSystems, ImageError, IsoLevel};
+use discburn::reader::sessions::list_sessions;
+use discburn::writer::{DiscFormat2Data, MediaState, WriterError};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+
+use super::common::{
+    add_graft, imapi, is_plain_file, media_source, open_recorder, recorder_err, timestamp,
+};
+use super::mkimage::{Fs, Graft, parse_graft};
+
+/// Blocks of the head that random-write media keep at LBA 0–31.
+const RANDOM_WRITE_FIRST_SESSION: u32 = 32;
+
+/// Arguments of `discburn burn`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Each SRC directory's contents go at DEST (default: the disc root); \
+a SRC file goes at DEST (default: /BASENAME). The last session's files are kept; --rm hides \
+a path in the new session (its data stays on the disc).\n\n\
+Timestamps come from SOURCE_DATE_EPOCH when set, else from the clock.\n\n\
+Exit status: 0 success, 1 failure (one line on stderr: IMAPI name, cause, what to do), \
+2 usage error."
+)]
+pub struct Args {
+    /// The recorder: /dev/srN, an emulated disc, or an image file / block device.
+    #[arg(long, value_name = "DRIVE")]
+    pub drive: PathBuf,
+
+    /// Close (finalize) the disc after this session: no more sessions can be added.
+    #[arg(long)]
+    pub close: bool,
+
+    /// Volume name, up to 32 characters. Default: the imported session's name, else the
+    /// timestamp as YYYYMMDD_HHMMSS.
+    #[arg(long, value_name = "NAME")]
+    pub volume_name: Option<String>,
+
+    /// File systems to create, comma-separated.
+    #[arg(
+        long = "fs",
+        value_enum,
+        value_delimiter = ',',
+        value_name = "FS,...",
+        default_value = "iso9660,joliet,rockridge"
+    )]
+    pub file_systems: Vec<Fs>,
+
+    /// Hide PATH (a file or a whole directory) of the previous session in the new one.
+    #[arg(long = "rm", value_name = "PATH")]
+    pub remove: Vec<String>,
+
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Host files and directories to add, each optionally grafted at DEST.
+    #[arg(value_name = "SRC[=DEST]", value_parser = parse_graft)]
+    pub sources: Vec<Graft>,
+}
+
+fn progress_bar(sectors: u64) -> ProgressBar {
+    let bar = ProgressBar::new(sectors * 2048);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {wide_msg}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar
+}
+
+fn finalized_error(device: &str, state: MediaState) -> anyhow::Error {
+    let e = WriterError::InvalidMediaState {
+        device: device.to_string(),
+        state,
+        reason: "the disc is finalized".into(),
+    };
+    anyhow!(
+        "{} ({:#010X}): the disc is finalized; no more sessions can be added. Use a new disc.",
+        e.imapi_name(),
+        e.hresult()
+    )
+}
+
+/// Keeps the imported session's volume name unless `--volume-name` is given.
+fn keep_volume_name(image: &mut FileSystemImage, args: &Args) {
+    if args.volume_name.is_none()
+        && let Some(name) = image.imported_volume_name()
+        && !name.is_empty()
+    {
+        let name = name.to_string();
+        let _ = image.set_volume_name(&name);
+    }
+}
+
+/// Runs `discburn burn`.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    if args.sources.is_empty() && args.remove.is_empty() {
+        bail!("nothing to burn: give SRC operands or --rm paths");
+    }
+    let device = args.drive.display().to_string();
+    let mut rec = open_recorder(&args.drive)?;
+    let w = DiscFormat2Data::new();
+    w.set_client_name("discburn").map_err(imapi)?;
+    if !w.is_recorder_supported(&mut rec).map_err(imapi)? {
+        return Err(imapi(WriterError::RecorderNotSupported { device }));
+    }
+    if !w.is_current_media_supported(&mut rec).map_err(imapi)? {
+        let profile = rec.current_profile().map_err(recorder_err)?;
+        return Err(imapi(WriterError::MediaNotSupported { device, profile }));
+    }
+    w.set_recorder(rec).map_err(imapi)?;
+    let status = w.current_media_status().map_err(imapi)?;
+    if status.contains(MediaState::FINALIZED) {
+        return Err(finalized_error(&device, status));
+    }
+    if status.intersects(MediaState::UNSUPPORTED_MASK) {
+        return Err(imapi(WriterError::InvalidMediaState {
+            device,
+            state: status,
+            reason: "the disc cannot be written in this state".into(),
+        }));
+    }
+    let random = status.contains(MediaState::OVERWRITE_ONLY);
+
+    let mut fs_set = FileSystems::empty();
+    for f in &args.file_systems {
+        fs_set |= match f {
+            Fs::Iso9660 => FileSystems::ISO9660,
+            Fs::Joliet => FileSystems::JOLIET,
+            Fs::Rockridge => FileSystems::ROCK_RIDGE,
+        };
+    }
+    let mut image = FileSystemImage::new();
+    image.set_file_systems_to_create(fs_set);
+    image.set_iso_level(IsoLevel::Level3);
+    image.set_timestamp(timestamp()?);
+
+    let blank = w.media_heuristically_blank().map_err(imapi)?;
+    if blank {
+        let start = if random {
+            RANDOM_WRITE_FIRST_SESSION
+        } else {
+            0
+        };
+        image.set_session_start_block(start);
+        let free = if random {
+            w.total_sectors_on_media().map_err(imapi)?
+        } else {
+            w.free_sectors_on_media().map_err(imapi)?
+        };
+        let free = u32::try_from(free.max(0)).unwrap_or(0);
+        image.set_free_media_blocks(free.saturating_sub(start).max(1));
+    } else if is_plain_file(&args.drive, &*w.recorder().map_err(imapi)?) {
+        // Read the file itself (see common::media_source), as the random-write
+        // mechanism would through READ(10).
+        let mut src = discburn::reader::FileSource::open(&args.drive)
+            .with_context(|| args.drive.display().to_string())?;
+        image
+            .import_last_session_from(&mut src)
+            .map_err(|e| anyhow!("importing the last session: {e}"))?;
+        let total = u32::try_from(w.total_sectors_on_media().map_err(imapi)?.max(0)).unwrap_or(0);
+        image.set_free_media_blocks(total.saturating_sub(image.session_start_block()).max(1));
+        keep_volume_name(&mut image, &args);
+    } else {
+        let ms = w.multisession_interfaces().map_err(imapi)?;
+        image.set_multisession_interfaces(ms).map_err(|e| {
+            anyhow!("multisession is not supported for this disc: {e}. Use a new disc.")
+        })?;
+        image
+            .import_file_system(&mut *w.recorder().map_err(imapi)?)
+            .map_err(|e| anyhow!("importing the last session: {e}"))?;
+        keep_volume_name(&mut image, &args);
+    }
+    if let Some(name) = &args.volume_name {
+        image.set_volume_name(name)?;
+    }
+    let imported_files = image.file_count();
+
+    for p in &args.remove {
+        let path = if p.starts_with('/') {
+            p.clone()
+        } else {
+            format!("/{p}")
+        };
+        match image.remove_tree(&path) {
+            Ok(()) => {}
+            Err(ImageError::NotADirectory { .. }) => image
+                .remove(&path)
+                .with_context(|| format!("--rm {path}"))?,
+            Err(e) => return Err(anyhow::Error::from(e).context(format!("--rm {path}"))),
+        }
+    }
+    let after_rm = image.file_count();
+    let hidden = imported_files - after_rm;
+    let mut added = 0usize;
+    for g in &args.sources {
+        added += add_graft(&mut image, g)?;
+    }
+    let total_files = image.file_count();
+    let kept = total_files.saturating_sub(added);
+
+    let result = image.create_result_image()?;
+    let start_lba = result.session_start_block();
+    let blocks = result.total_blocks();
+
+    w.set_force_media_to_be_closed(args.close).map_err(imapi)?;
+    // DVD+R: only the session is closed, the disc stays appendable (imapi2.md §5.1.1).
+    w.set_disable_consumer_dvd_compatibility_mode(!args.close)
+        .map_err(imapi)?;
+
+    let control = w.control();
+    // A second Ctrl-C after the handler is installed still cancels; installing fails
+    // only when a handler exists already (not in this process).
+    let _ = ctrlc::set_handler(move || {
+        let _ = control.cancel_write();
+    });
+
+    let bar = std::io::stderr()
+        .is_terminal()
+        .then(|| progress_bar(blocks));
+    let progress = |e: &discburn::writer::DiscFormat2DataEventArgs| {
+        if let Some(bar) = &bar {
+            let done = i64::from(e.last_written_lba) - i64::from(e.start_lba) + 1;
+            bar.set_length(u64::try_from(e.sector_count).unwrap_or(0) * 2048);
+            bar.set_position(u64::try_from(done).unwrap_or(0) * 2048);
+            bar.set_message(format!("{:?}", e.current_action));
+        }
+        ControlFlow::Continue(())
+    };
+    let written = if random {
+        let mut s = result.into_random_write_stream()?;
+        w.write_with_progress(&mut s, progress)
+    } else {
+        let mut r = result;
+        w.write_with_progress(&mut r, progress)
+    };
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    written.map_err(imapi)?;
+
+    // What the disc holds now.
+    let status = w.current_media_status().map_err(imapi)?;
+    let closed = status.contains(MediaState::FINALIZED);
+    let (session, free) = if random {
+        let total = u64::try_from(w.total_sectors_on_media().map_err(imapi)?.max(0)).unwrap_or(0);
+        let rec = w.take_recorder().map_err(imapi)?.expect("recorder set");
+        let mut src = media_source(&args.drive, rec)?;
+        let list = list_sessions(&mut *src).map_err(|e| anyhow!("reading the sessions: {e}"))?;
+        let end = list.next_session_start();
+        (list.sessions.len(), total.saturating_sub(end))
+    } else {
+        let free = if closed {
+            0
+        } else {
+            u64::try_from(w.free_sectors_on_media().map_err(imapi)?.max(0)).unwrap_or(0)
+        };
+        let mut rec = w.recorder().map_err(imapi)?;
+        let n = rec
+            .disc_information()
+            .map_err(recorder_err)?
+            .complete_sessions();
+        (usize::from(n), free)
+    };
+
+    let report = json!({
+        "drive": device,
+        "session": session,
+        "start_lba": start_lba,
+        "blocks_written": blocks,
+        "files_added": added,
+        "files_kept": kept,
+        "files_hidden": hidden,
+        "free_sectors": free,
+        "closed": closed,
+        "media_status": status.names(),
+    });
+    if args.json {
+        println!("{report:#}");
+    } else {
+        println!(
+            "session {session} at LBA {start_lba}: {blocks} blocks written; files: {added} added, {kept} kept, {hidden} hidden; {free} sectors free{}",
+            if closed { "; disc closed" } else { "" }
+        );
+    }
+    Ok(())
+}
