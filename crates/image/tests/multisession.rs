@@ -636,3 +636,56 @@ fn refuses_to_append_on_top_of_sessions_past_the_claimed_end() {
     );
     assert_eq!(fs::read(&img).unwrap(), before, "nothing written");
 }
+
+#[test]
+fn o23_multi_extent_file_kept_at_its_extents_by_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    fs::create_dir(&src).unwrap();
+    let size: u64 = (4 << 30) + 4321;
+    let f = fs::File::create(src.join("huge.bin")).unwrap();
+    f.set_len(size).unwrap();
+    std::os::unix::fs::FileExt::write_all_at(&f, b"tail-marker", 4 << 30).unwrap();
+    drop(f);
+    let img = dir.path().join("big.iso");
+    fs::File::create(&img).unwrap();
+    append(&img, |im| im.add_tree(&src, "/").unwrap());
+    let i = img.to_str().unwrap();
+    let lba1 = run(
+        "xorriso",
+        &["-indev", i, "-find", "/huge.bin", "-exec", "report_lba"],
+    );
+    let s2 = append(&img, |im| {
+        im.add_bytes("/small.txt", b"small\n".to_vec()).unwrap();
+    });
+    // O-23: the new session holds no copy of the data.
+    assert!(s2.used_blocks().unwrap() < 100);
+    let lba2 = run(
+        "xorriso",
+        &["-indev", i, "-find", "/huge.bin", "-exec", "report_lba"],
+    );
+    let extents = |s: &str| -> Vec<String> {
+        s.lines()
+            .filter(|l| l.contains("'/huge.bin'"))
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(extents(&lba1).len(), 2, "{lba1}");
+    assert_eq!(extents(&lba1), extents(&lba2), "same extents after import");
+    let tail = dir.path().join("tail");
+    run(
+        "xorriso",
+        &[
+            "-osirrox",
+            "on",
+            "-indev",
+            i,
+            "-extract_cut",
+            "/huge.bin",
+            &(4u64 << 30).to_string(),
+            "11",
+            tail.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(fs::read(&tail).unwrap(), b"tail-marker");
+}
