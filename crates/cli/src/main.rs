@@ -30,6 +30,12 @@ enum Command {
     Msinfo(cmd::msinfo::Args),
     /// Append host files and directories to a disc as a new session.
     Burn(cmd::burn::Args),
+    /// List the ISO 9660 sessions of a disc.
+    Sessions(cmd::sessions::Args),
+    /// List the files of a session.
+    Ls(cmd::ls::Args),
+    /// Copy files of a session to a host directory.
+    Extract(cmd::extract::Args),
 }
 
 fn main() {
@@ -41,6 +47,9 @@ fn main() {
         Command::Media(args) => cmd::media::run(args),
         Command::Msinfo(args) => cmd::msinfo::run(args),
         Command::Burn(args) => cmd::burn::run(args),
+        Command::Sessions(args) => cmd::sessions::run(args),
+        Command::Ls(args) => cmd::ls::run(args),
+        Command::Extract(args) => cmd::extract::run(args),
     };
     if let Err(e) = result {
         eprintln!("discburn: {e:#}");
