@@ -228,6 +228,29 @@ fn i18_i30_three_sessions_on_an_image_file_read_by_every_oracle() {
         want["data.bin"][2..],
         "7-Zip reads the imported extent"
     );
+    // The Linux kernel (isofs in a VM) reads LBA 16: the newest tree, Rock Ridge.
+    let script = Path::new("/work/shared/tools/kernel-read/kernel-read.sh");
+    let script = if script.exists() {
+        script.to_path_buf()
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/tools/kernel-read/kernel-read.sh")
+    };
+    let k = run(script.to_str().unwrap(), &[img.to_str().unwrap()]);
+    assert!(k.contains("RRIP_1991A"), "{k}");
+    assert!(!k.contains("rock: corrupted"), "{k}");
+    {
+        use md5::Digest;
+        let m = |b: &[u8]| hex(&md5::Md5::digest(b));
+        assert!(
+            k.contains(&format!("{}  ./s3dir/x.txt", m(b"third\n"))),
+            "{k}"
+        );
+        assert!(k.contains(&format!("{}  ./empty", m(b"now full\n"))), "{k}");
+        let data = fs::read(src.join("data.bin")).unwrap();
+        assert!(k.contains(&format!("{}  ./data.bin", m(&data))), "{k}");
+        assert!(!k.contains("./README.TXT"), "{k}");
+    }
     // pycdlib on the whole file: the newest session, Rock Ridge.
     let py = run(
         "python3",
