@@ -278,6 +278,53 @@ pub enum ImageError {
 }
 
 impl ImageError {
+    /// The IMAPI2 HRESULT this error corresponds to (imapi2.md §2.4), for callers that
+    /// report IMAPI codes. Conditions IMAPI2 has no code of its own for map to the
+    /// nearest one: file data that cannot be read to IMAPI_E_DATA_STREAM_READ_FAILURE,
+    /// unsupported import features to IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED, data past
+    /// the session start to IMAPI_E_BAD_MULTISESSION_PARAMETER, output and internal
+    /// errors to IMAPI_E_FSI_INTERNAL_ERROR.
+    pub fn hresult(&self) -> u32 {
+        match self {
+            ImageError::InvalidPath { .. } => 0xC0AA_B110,
+            ImageError::PathExists { .. } => 0xC0AA_B112,
+            ImageError::NotFound { .. } => 0xC0AA_B118,
+            ImageError::NotADirectory { .. } => 0xC0AA_B109,
+            ImageError::DirectoryNotEmpty { .. } => 0xC0AA_B10A,
+            ImageError::DirectoryRead { .. } => 0xC0AA_B12B,
+            ImageError::SourceRead { .. } => 0xC0AA_B129,
+            ImageError::SourceChangedSize { .. } => 0xC0AA_B128,
+            ImageError::SourceIsDirectory { .. }
+            | ImageError::SessionStartBlockFixed { .. }
+            | ImageError::RandomWriteStart { .. } => 0xC0AA_B101,
+            ImageError::NameNotRepresentable { .. } => 0xC0AA_B113,
+            ImageError::FileTooLarge { .. } => 0xC0AA_B132,
+            ImageError::Iso9660Levels { .. } => 0xC0AA_B131,
+            ImageError::TooManyDirectories { .. } => 0xC0AA_B130,
+            ImageError::ImageTooLarge { .. } | ImageError::ExceedsFreeMediaBlocks { .. } => {
+                0xC0AA_B121
+            }
+            ImageError::InvalidVolumeName { .. } => 0xC0AA_B104,
+            ImageError::InvalidFileSystems { reason } if reason.starts_with("neither") => {
+                0xC0AA_B103
+            }
+            ImageError::InvalidFileSystems { .. } => 0xC0AA_B101,
+            ImageError::Import { .. } => 0xC0AA_B157,
+            ImageError::MultisessionNotSet => 0xC0AA_B15D,
+            ImageError::NoCompatibleMultisessionType { .. } => 0xC0AA_B15C,
+            ImageError::IncompatibleMultisessionType { .. } => 0xC0AA_B15B,
+            ImageError::EmptyDisc => 0xC0AA_B150,
+            ImageError::NoSupportedFileSystem { .. } => 0xC0AA_B151,
+            ImageError::FileSystemNotFound { .. } => 0xC0AA_B152,
+            ImageError::UdfImportNotSupported { .. }
+            | ImageError::ImportNonContiguousFile { .. } => 0xC0AA_B154,
+            ImageError::ImportTypeCollisionFileExistsAsDirectory { .. } => 0xC0AA_B155,
+            ImageError::ImportTypeCollisionDirectoryExistsAsFile { .. } => 0xC0AA_B15E,
+            ImageError::DataAfterSessionStart { .. } => 0xC0AA_B162,
+            ImageError::Write { .. } | ImageError::Format(_) => 0xC0AA_B100,
+        }
+    }
+
     /// This error as an `io::Error` (kind Other), for `Read` implementations; recover it
     /// with `io::Error::get_ref()?.downcast_ref::<ImageError>()` or `into_inner`.
     pub fn into_io(self) -> io::Error {

@@ -466,6 +466,7 @@ fn i13_i14_i16_identify_and_default_file_system() {
         matches!(err, ImageError::FileSystemNotFound { .. }),
         "{err}"
     );
+    assert_eq!(err.hresult(), 0xC0AA_B152, "IMAPI_E_FILE_SYSTEM_NOT_FOUND");
     assert_eq!(image.file_count(), 0, "tree unchanged on error");
     let fs_used = image.import_file_system_from(&mut src, 0).unwrap();
     assert_eq!(fs_used, FileSystems::ISO9660);
@@ -496,6 +497,7 @@ fn i19_i20_in_memory_items_win_and_type_collisions() {
         ),
         "{err}"
     );
+    assert_eq!(err.hresult(), 0xC0AA_B155);
     let mut image = new_image();
     image.add_directory("/f").unwrap();
     let err = image.import_file_system_from(&mut src, 32).unwrap_err();

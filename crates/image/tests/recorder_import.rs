@@ -61,6 +61,7 @@ fn i01_i13_i21_i24_i25_sequential_media_second_session() {
         .import_file_system(&mut w.recorder().unwrap())
         .unwrap_err();
     assert!(matches!(err, ImageError::MultisessionNotSet), "{err}");
+    assert_eq!(err.hresult(), 0xC0AA_B15D, "IMAPI_E_MULTISESSION_NOT_SET");
     im.add_bytes("/one.txt", b"one\n".to_vec()).unwrap();
     im.add_bytes(
         "/A rather long file name, session one.text",
