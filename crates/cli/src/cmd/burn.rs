@@ -140,11 +140,25 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return Err(finalized_error(&device, status));
     }
     if status.intersects(MediaState::UNSUPPORTED_MASK) {
-        return Err(imapi(WriterError::InvalidMediaState {
+        let e = WriterError::InvalidMediaState {
             device,
             state: status,
-            reason: "the disc cannot be written in this state".into(),
-        }));
+            reason: String::new(),
+        };
+        let why = if status.contains(MediaState::NON_EMPTY_SESSION) {
+            "the last session is incomplete (an interrupted burn?); no session can be added after it"
+        } else if status.contains(MediaState::WRITE_PROTECTED) {
+            "the disc is write-protected"
+        } else if status.contains(MediaState::ERASE_REQUIRED) {
+            "the disc must be erased first"
+        } else {
+            "the disc is damaged or not supported"
+        };
+        return Err(anyhow!(
+            "{} ({:#010X}): {why} (media state {status}). Use a new disc.",
+            e.imapi_name(),
+            e.hresult()
+        ));
     }
     let random = status.contains(MediaState::OVERWRITE_ONLY);
 
@@ -225,7 +239,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let total_files = image.file_count();
     let kept = total_files.saturating_sub(added);
 
-    let result = image.create_result_image()?;
+    let result = image.create_result_image().map_err(|e| match e {
+        ImageError::ExceedsFreeMediaBlocks { needed, free } => anyhow!(
+            "IMAPI_E_IMAGE_TOO_BIG (0xC0AAB121): the session needs {needed} blocks but the disc has only {free} free. Burn fewer files or use a new disc."
+        ),
+        e => anyhow::Error::from(e).context("building the session"),
+    })?;
     let start_lba = result.session_start_block();
     let blocks = result.total_blocks();
 

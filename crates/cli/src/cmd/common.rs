@@ -29,6 +29,9 @@ fn advice(e: &WriterError) -> &'static str {
         WriterError::MediaNotSupported { .. } | WriterError::RecorderNotSupported { .. } => {
             "use a recordable disc (CD-R/RW, DVD±R/RW, BD-R/RE) or an image file."
         }
+        WriterError::StreamRead { .. } => {
+            "a source file could not be read in full; the session was not completed (the earlier sessions are intact)."
+        }
         _ => "check the drive and the disc, then try again.",
     }
 }
