@@ -172,3 +172,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check_name;
+
+    #[test]
+    fn names_that_leave_dest_are_refused() {
+        for bad in [&b""[..], b".", b"..", b"a/b", b"/", b"a\0b"] {
+            assert!(check_name(bad, "/").is_err(), "{bad:?}");
+        }
+        for good in [&b"a"[..], b"...", b"..a", b"caf\xc3\xa9"] {
+            assert!(check_name(good, "/").is_ok(), "{good:?}");
+        }
+    }
+}
