@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use discburn_testkit::check::{Expect, check_image};
-use discburn_testkit::compare::{View, assert_readings};
+use discburn_testkit::compare::{Names, RrQuirks, View, assert_readings};
 use discburn_testkit::generate::{self, TreeWriter};
 use discburn_testkit::oracle::{Image, Reading};
 use discburn_testkit::tree::{Md5Digest, Node, Tree, scan_dir};
@@ -175,6 +175,9 @@ fn check_session(
         &expect(),
         &scratch,
     );
+    if !d.random && start != 0 {
+        pycdlib_at_session(what, &d.path, start, expected);
+    }
     if d.random && start != 0 {
         check_image(
             &format!("{what} (head at LBA 0)"),
@@ -236,6 +239,134 @@ fn check_session(
             s + n
         );
     }
+}
+
+const PYCDLIB_WALK: &str = include_str!("../../testkit/src/pycdlib_walk.py");
+
+/// pycdlib reads only the volume descriptors at LBA 16: a file object that shows the
+/// session's descriptors there (every other block at its absolute place) lets it read
+/// a session at any start.
+const PYCDLIB_SHIFT: &str = r#"
+import io, os
+class _Shifted(io.RawIOBase):
+    def __init__(self, path, start):
+        self.f = open(path, "rb")
+        self.pos = 0
+        self.size = os.path.getsize(path)
+        self.delta = start * 2048
+        n = 0
+        while True:
+            self.f.seek((start + 16 + n) * 2048)
+            t = self.f.read(1)
+            n += 1
+            if not t or t[0] == 255 or n > 64:
+                break
+        self.lo, self.hi = 16 * 2048, (16 + n) * 2048
+    def readable(self): return True
+    def seekable(self): return True
+    def seek(self, off, whence=0):
+        self.pos = off if whence == 0 else self.pos + off if whence == 1 else self.size + off
+        return self.pos
+    def tell(self): return self.pos
+    def readinto(self, b):
+        want = len(b)
+        out = bytearray()
+        while len(out) < want:
+            p = self.pos
+            if self.lo <= p < self.hi:
+                src, lim = p + self.delta, self.hi - p
+            elif p < self.lo:
+                src, lim = p, self.lo - p
+            else:
+                src, lim = p, want
+            k = min(want - len(out), lim)
+            self.f.seek(src)
+            d = self.f.read(k)
+            if not d:
+                break
+            out += d
+            self.pos += len(d)
+        b[:len(out)] = out
+        return len(out)
+iso.open_fp(io.BufferedReader(_Shifted(image, int(os.environ["SBSECTOR"]))))
+"#;
+
+/// pycdlib's three facades on the session at `start`.
+fn pycdlib_at_session(what: &str, path: &Path, start: u64, expected: &Tree) {
+    let script = PYCDLIB_WALK.replace("iso.open(image)\n", PYCDLIB_SHIFT);
+    assert_ne!(
+        script, PYCDLIB_WALK,
+        "pycdlib_walk.py changed: update the shim"
+    );
+    let mut readings = Vec::new();
+    for (facade, view) in [
+        (
+            "rr",
+            View::rock_ridge(RrQuirks {
+                root_target_empty: true,
+                ..RrQuirks::NONE
+            }),
+        ),
+        (
+            "joliet",
+            View {
+                names: Names::Joliet {
+                    max_units: 64,
+                    latin1: false,
+                    omits_paths_over: None,
+                    keeps_fitting_names: true,
+                    drops_trailing_dot: false,
+                    truncates: false,
+                    versioned: true,
+                },
+                symlinks: false,
+                names_unchecked: false,
+                shows_relocation: false,
+            },
+        ),
+        ("iso", View::iso9660(3, true)),
+    ] {
+        let o = Command::new("python3")
+            .args([
+                "-c".as_ref(),
+                script.as_ref(),
+                path.as_os_str(),
+                facade.as_ref(),
+                "1".as_ref(),
+            ])
+            .env("SBSECTOR", start.to_string())
+            .output()
+            .expect("python3");
+        assert!(
+            o.status.success(),
+            "{what}: pycdlib {facade} at {start}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let mut tree = Tree::new();
+        for line in String::from_utf8_lossy(&o.stdout).lines() {
+            let v: Value = serde_json::from_str(line).unwrap();
+            let p = v["path"].as_str().unwrap();
+            let node = match v["kind"].as_str().unwrap() {
+                "dir" => Node::Dir,
+                "symlink" => Node::Symlink {
+                    target: v["target"].as_str().unwrap().to_string(),
+                },
+                _ => Node::File {
+                    size: v["size"].as_u64().unwrap(),
+                    md5: v["md5"].as_str().and_then(Md5Digest::from_hex),
+                },
+            };
+            tree.insert(p, node);
+        }
+        readings.push((
+            Reading {
+                label: format!("pycdlib {facade} (sbsector {start})"),
+                tree,
+            },
+            view,
+        ));
+    }
+    assert_readings(what, expected, &readings);
 }
 
 fn check_msinfo(d: &Disc, what: &str, start: u64, list: &[(u64, u64, u64)]) {
