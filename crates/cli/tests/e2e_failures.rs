@@ -222,3 +222,27 @@ fn source_file_unreadable_mid_burn_fails_and_leaves_session_1_intact() {
     );
     w.assert_session_1_intact(&s1);
 }
+
+#[test]
+fn usage_errors_exit_2_and_a_missing_drive_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let disc = dir.path().join("disc");
+    ok(args!["disc", "create", "--media", "bd-r", &disc]);
+    // Nothing to burn, an unknown option, a bad --fs value.
+    for a in [
+        &args!["burn", "--drive", &disc][..],
+        args!["burn", "--drive", &disc, "--bogus", "x"],
+        args!["burn", "--drive", &disc, "--fs", "udf", "x"],
+    ] {
+        let o = discburn(a);
+        assert_eq!(o.status.code(), Some(2), "{a:?}");
+    }
+    let missing = dir.path().join("missing");
+    let o = discburn(args!["burn", "--drive", &disc, &missing]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("missing"), "{err}");
+    // Nothing was written.
+    let o = discburn(args!["sessions", "--drive", &disc]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "no sessions");
+}

@@ -20,7 +20,7 @@ use std::io::IsTerminal as _;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 
-use anyhow::{Context as _, anyhow, bail};
+use anyhow::{Context as _, anyhow};
 use discburn::image::{FileSystemImage, FileSystems, ImageError, IsoLevel};
 use discburn::reader::sessions::list_sessions;
 use discburn::writer::{DiscFormat2Data, MediaState, WriterError};
@@ -121,7 +121,12 @@ fn keep_volume_name(image: &mut FileSystemImage, args: &Args) {
 /// Runs `discburn burn`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     if args.sources.is_empty() && args.remove.is_empty() {
-        bail!("nothing to burn: give SRC operands or --rm paths");
+        // A usage error: exit status 2.
+        clap::Error::raw(
+            clap::error::ErrorKind::MissingRequiredArgument,
+            "nothing to burn: give SRC[=DEST] operands or --rm paths\n",
+        )
+        .exit();
     }
     let device = args.drive.display().to_string();
     let mut rec = open_recorder(&args.drive)?;
