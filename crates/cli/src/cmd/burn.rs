@@ -259,10 +259,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .map_err(imapi)?;
 
     let control = w.control();
-    // A second Ctrl-C after the handler is installed still cancels; installing fails
-    // only when a handler exists already (not in this process).
+    // Ctrl-C: during the write, CancelWrite (the write stops after the current WRITE
+    // command and the earlier sessions stay intact); outside it nothing is being
+    // recorded, so the process ends (status 130, as shells report SIGINT).
     let _ = ctrlc::set_handler(move || {
-        let _ = control.cancel_write();
+        if !(control.is_writing() && control.cancel_write().is_ok()) {
+            eprintln!("discburn: interrupted");
+            std::process::exit(130);
+        }
     });
 
     let bar = std::io::stderr()
