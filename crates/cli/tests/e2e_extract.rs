@@ -117,3 +117,43 @@ fn a_directory_named_like_a_symlink_out_of_dest_is_never_written_through() {
         "the symlink replaced the directory"
     );
 }
+
+#[test]
+fn extract_a_subdirectory_and_a_single_file_with_modes_and_times() {
+    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    fs::create_dir_all(src.join("d/e")).unwrap();
+    fs::write(src.join("d/e/f.txt"), b"deep file\n").unwrap();
+    fs::write(src.join("d/x.sh"), b"#!/bin/sh\n").unwrap();
+    fs::set_permissions(src.join("d/x.sh"), fs::Permissions::from_mode(0o750)).unwrap();
+    std::os::unix::fs::symlink("e/f.txt", src.join("d/link")).unwrap();
+    fs::write(src.join("top.txt"), b"top\n").unwrap();
+    let img = dir.path().join("a.iso");
+    let o = discburn(args!["mkimage", "-o", &img, &src]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    let out = dir.path().join("out");
+    let o = discburn(args!["extract", "--drive", &img, "/d", &out]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(fs::read(out.join("e/f.txt")).unwrap(), b"deep file\n");
+    assert_eq!(
+        fs::read_link(out.join("link")).unwrap(),
+        Path::new("e/f.txt")
+    );
+    let md = fs::metadata(out.join("x.sh")).unwrap();
+    assert_eq!(md.mode() & 0o777, 0o750);
+    let host = fs::metadata(src.join("d/x.sh")).unwrap();
+    assert_eq!(md.mtime(), host.mtime(), "Rock Ridge TF modify time");
+    assert!(!out.join("top.txt").exists() && !out.join("d").exists());
+
+    let one = dir.path().join("one");
+    let o = discburn(args!["extract", "--drive", &img, "/top.txt", &one]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(fs::read(one.join("top.txt")).unwrap(), b"top\n");
+
+    // A path that is not on the disc.
+    let o = discburn(args!["extract", "--drive", &img, "/nope", &one]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/nope: not on the disc"));
+}
