@@ -72,6 +72,14 @@ fn volume_space_size(path: &Path, start: u64) -> u64 {
     u64::from(u32::from_le_bytes(b))
 }
 
+/// Blocks of the session at `start`: its Volume Space Size, which counts from LBA 0 on
+/// sequential media (see `discburn burn`) and from the session start on random-write
+/// media (xorriso's session chain).
+fn session_blocks(d: &Disc, start: u64) -> u64 {
+    let v = volume_space_size(&d.path, start);
+    if d.random { v } else { v - start }
+}
+
 /// The emulated disc's state: its length, the MD5 of every block up to 64 past the last
 /// session, and its state file.
 fn disc_digest(path: &Path) -> (u64, Md5Digest, Vec<u8>) {
@@ -369,6 +377,104 @@ fn pycdlib_at_session(what: &str, path: &Path, start: u64, expected: &Tree) {
     assert_readings(what, expected, &readings);
 }
 
+/// The Linux kernel (isofs in a VM, shared/tools/kernel-read) mounts the session with
+/// `sbsector=START` and sees the merged tree (Rock Ridge names, modes, symlinks, file
+/// contents). Linux shows at most 253 bytes of a Rock Ridge name: paths with a longer
+/// component are only checked by the other readers.
+fn kernel_reads(what: &str, path: &Path, start: u64, expected: &Tree) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/tools/kernel-read/kernel-read.sh");
+    let script = if script.exists() {
+        script
+    } else {
+        PathBuf::from("/work/shared/tools/kernel-read/kernel-read.sh")
+    };
+    let opts = format!("ro,sbsector={start}");
+    let o = Command::new(&script)
+        .args(["--opts".as_ref(), opts.as_ref(), path.as_os_str()])
+        .output()
+        .expect("kernel-read.sh");
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.success(),
+        "{what}: kernel mount failed:\n{out}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.contains("RRIP_1991A"), "{what}: {out}");
+    assert!(
+        !out.contains("rock: corrupted") && !out.contains("rr_moved"),
+        "{what}: {out}"
+    );
+    // "mode size ./path[ -> target]" lines, then "md5  ./path" lines.
+    let files = out
+        .split("--- files (mode size path), paths relative to the mount ---\n")
+        .nth(1)
+        .and_then(|r| r.split("--- md5 ---\n").next())
+        .expect("files section");
+    let md5s = out
+        .split("--- md5 ---\n")
+        .nth(1)
+        .and_then(|r| r.split("--- df ---").next())
+        .expect("md5 section");
+    let mut seen = std::collections::BTreeMap::new();
+    for line in files.lines() {
+        let mut it = line.splitn(3, ' ');
+        let (mode, size, rest) = (it.next().unwrap(), it.next().unwrap(), it.next().unwrap());
+        let Some(p) = rest.strip_prefix("./") else {
+            continue;
+        };
+        let (p, target) = match p.split_once(" -> ") {
+            Some((p, t)) if mode.starts_with('l') => (p, Some(t)),
+            _ => (p, None),
+        };
+        seen.insert(
+            format!("/{p}"),
+            (
+                mode.chars().next().unwrap(),
+                size.to_string(),
+                target.map(str::to_string),
+            ),
+        );
+    }
+    let sums: std::collections::BTreeMap<String, String> = md5s
+        .lines()
+        .filter_map(|l| l.split_once("  ./"))
+        .map(|(h, p)| (format!("/{p}"), h.to_string()))
+        .collect();
+    for (p, node) in &expected.entries {
+        if p.split('/').any(|c| c.len() > 253) {
+            continue;
+        }
+        let got = seen
+            .get(p)
+            .unwrap_or_else(|| panic!("{what}: kernel misses {p}:\n{out}"));
+        match node {
+            Node::Dir => assert_eq!(got.0, 'd', "{what}: {p}"),
+            Node::Symlink { target } => {
+                assert_eq!(
+                    (got.0, got.2.as_deref()),
+                    ('l', Some(target.as_str())),
+                    "{what}: {p}"
+                )
+            }
+            Node::File { size, md5 } => {
+                assert_eq!(
+                    (got.0, got.1.as_str()),
+                    ('-', size.to_string().as_str()),
+                    "{what}: {p}"
+                );
+                if let Some(m) = md5 {
+                    assert_eq!(
+                        sums.get(p).map(String::as_str),
+                        Some(m.to_string().as_str()),
+                        "{what}: kernel content of {p}"
+                    );
+                }
+            }
+        }
+    }
+}
+
 fn check_msinfo(d: &Disc, what: &str, start: u64, list: &[(u64, u64, u64)]) {
     let msinfo = ok(args!["msinfo", "--drive", &d.path]);
     let (ms_start, ms_nwa) = msinfo.trim().split_once(',').unwrap();
@@ -405,7 +511,7 @@ fn three_sessions(d: &Disc) {
     assert_eq!(r["files_added"].as_u64(), Some(non_dirs as u64), "{r}");
     check_session(d, &format!("{name} session 1"), &r, 1, &expected, &earlier);
     for (_, s, _) in sessions(&d.path) {
-        let n = volume_space_size(&d.path, s);
+        let n = session_blocks(d, s);
         earlier.push((s, n, range_md5(&d.path, s, n)));
     }
 
@@ -424,7 +530,7 @@ fn three_sessions(d: &Disc) {
     check_session(d, &format!("{name} session 2"), &r, 2, &expected, &earlier);
     earlier.clear();
     for (_, s, _) in sessions(&d.path) {
-        let n = volume_space_size(&d.path, s);
+        let n = session_blocks(d, s);
         earlier.push((s, n, range_md5(&d.path, s, n)));
     }
 
@@ -467,6 +573,15 @@ fn three_sessions(d: &Disc) {
     let r = json(&a);
     assert_eq!(r["files_hidden"].as_u64(), Some(1), "{r}");
     check_session(d, &format!("{name} session 3"), &r, 3, &expected, &earlier);
+
+    // Random-write media: the kernel mounts the head at LBA 0 (as it does a disc or a
+    // file); sequential media: the last session, as CDROMMULTISESSION would give it.
+    let mount_at = if d.random {
+        0
+    } else {
+        r["start_lba"].as_u64().unwrap()
+    };
+    kernel_reads(&name, &d.path, mount_at, &expected);
 
     if d.random {
         // xorriso's emulated TOC of the file lists the three sessions.

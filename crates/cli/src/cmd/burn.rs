@@ -21,7 +21,7 @@ use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, anyhow};
-use discburn::image::{FileSystemImage, FileSystems, ImageError, IsoLevel};
+use discburn::image::{FileSystemImage, FileSystems, ImageError, IsoLevel, VolumeSpaceSize};
 use discburn::reader::sessions::list_sessions;
 use discburn::writer::{DiscFormat2Data, MediaState, WriterError};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -179,6 +179,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     image.set_file_systems_to_create(fs_set);
     image.set_iso_level(IsoLevel::Level3);
     image.set_timestamp(timestamp()?);
+    if !random {
+        // Sequential media: the Volume Space Size counts from LBA 0 (session start +
+        // session blocks). Linux isofs refuses a Rock Ridge relocated directory (CL)
+        // whose extent lies beyond the Volume Space Size of the session it mounts
+        // ("rock: corrupted directory entry ... out of volume"); session placement on
+        // these media comes from the drive (NWA, TOC), not from this size. Random-write
+        // media keep session-local sizes: xorriso's session chain is built from them,
+        // and the head at LBA 0 counts the whole medium.
+        image.set_volume_space_size(VolumeSpaceSize::Absolute);
+    }
 
     let blank = w.media_heuristically_blank().map_err(imapi)?;
     if blank {
