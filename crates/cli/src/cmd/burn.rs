@@ -21,7 +21,9 @@ use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, anyhow};
-use discburn::image::{FileSystemImage, FileSystems, ImageError, IsoLevel, VolumeSpaceSize};
+use discburn::image::{
+    FileSystemImage, FileSystems, ImageError, IsoLevel, RANDOM_WRITE_HEAD_BLOCKS, VolumeSpaceSize,
+};
 use discburn::reader::sessions::list_sessions;
 use discburn::writer::{DiscFormat2Data, MediaState, WriterError};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -31,9 +33,6 @@ use super::common::{
     add_graft, imapi, is_plain_file, media_source, open_recorder, recorder_err, timestamp,
 };
 use super::mkimage::{Fs, Graft, parse_graft};
-
-/// Blocks of the head that random-write media keep at LBA 0–31.
-const RANDOM_WRITE_FIRST_SESSION: u32 = 32;
 
 /// Arguments of `discburn burn`.
 #[derive(Debug, clap::Args)]
@@ -192,11 +191,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
     let blank = w.media_heuristically_blank().map_err(imapi)?;
     if blank {
-        let start = if random {
-            RANDOM_WRITE_FIRST_SESSION
-        } else {
-            0
-        };
+        let start = if random { RANDOM_WRITE_HEAD_BLOCKS } else { 0 };
         image.set_session_start_block(start);
         let free = if random {
             w.total_sectors_on_media().map_err(imapi)?
