@@ -28,6 +28,16 @@ if ! python3 -c 'import pycdlib' 2>/dev/null; then
     python3 -m pip install -q pycdlib 2>/dev/null || python3 -m pip install -q --break-system-packages pycdlib
 fi
 
+# The Linux kernel's isofs/udf drivers in a small VM (shared/tools/kernel-read, beside
+# the repository) are an oracle too; set it up once here rather than from parallel tests.
+KREAD="$(cd .. && pwd)/shared/tools/kernel-read/kernel-read.sh"
+[ -x "$KREAD" ] || KREAD=/work/shared/tools/kernel-read/kernel-read.sh
+if [ -x "$KREAD" ]; then
+    bash "$KREAD" --setup >/dev/null
+else
+    echo "test.sh: shared/tools/kernel-read not found beside the repository; kernel tests will fail" >&2
+fi
+
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
