@@ -47,6 +47,21 @@ pub(crate) fn open(path: &Path) -> Result<Box<dyn RecorderTransport>, RecorderEr
     }))
 }
 
+/// Opens `path` as a stdio target whose capacity is at most `max_capacity_sectors`
+/// (regular file, block device, or a path that does not exist yet), even when it is
+/// an emulated disc's sector image.
+pub(crate) fn open_stdio(
+    path: &Path,
+    max_capacity_sectors: Option<u32>,
+) -> Result<Box<dyn RecorderTransport>, RecorderError> {
+    let inner =
+        Inner::Stdio(StdioDrive::open(path, max_capacity_sectors).map_err(|e| map_emu(path, e))?);
+    Ok(Box::new(EmuBackend {
+        path: path.to_path_buf(),
+        inner,
+    }))
+}
+
 impl Transport for EmuBackend {
     fn execute(
         &mut self,

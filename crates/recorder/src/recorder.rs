@@ -139,6 +139,23 @@ impl DiscRecorder {
         Ok(Self::from_transport(id, t))
     }
 
+    /// Opens `path` as a stdio target (random-writable media, profile 0002h): a regular
+    /// file, a block device, or a path that does not exist yet. A regular file's
+    /// capacity is the free space of its file system, capped at `max_capacity_sectors`
+    /// (2048-byte sectors) when given — a fixed capacity that does not move while other
+    /// programs use the disk.
+    ///
+    /// # Errors
+    /// As [`DiscRecorder::open`].
+    pub fn open_stdio(
+        path: impl AsRef<Path>,
+        max_capacity_sectors: Option<u32>,
+    ) -> Result<DiscRecorder, RecorderError> {
+        let path = path.as_ref();
+        let t = crate::emu_backend::open_stdio(path, max_capacity_sectors)?;
+        Ok(Self::from_transport(path.display().to_string(), t))
+    }
+
     /// A recorder over any [`RecorderTransport`] (tests, wrappers such as a transcript
     /// recorder). Real drives sleep for real between retries; other kinds do not.
     pub fn from_transport(id: String, t: Box<dyn RecorderTransport>) -> DiscRecorder {

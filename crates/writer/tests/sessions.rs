@@ -255,12 +255,16 @@ fn w_07_three_logical_sessions_bd_re_block_ranges() {
 fn w_07_three_logical_sessions_stdio_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("image.iso");
-    let w = DiscFormat2Data::with_recorder(DiscRecorder::open(&path).unwrap()).unwrap();
+    // A fixed capacity: an uncapped file's capacity follows the host's free space,
+    // which other tests change while this one runs.
+    let w = DiscFormat2Data::with_recorder(DiscRecorder::open_stdio(&path, Some(100_000)).unwrap())
+        .unwrap();
     w.set_client_name(CLIENT).unwrap();
     assert_eq!(
         w.current_physical_media_type().unwrap(),
         discburn_writer::PhysicalMediaType::Disk
     );
+    assert_eq!(w.total_sectors_on_media().unwrap(), 100_000);
     three_logical_sessions(&w, &path, 1);
 }
 
