@@ -22,7 +22,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, anyhow};
 use discburn::image::{
-    FileSystemImage, FileSystems, ImageError, IsoLevel, RANDOM_WRITE_HEAD_BLOCKS, VolumeSpaceSize,
+    FileSystemImage, ImageError, IsoLevel, RANDOM_WRITE_HEAD_BLOCKS, VolumeSpaceSize,
 };
 use discburn::reader::sessions::list_sessions;
 use discburn::writer::{DiscFormat2Data, MediaState, WriterError};
@@ -30,9 +30,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
 use super::common::{
-    add_graft, imapi, is_plain_file, media_source, open_recorder, recorder_err, timestamp,
+    add_graft, graft_file_count, imapi, is_plain_file, media_source, open_recorder, recorder_err,
+    timestamp,
 };
-use super::mkimage::{Fs, Graft, parse_graft};
+use super::mkimage::{Fs, Graft, file_systems, parse_graft};
 
 /// Arguments of `discburn burn`.
 #[derive(Debug, clap::Args)]
@@ -166,16 +167,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let random = status.contains(MediaState::OVERWRITE_ONLY);
 
-    let mut fs_set = FileSystems::empty();
-    for f in &args.file_systems {
-        fs_set |= match f {
-            Fs::Iso9660 => FileSystems::ISO9660,
-            Fs::Joliet => FileSystems::JOLIET,
-            Fs::Rockridge => FileSystems::ROCK_RIDGE,
-        };
-    }
     let mut image = FileSystemImage::new();
-    image.set_file_systems_to_create(fs_set);
+    image.set_file_systems_to_create(file_systems(&args.file_systems));
     image.set_iso_level(IsoLevel::Level3);
     image.set_timestamp(timestamp()?);
     if !random {
@@ -244,7 +237,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let hidden = imported_files - after_rm;
     let mut added = 0usize;
     for g in &args.sources {
-        added += add_graft(&mut image, g)?;
+        add_graft(&mut image, g)?;
+        added += graft_file_count(g)?;
     }
     let total_files = image.file_count();
     let kept = total_files.saturating_sub(added);

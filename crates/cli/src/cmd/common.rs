@@ -105,13 +105,13 @@ fn count_files(dir: &Path) -> io::Result<usize> {
     Ok(n)
 }
 
-/// Adds `g` to `image` (a directory's contents at DEST or the root; a file at DEST or
-/// /BASENAME) and returns the number of files it added.
-pub fn add_graft(image: &mut FileSystemImage, g: &Graft) -> anyhow::Result<usize> {
+/// Adds `g` to `image`: a directory's contents at DEST or the root; a file at DEST or
+/// /BASENAME (a DEST ending in `/` means DEST/BASENAME).
+pub fn add_graft(image: &mut FileSystemImage, g: &Graft) -> anyhow::Result<()> {
     let meta = fs::metadata(&g.src).with_context(|| format!("{}", g.src.display()))?;
     if meta.is_dir() {
         image.add_tree(&g.src, g.dest.as_deref().unwrap_or("/"))?;
-        return count_files(&g.src).with_context(|| format!("{}", g.src.display()));
+        return Ok(());
     }
     let base = g
         .src
@@ -126,7 +126,18 @@ pub fn add_graft(image: &mut FileSystemImage, g: &Graft) -> anyhow::Result<usize
     };
     make_parents(image, &dest)?;
     image.add_file(&dest, &g.src)?;
-    Ok(1)
+    Ok(())
+}
+
+/// The number of files `g` adds: the non-directory entries below a directory source,
+/// else 1 (for `burn`'s report).
+pub fn graft_file_count(g: &Graft) -> anyhow::Result<usize> {
+    let meta = fs::metadata(&g.src).with_context(|| format!("{}", g.src.display()))?;
+    if meta.is_dir() {
+        count_files(&g.src).with_context(|| format!("{}", g.src.display()))
+    } else {
+        Ok(1)
+    }
 }
 
 /// READ(10) through a recorder as a reader sector source (MMC-6 6.15); the size is READ

@@ -14,8 +14,10 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, anyhow, bail};
-use discburn::image::{FileSystemImage, FileSystems, ImageError, IsoLevel, Progress, Timestamp};
+use discburn::image::{FileSystemImage, FileSystems, IsoLevel, Progress};
 use indicatif::{ProgressBar, ProgressStyle};
+
+use super::common::{add_graft, timestamp};
 
 /// A file system to create (`--fs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -26,6 +28,17 @@ pub enum Fs {
     Joliet,
     /// Rock Ridge (POSIX names, modes, symlinks, deep trees; read by Linux).
     Rockridge,
+}
+
+/// The FileSystemsToCreate mask of a `--fs` list.
+pub fn file_systems(list: &[Fs]) -> FileSystems {
+    list.iter().fold(FileSystems::empty(), |set, f| {
+        set | match f {
+            Fs::Iso9660 => FileSystems::ISO9660,
+            Fs::Joliet => FileSystems::JOLIET,
+            Fs::Rockridge => FileSystems::ROCK_RIDGE,
+        }
+    })
 }
 
 /// A `SRC[=DEST]` operand.
@@ -158,63 +171,6 @@ pub fn parse_msinfo(s: &str) -> Result<(u64, u32), String> {
     Ok((start, nwa))
 }
 
-/// The timestamp input: `SOURCE_DATE_EPOCH` if set, else now with the local offset.
-fn timestamp() -> anyhow::Result<Timestamp> {
-    if let Some(v) = std::env::var_os("SOURCE_DATE_EPOCH") {
-        let s = v.to_string_lossy();
-        let unix_seconds: i64 = s.trim().parse().map_err(|_| {
-            anyhow!("SOURCE_DATE_EPOCH={s:?} is not a whole number of seconds since 1970-01-01")
-        })?;
-        return Ok(Timestamp {
-            unix_seconds,
-            utc_offset_minutes: 0,
-        });
-    }
-    let now = jiff::Zoned::now();
-    // ECMA-119 8.4.26.1 records the offset in 15-minute intervals.
-    let minutes = now.offset().seconds() / 60;
-    let minutes = (minutes / 15 * 15).clamp(-48 * 15, 52 * 15);
-    Ok(Timestamp {
-        unix_seconds: now.timestamp().as_second(),
-        utc_offset_minutes: i16::try_from(minutes).unwrap_or(0),
-    })
-}
-
-/// Creates the missing directories above image path `path`.
-fn make_parents(image: &mut FileSystemImage, path: &str) -> anyhow::Result<()> {
-    let mut end = 0;
-    while let Some(i) = path[end + 1..].find('/') {
-        end += 1 + i;
-        match image.add_directory(&path[..end]) {
-            Ok(()) | Err(ImageError::PathExists { .. }) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(())
-}
-
-fn add_graft(image: &mut FileSystemImage, g: &Graft) -> anyhow::Result<()> {
-    let meta = fs::metadata(&g.src).with_context(|| format!("{}", g.src.display()))?;
-    if meta.is_dir() {
-        image.add_tree(&g.src, g.dest.as_deref().unwrap_or("/"))?;
-        return Ok(());
-    }
-    let base = g
-        .src
-        .file_name()
-        .ok_or_else(|| anyhow!("{}: no file name", g.src.display()))?
-        .to_str()
-        .ok_or_else(|| anyhow!("{}: file name is not UTF-8", g.src.display()))?;
-    let dest = match g.dest.as_deref() {
-        None => format!("/{base}"),
-        Some(d) if d.ends_with('/') => format!("{d}{base}"),
-        Some(d) => d.to_string(),
-    };
-    make_parents(image, &dest)?;
-    image.add_file(&dest, &g.src)?;
-    Ok(())
-}
-
 fn progress_bar(total_bytes: u64) -> ProgressBar {
     let bar = ProgressBar::new(total_bytes);
     bar.set_style(
@@ -233,16 +189,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if out.is_dir() {
         bail!("{}: is a directory", out.display());
     }
-    let mut fs_set = FileSystems::empty();
-    for f in &args.file_systems {
-        fs_set |= match f {
-            Fs::Iso9660 => FileSystems::ISO9660,
-            Fs::Joliet => FileSystems::JOLIET,
-            Fs::Rockridge => FileSystems::ROCK_RIDGE,
-        };
-    }
     let mut image = FileSystemImage::new();
-    image.set_file_systems_to_create(fs_set);
+    image.set_file_systems_to_create(file_systems(&args.file_systems));
     image.set_iso_level(match args.iso_level {
         1 => IsoLevel::Level1,
         2 => IsoLevel::Level2,
