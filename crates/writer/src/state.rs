@@ -17,6 +17,67 @@ pub const IMAPI_SECTORS_PER_SECOND_AT_1X_BD: u32 = 2195;
 /// IMAPI_SECTORS_PER_SECOND_AT_1X_HD_DVD.
 pub const IMAPI_SECTORS_PER_SECOND_AT_1X_HD_DVD: u32 = 4568;
 
+/// The members IMAPI's bit-mask types share: `bits`, `contains`, `names` (from the
+/// type's `NAMES` table), `|`, `|=`, and Debug / Display as `NAME|NAME` (`$empty` when
+/// no bit is set).
+macro_rules! imapi_flag_set {
+    ($ty:ident, $empty:literal) => {
+        impl $ty {
+            /// The raw value.
+            pub const fn bits(self) -> u32 {
+                self.0
+            }
+
+            /// True when every bit of `other` is set.
+            pub const fn contains(self, other: $ty) -> bool {
+                self.0 & other.0 == other.0
+            }
+
+            /// The names of the bits set (the IMAPI constant names without the prefix).
+            pub fn names(self) -> Vec<&'static str> {
+                Self::NAMES
+                    .iter()
+                    .filter(|(b, _)| self.0 & b != 0)
+                    .map(|(_, n)| *n)
+                    .collect()
+            }
+        }
+
+        impl BitOr for $ty {
+            type Output = $ty;
+            fn bitor(self, rhs: $ty) -> $ty {
+                $ty(self.0 | rhs.0)
+            }
+        }
+
+        impl BitOrAssign for $ty {
+            fn bitor_assign(&mut self, rhs: $ty) {
+                self.0 |= rhs.0;
+            }
+        }
+
+        impl fmt::Debug for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!(stringify!($ty), "({:#06X} {})"), self.0, self)
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let n = self.names();
+                if n.is_empty() {
+                    f.write_str($empty)
+                } else {
+                    f.write_str(&n.join("|"))
+                }
+            }
+        }
+    };
+}
+
+imapi_flag_set!(MediaState, "UNKNOWN");
+imapi_flag_set!(WriteProtectState, "NONE");
+
 /// IMAPI_FORMAT2_DATA_MEDIA_STATE: a bit mask; several bits can be set at once. The
 /// media is writable by the data writer iff `(state & UNSUPPORTED_MASK) == 0` (D-06).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -65,16 +126,6 @@ impl MediaState {
         (0x8000, "UNSUPPORTED_MEDIA"),
     ];
 
-    /// The raw value.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-
-    /// True when every bit of `other` is set.
-    pub const fn contains(self, other: MediaState) -> bool {
-        self.0 & other.0 == other.0
-    }
-
     /// True when any bit of `other` is set.
     pub const fn intersects(self, other: MediaState) -> bool {
         self.0 & other.0 != 0
@@ -83,45 +134,6 @@ impl MediaState {
     /// True when the data writer can use the media: no bit of UNSUPPORTED_MASK set.
     pub const fn is_usable(self) -> bool {
         !self.intersects(Self::UNSUPPORTED_MASK)
-    }
-
-    /// The names of the bits set (IMAPI_FORMAT2_DATA_MEDIA_STATE_ without the prefix).
-    pub fn names(self) -> Vec<&'static str> {
-        Self::NAMES
-            .iter()
-            .filter(|(b, _)| self.0 & b != 0)
-            .map(|(_, n)| *n)
-            .collect()
-    }
-}
-
-impl BitOr for MediaState {
-    type Output = MediaState;
-    fn bitor(self, rhs: MediaState) -> MediaState {
-        MediaState(self.0 | rhs.0)
-    }
-}
-
-impl BitOrAssign for MediaState {
-    fn bitor_assign(&mut self, rhs: MediaState) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl fmt::Debug for MediaState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "MediaState({:#06X} {})", self.0, self)
-    }
-}
-
-impl fmt::Display for MediaState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.names();
-        if n.is_empty() {
-            f.write_str("UNKNOWN")
-        } else {
-            f.write_str(&n.join("|"))
-        }
     }
 }
 
@@ -153,55 +165,6 @@ impl WriteProtectState {
         (0x10, "DISC_CONTROL_BLOCK"),
         (0x4000, "READ_ONLY_MEDIA"),
     ];
-
-    /// The raw value.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-
-    /// True when every bit of `other` is set.
-    pub const fn contains(self, other: WriteProtectState) -> bool {
-        self.0 & other.0 == other.0
-    }
-
-    /// The names of the bits set.
-    pub fn names(self) -> Vec<&'static str> {
-        Self::NAMES
-            .iter()
-            .filter(|(b, _)| self.0 & b != 0)
-            .map(|(_, n)| *n)
-            .collect()
-    }
-}
-
-impl BitOr for WriteProtectState {
-    type Output = WriteProtectState;
-    fn bitor(self, rhs: WriteProtectState) -> WriteProtectState {
-        WriteProtectState(self.0 | rhs.0)
-    }
-}
-
-impl BitOrAssign for WriteProtectState {
-    fn bitor_assign(&mut self, rhs: WriteProtectState) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl fmt::Debug for WriteProtectState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "WriteProtectState({:#06X} {})", self.0, self)
-    }
-}
-
-impl fmt::Display for WriteProtectState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.names();
-        if n.is_empty() {
-            f.write_str("NONE")
-        } else {
-            f.write_str(&n.join("|"))
-        }
-    }
 }
 
 /// IMAPI_FORMAT2_DATA_WRITE_ACTION: the phase reported in progress events.
