@@ -382,13 +382,7 @@ fn pycdlib_at_session(what: &str, path: &Path, start: u64, expected: &Tree) {
 /// contents). Linux shows at most 253 bytes of a Rock Ridge name: paths with a longer
 /// component are only checked by the other readers.
 fn kernel_reads(what: &str, path: &Path, start: u64, expected: &Tree) {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/tools/kernel-read/kernel-read.sh");
-    let script = if script.exists() {
-        script
-    } else {
-        PathBuf::from("/work/shared/tools/kernel-read/kernel-read.sh")
-    };
+    let script = discburn_testkit::oracle::kernel_read_script();
     let opts = format!("ro,sbsector={start}");
     let o = Command::new(&script)
         .args(["--opts".as_ref(), opts.as_ref(), path.as_os_str()])

@@ -229,13 +229,7 @@ fn i18_i30_three_sessions_on_an_image_file_read_by_every_oracle() {
         "7-Zip reads the imported extent"
     );
     // The Linux kernel (isofs in a VM) reads LBA 16: the newest tree, Rock Ridge.
-    let script = Path::new("/work/shared/tools/kernel-read/kernel-read.sh");
-    let script = if script.exists() {
-        script.to_path_buf()
-    } else {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/tools/kernel-read/kernel-read.sh")
-    };
+    let script = discburn_testkit::oracle::kernel_read_script();
     let k = run(script.to_str().unwrap(), &[img.to_str().unwrap()]);
     assert!(k.contains("RRIP_1991A"), "{k}");
     assert!(!k.contains("rock: corrupted"), "{k}");

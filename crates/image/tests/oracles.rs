@@ -243,13 +243,7 @@ fn o22_session_at_20000_reads_with_isoinfo_t() {
 fn kernel_reads_the_rock_ridge_tree() {
     let dir = tempfile::tempdir().unwrap();
     let (src, iso) = built(dir.path());
-    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/tools/kernel-read/kernel-read.sh");
-    let script = if script.exists() {
-        script
-    } else {
-        Path::new("/work/shared/tools/kernel-read/kernel-read.sh").to_path_buf()
-    };
+    let script = discburn_testkit::oracle::kernel_read_script();
     let out = run(script.to_str().unwrap(), &[iso.to_str().unwrap()]);
     assert!(out.contains("RRIP_1991A"), "{out}");
     assert!(!out.contains("rock: corrupted"), "{out}");

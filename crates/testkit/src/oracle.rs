@@ -61,6 +61,24 @@ pub fn require(tool: &str) {
     );
 }
 
+/// The kernel-read oracle (the Linux isofs/udf drivers in a small VM): `kernel-read.sh`
+/// in `shared/tools/kernel-read/` beside the repository, else under `/work/shared`.
+/// Panics when neither exists.
+pub fn kernel_read_script() -> std::path::PathBuf {
+    let beside = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/tools/kernel-read/kernel-read.sh");
+    let script = if beside.exists() {
+        beside
+    } else {
+        Path::new("/work/shared/tools/kernel-read/kernel-read.sh").to_path_buf()
+    };
+    assert!(
+        script.exists(),
+        "the kernel-read oracle is missing: shared/tools/kernel-read/kernel-read.sh beside the repository"
+    );
+    script
+}
+
 /// Runs `tool args`, returns its output; panics with the tool's stderr on failure.
 pub fn run(tool: &str, args: &[&std::ffi::OsStr]) -> Output {
     require(tool);

@@ -81,8 +81,7 @@ fn genisoimage_sessions(media: MediaType) {
 /// The Linux isofs driver (in a VM, shared/tools/kernel-read) mounts the last session
 /// with `sbsector=` and sees every file of the three sessions with the same md5.
 fn kernel_reads(image: &Path, sbsector: i32, work: &Path, files: &[(String, Vec<u8>)]) {
-    let tool = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/tools/kernel-read/kernel-read.sh");
+    let tool = discburn_testkit::oracle::kernel_read_script();
     let out = String::from_utf8(run(Command::new(&tool)
         .arg("--opts")
         .arg(format!("ro,sbsector={sbsector}"))
