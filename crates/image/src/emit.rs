@@ -63,6 +63,8 @@ pub struct ImageResult {
     state: Progress,
     bytes_done: u64,
     failed: bool,
+    /// IFileSystemImageResult::DiscId (set by `FileSystemImage::create_result_image`).
+    pub(crate) disc_id: Option<String>,
 }
 
 impl std::fmt::Debug for ImageResult {
@@ -117,6 +119,7 @@ impl ImageResult {
             state,
             bytes_done: 0,
             failed: false,
+            disc_id: None,
         }
     }
 

@@ -3,7 +3,7 @@
 use std::io;
 use std::path::PathBuf;
 
-use crate::IsoLevel;
+use crate::{FileSystems, IsoLevel};
 
 /// Errors of [`crate::FileSystemImage`], [`crate::plan`] and [`crate::ImageResult`].
 /// Each names the image path or host path and the reason. The IMAPI2 HRESULT each one
@@ -266,6 +266,47 @@ pub enum ImageError {
         /// The session start block.
         start: u32,
     },
+    /// A recorder command failed while importing, identifying or computing the disc
+    /// identifier (the writer's IMAPI2 code, e.g. E_IMAPI_RECORDER_MEDIA_NO_MEDIA).
+    #[error("recorder: {source}")]
+    Recorder {
+        /// The writer's (or recorder's) error.
+        #[source]
+        source: discburn_writer::WriterError,
+    },
+    /// put_UDFRevision with a revision not in UDFRevisionsSupported
+    /// (IMAPI_E_INVALID_PARAM 0xC0AAB101).
+    #[error(
+        "UDF revision {revision:#x} is not supported (0x102, 0x150, 0x200, 0x201, 0x250) (IMAPI_E_INVALID_PARAM)"
+    )]
+    InvalidUdfRevision {
+        /// The revision given.
+        revision: u32,
+    },
+    /// put_UDFRevision after an import (IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED
+    /// 0xC0AAB161, I-22).
+    #[error(
+        "the UDF revision is fixed at {fixed:#x} by the imported session; cannot change it to {requested:#x} (IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED)"
+    )]
+    UdfRevisionChangeNotAllowed {
+        /// The revision in force.
+        fixed: u32,
+        /// The revision asked for.
+        requested: u32,
+    },
+    /// put_FileSystemsToCreate after an import with a set that leaves out a file system
+    /// of the imported session (IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED 0xC0AAB163, I-23).
+    #[error(
+        "the imported session has file systems {previous:?}; the new session must keep them, {requested:?} leaves out {missing:?} (IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED)"
+    )]
+    FileSystemChangeNotAllowed {
+        /// File systems of the imported session that a new session must keep.
+        previous: FileSystems,
+        /// The set asked for.
+        requested: FileSystems,
+        /// Those of `previous` that `requested` lacks.
+        missing: FileSystems,
+    },
     /// Writing the result failed.
     #[error("cannot write the image: {source}")]
     Write {
@@ -321,6 +362,10 @@ impl ImageError {
             ImageError::ImportTypeCollisionFileExistsAsDirectory { .. } => 0xC0AA_B155,
             ImageError::ImportTypeCollisionDirectoryExistsAsFile { .. } => 0xC0AA_B15E,
             ImageError::DataAfterSessionStart { .. } => 0xC0AA_B162,
+            ImageError::Recorder { source } => source.hresult(),
+            ImageError::InvalidUdfRevision { .. } => 0xC0AA_B101,
+            ImageError::UdfRevisionChangeNotAllowed { .. } => 0xC0AA_B161,
+            ImageError::FileSystemChangeNotAllowed { .. } => 0xC0AA_B163,
             ImageError::Write { .. } | ImageError::Format(_) => 0xC0AA_B100,
         }
     }

@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use discburn_format::rrip::mode as m;
 use discburn_reader::{self as reader, ReadOptions, SectorSource, View, Volume};
 
+use crate::import_events::Events;
 use crate::tree::{FileSource, FixedNames, ItemMetadata, NodeKind, ROOT, Tree};
 use crate::{FileSystems, ImageError};
 
@@ -51,15 +52,18 @@ pub(crate) struct Imported {
     pub(crate) session_start: u64,
     /// File system imported (one flag).
     pub(crate) file_system: FileSystems,
+    /// File systems the session holds (ISO9660, JOLIET, UDF, ROCK_RIDGE).
+    pub(crate) present: FileSystems,
 }
 
 /// Reads the session's tree in the view that gives the best names for `fs` and merges it
-/// into `tree` (items already in `tree` win, I-19).
+/// into `tree` (items already in `tree` win, I-19), raising the UpdateImport events.
 pub(crate) fn import_into(
     tree: &Tree,
     src: &mut (impl SectorSource + ?Sized),
     session_start: u64,
     fs: FileSystems,
+    events: &mut Events<'_>,
 ) -> Result<(Tree, Imported), ImageError> {
     let rerr = |source| ImageError::Import { source };
     let vol = Volume::open(src, session_start, &ReadOptions::default()).map_err(rerr)?;
@@ -123,6 +127,7 @@ pub(crate) fn import_into(
         out.nodes[ROOT as usize].meta = meta_from(&primary.root(), Some(rr), None);
     }
     while let Some((dir, into)) = stack.pop() {
+        events.directory(&out.path_of(into));
         for child in dir.children() {
             let name = child.name_bytes();
             if rock_ridge
@@ -142,6 +147,9 @@ pub(crate) fn import_into(
                     format!("{p}/{}", String::from_utf8_lossy(name))
                 }
             };
+            if !child.is_dir() {
+                events.file(path);
+            }
             let existing = out.node(into).children().and_then(|c| c.get(name)).copied();
             if let Some(e) = existing {
                 match (out.node(e).is_dir(), child.is_dir()) {
@@ -242,6 +250,7 @@ pub(crate) fn import_into(
             volume_name: vol.primary.volume_identifier.clone(),
             session_start,
             file_system: fs,
+            present,
         },
     ))
 }

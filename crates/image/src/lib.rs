@@ -58,6 +58,7 @@
 mod emit;
 mod error;
 mod import;
+mod import_events;
 pub mod layout;
 mod multisession;
 mod names;
@@ -71,6 +72,7 @@ use discburn_reader::SectorSource as _;
 pub use emit::{ImageResult, Progress, ProgressCallback, RANDOM_WRITE_HEAD_BLOCKS};
 pub use error::ImageError;
 pub use import::{default_file_system_for_import, identify_file_systems};
+pub use import_events::{ImportCallback, ImportProgress};
 pub use layout::{
     DataExtent, Hierarchy, ImageOptions, Layout, RELOCATION_DIRECTORY, Region, RegionKind,
     VolumeSpaceSize, plan,
@@ -130,7 +132,14 @@ pub struct FileSystemImage {
     free_media_blocks: u32,
     imported: Option<import::Imported>,
     multisession: Vec<Arc<dyn discburn_writer::Multisession>>,
+    /// CalculateDiscIdentifier of the disc imported through a recorder.
+    disc_id: Option<String>,
+    udf_revision: u32,
+    import_callback: Option<import_events::ImportCallbackSlot>,
 }
+
+/// IFileSystemImage::get_UDFRevisionsSupported (imapi2.md §11.3: the Vista/7 list).
+pub const UDF_REVISIONS_SUPPORTED: [u32; 5] = [0x102, 0x150, 0x200, 0x201, 0x250];
 
 impl Default for FileSystemImage {
     fn default() -> Self {
@@ -157,6 +166,9 @@ impl FileSystemImage {
             free_media_blocks: 0,
             imported: None,
             multisession: Vec::new(),
+            disc_id: None,
+            udf_revision: 0x102,
+            import_callback: None,
         }
     }
 
@@ -170,9 +182,84 @@ impl FileSystemImage {
     }
 
     /// IFileSystemImage::put_FileSystemsToCreate. Checked by
-    /// [`FileSystemImage::create_result_image`].
+    /// [`FileSystemImage::create_result_image`]. After an import a set that leaves out
+    /// a file system of the imported session is ignored (as
+    /// [`FileSystemImage::set_session_start_block`] is); see
+    /// [`FileSystemImage::try_set_file_systems_to_create`] for the error.
     pub fn set_file_systems_to_create(&mut self, fs: FileSystems) {
+        let _ = self.try_set_file_systems_to_create(fs);
+    }
+
+    /// put_FileSystemsToCreate with its error. After an import the new session must
+    /// keep every file system of the imported session this crate writes (ISO9660,
+    /// JOLIET, ROCK_RIDGE; a UDF of the old session is not required, UDF cannot be
+    /// written yet), and the one imported; adding file systems is allowed.
+    ///
+    /// # Errors
+    /// [`ImageError::FileSystemChangeNotAllowed`] (IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED,
+    /// I-23). Other checks happen in [`FileSystemImage::create_result_image`].
+    pub fn try_set_file_systems_to_create(&mut self, fs: FileSystems) -> Result<(), ImageError> {
+        if let Some(i) = &self.imported {
+            let previous = (i.present
+                & (FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::ROCK_RIDGE))
+                | i.file_system;
+            let missing = previous - fs;
+            if !missing.is_empty() {
+                return Err(ImageError::FileSystemChangeNotAllowed {
+                    previous,
+                    requested: fs,
+                    missing,
+                });
+            }
+        }
         self.file_systems = fs;
+        Ok(())
+    }
+
+    /// IFileSystemImage::put_UDFRevision: 0x102 (UDF 1.02, the default), 0x150, 0x200,
+    /// 0x201 or 0x250. **Stored only**: this version does not write UDF
+    /// ([`FileSystems::UDF`] is refused by `create_result_image`).
+    ///
+    /// # Errors
+    /// [`ImageError::InvalidUdfRevision`] for other values (IMAPI_E_INVALID_PARAM);
+    /// [`ImageError::UdfRevisionChangeNotAllowed`] for a change after an import
+    /// (IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED, I-22).
+    pub fn set_udf_revision(&mut self, revision: u32) -> Result<(), ImageError> {
+        if !UDF_REVISIONS_SUPPORTED.contains(&revision) {
+            return Err(ImageError::InvalidUdfRevision { revision });
+        }
+        if self.imported.is_some() && revision != self.udf_revision {
+            return Err(ImageError::UdfRevisionChangeNotAllowed {
+                fixed: self.udf_revision,
+                requested: revision,
+            });
+        }
+        self.udf_revision = revision;
+        Ok(())
+    }
+
+    /// IFileSystemImage::get_UDFRevision (default 0x102).
+    pub fn udf_revision(&self) -> u32 {
+        self.udf_revision
+    }
+
+    /// IFileSystemImage::get_UDFRevisionsSupported: [`UDF_REVISIONS_SUPPORTED`].
+    pub fn udf_revisions_supported(&self) -> &'static [u32] {
+        &UDF_REVISIONS_SUPPORTED
+    }
+
+    /// DFileSystemImageImportEvents::UpdateImport: `callback` receives an
+    /// [`ImportProgress`] before each directory and for each file of every later
+    /// import (I-29). Replaces an earlier callback; clones of this object share it.
+    pub fn set_import_callback(&mut self, callback: ImportCallback) {
+        self.import_callback = Some(import_events::ImportCallbackSlot(Arc::new(
+            std::sync::Mutex::new(callback),
+        )));
+    }
+
+    /// Removes the import callback.
+    pub fn clear_import_callback(&mut self) {
+        self.import_callback = None;
     }
 
     /// IFileSystemImage::get_FileSystemsToCreate.
@@ -332,12 +419,14 @@ impl FileSystemImage {
     /// on the recorder's media (I-15).
     ///
     /// # Errors
-    /// [`ImageError::MultisessionNotSet`], [`ImageError::EmptyDisc`], read errors.
+    /// [`ImageError::MultisessionNotSet`], [`ImageError::NoCompatibleMultisessionType`]
+    /// (no media), [`ImageError::EmptyDisc`], read errors.
     pub fn identify_file_systems_on_disc(
         &self,
         recorder: &mut discburn_recorder::DiscRecorder,
     ) -> Result<FileSystems, ImageError> {
         let seq = self.in_use_sequential()?;
+        require_media(recorder)?;
         let mut src = RecorderSectorSource::new(recorder)?;
         let start = match seq {
             Some(prev) => prev,
@@ -350,6 +439,59 @@ impl FileSystemImage {
             }
         };
         identify_file_systems(&mut src, start)
+    }
+
+    /// IdentifyFileSystemsOnDisc with a NULL recorder: opens the ImportRecorder of the
+    /// multisession mechanism in use (`DiscRecorder::open`) and identifies the file
+    /// systems of its last session (I-15).
+    ///
+    /// # Errors
+    /// [`ImageError::MultisessionNotSet`], [`ImageError::Recorder`] when the recorder
+    /// cannot be opened, and those of [`FileSystemImage::identify_file_systems_on_disc`].
+    pub fn identify_file_systems_on_import_recorder(&self) -> Result<FileSystems, ImageError> {
+        let mut rec = self.open_import_recorder()?;
+        self.identify_file_systems_on_disc(&mut rec)
+    }
+
+    /// Opens the ImportRecorder of the mechanism in use.
+    fn open_import_recorder(&self) -> Result<discburn_recorder::DiscRecorder, ImageError> {
+        if self.multisession.is_empty() {
+            return Err(ImageError::MultisessionNotSet);
+        }
+        let m = &self.multisession[multisession::choose(&self.multisession)?];
+        discburn_recorder::DiscRecorder::open(m.import_recorder()).map_err(|e| {
+            ImageError::Recorder {
+                source: discburn_writer::WriterError::Recorder(e),
+            }
+        })
+    }
+
+    /// IFileSystemImage::CalculateDiscIdentifier: the signature of the media in the
+    /// ImportRecorder of the multisession mechanism in use and of its sessions
+    /// (format: [`discburn_writer::disc_identifier`], ours; IMAPI2's is undocumented).
+    /// The same disc state gives the same string; another session gives another
+    /// (I-27). Two discs recorded identically give the same string.
+    ///
+    /// # Errors
+    /// [`ImageError::MultisessionNotSet`] (I-02); [`ImageError::Recorder`] (cannot
+    /// open the recorder, no media, device errors).
+    pub fn calculate_disc_identifier(&self) -> Result<String, ImageError> {
+        let mut rec = self.open_import_recorder()?;
+        self.calculate_disc_identifier_with(&mut rec)
+    }
+
+    /// CalculateDiscIdentifier on an already open `recorder` (e.g. the data writer's).
+    ///
+    /// # Errors
+    /// As [`FileSystemImage::calculate_disc_identifier`].
+    pub fn calculate_disc_identifier_with(
+        &self,
+        recorder: &mut discburn_recorder::DiscRecorder,
+    ) -> Result<String, ImageError> {
+        if self.multisession.is_empty() {
+            return Err(ImageError::MultisessionNotSet);
+        }
+        discburn_writer::disc_identifier(recorder).map_err(|source| ImageError::Recorder { source })
     }
 
     /// The start of the previous session for a sequential mechanism in use (`None` for a
@@ -378,9 +520,14 @@ impl FileSystemImage {
     /// sessions rounded up to 32 blocks, after checking nothing lies beyond (see
     /// [`FileSystemImage::import_last_session_from`]); FreeMediaBlocks follows (I-25).
     ///
+    /// The disc identifier of the media is kept and carried by the results
+    /// ([`ImageResult::disc_id`]), so writing them to another disc fails (I-28).
+    ///
     /// # Errors
-    /// [`ImageError::MultisessionNotSet`] (I-01), [`ImageError::EmptyDisc`] (I-11),
-    /// and those of [`FileSystemImage::import_file_system_from`].
+    /// [`ImageError::MultisessionNotSet`] (I-01),
+    /// [`ImageError::NoCompatibleMultisessionType`] when the drive has no media (I-10),
+    /// [`ImageError::EmptyDisc`] (I-11), [`ImageError::Recorder`] (device errors), and
+    /// those of [`FileSystemImage::import_file_system_from`].
     pub fn import_file_system(
         &mut self,
         recorder: &mut discburn_recorder::DiscRecorder,
@@ -403,6 +550,23 @@ impl FileSystemImage {
     }
 
     fn import_with(
+        &mut self,
+        recorder: &mut discburn_recorder::DiscRecorder,
+        fs: Option<FileSystems>,
+    ) -> Result<FileSystems, ImageError> {
+        if self.multisession.is_empty() {
+            return Err(ImageError::MultisessionNotSet);
+        }
+        require_media(recorder)?;
+        let used = self.import_with_media(recorder, fs)?;
+        self.disc_id = Some(
+            discburn_writer::disc_identifier(recorder)
+                .map_err(|source| ImageError::Recorder { source })?,
+        );
+        Ok(used)
+    }
+
+    fn import_with_media(
         &mut self,
         recorder: &mut discburn_recorder::DiscRecorder,
         fs: Option<FileSystems>,
@@ -518,7 +682,18 @@ impl FileSystemImage {
         session_start: u64,
         file_system: FileSystems,
     ) -> Result<(), ImageError> {
-        let (tree, imported) = import::import_into(&self.tree, src, session_start, file_system)?;
+        let slot = self.import_callback.clone();
+        let mut guard = slot
+            .as_ref()
+            .map(|s| s.0.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut events = import_events::Events::new(
+            guard
+                .as_deref_mut()
+                .map(|cb| &mut **cb as &mut (dyn FnMut(&ImportProgress) + Send)),
+            file_system,
+        );
+        let (tree, imported) =
+            import::import_into(&self.tree, src, session_start, file_system, &mut events)?;
         self.tree = Arc::new(tree);
         self.imported = Some(imported);
         Ok(())
@@ -766,13 +941,37 @@ impl FileSystemImage {
 
     /// IFileSystemImage::CreateResultImage: lays the image out and returns the stream.
     /// The result holds a snapshot of the tree; later changes to this object do not
-    /// affect it.
+    /// affect it. With multisession interfaces set, the result carries the disc
+    /// identifier ([`ImageResult::disc_id`]): the one taken at the import, else it is
+    /// computed now through the ImportRecorder.
     ///
     /// # Errors
-    /// See [`FileSystemImage::plan`].
+    /// See [`FileSystemImage::plan`]; [`ImageError::Recorder`] when the disc
+    /// identifier has to be computed and cannot be.
     pub fn create_result_image(&self) -> Result<ImageResult, ImageError> {
         let layout = self.plan()?;
-        Ok(ImageResult::new(self.tree.clone(), layout))
+        let disc_id = match (&self.disc_id, self.multisession.is_empty()) {
+            (_, true) => None,
+            (Some(id), false) => Some(id.clone()),
+            (None, false) => Some(self.calculate_disc_identifier()?),
+        };
+        let mut result = ImageResult::new(self.tree.clone(), layout);
+        result.disc_id = disc_id;
+        Ok(result)
+    }
+}
+
+/// IMAPI_E_NO_COMPATIBLE_MULTISESSION_TYPE when the drive holds no media (I-10).
+fn require_media(recorder: &mut discburn_recorder::DiscRecorder) -> Result<(), ImageError> {
+    let present = recorder.media_present().map_err(|e| ImageError::Recorder {
+        source: discburn_writer::WriterError::Recorder(e),
+    })?;
+    if present {
+        Ok(())
+    } else {
+        Err(ImageError::NoCompatibleMultisessionType {
+            reason: "there is no media in the drive",
+        })
     }
 }
 

@@ -111,6 +111,10 @@ impl SessionStream for ImageResult {
     fn session_start_block(&self) -> Option<u32> {
         Some(ImageResult::session_start_block(self))
     }
+    /// IFileSystemImageResult::DiscId, checked by the writer (IMAPI_E_DISC_MISMATCH).
+    fn disc_identifier(&self) -> Option<&str> {
+        self.disc_id()
+    }
 }
 
 /// A result prepared for random-write media (IFileSystemImageResult2 with
@@ -126,6 +130,15 @@ pub struct RandomWriteStream {
 }
 
 impl ImageResult {
+    /// IFileSystemImageResult::DiscId: the identifier
+    /// ([`crate::FileSystemImage::calculate_disc_identifier`]) of the disc the image was
+    /// built against; `None` when the image had no multisession interfaces. The data
+    /// writer refuses to record the result on another disc (IMAPI_E_DISC_MISMATCH,
+    /// I-28).
+    pub fn disc_id(&self) -> Option<&str> {
+        self.disc_id.as_deref()
+    }
+
     /// This result as a [`RandomWriteStream`] for random-write media.
     ///
     /// # Errors
@@ -175,6 +188,9 @@ impl SessionStream for RandomWriteStream {
     }
     fn session_start_block(&self) -> Option<u32> {
         Some(self.result.session_start_block())
+    }
+    fn disc_identifier(&self) -> Option<&str> {
+        self.result.disc_id()
     }
     fn seek_block(&mut self, block: u64) -> io::Result<()> {
         let start = u64::from(self.result.session_start_block());

@@ -108,6 +108,21 @@ pub enum WriterError {
         #[source]
         source: std::io::Error,
     },
+    /// IMAPI_E_DISC_MISMATCH (0xC0AAB158, imapi2fserror.h): the stream was built against
+    /// another disc (its [`crate::SessionStream::disc_identifier`] differs from the
+    /// [`crate::disc_identifier`] of the media in the recorder, I-28). Nothing was
+    /// written.
+    #[error(
+        "{device}: the media is not the disc the image was built for (identifier {current}, image built for {expected}) (IMAPI_E_DISC_MISMATCH)"
+    )]
+    DiscMismatch {
+        /// The recorder.
+        device: String,
+        /// The identifier the stream carries.
+        expected: String,
+        /// The identifier of the media in the recorder.
+        current: String,
+    },
     /// A recorder or device error, with its own IMAPI2 code.
     #[error(transparent)]
     Recorder(#[from] RecorderError),
@@ -131,6 +146,7 @@ impl WriterError {
             WriterError::NotImplemented(_) => 0x8000_4001,
             WriterError::InvalidArgument(_) => 0x8007_0057,
             WriterError::StreamRead { .. } => 0x8000_4005,
+            WriterError::DiscMismatch { .. } => 0xC0AA_B158,
             WriterError::Recorder(e) => e.hresult(),
         }
     }
@@ -154,6 +170,7 @@ impl WriterError {
             WriterError::NotImplemented(_) => "E_NOTIMPL",
             WriterError::InvalidArgument(_) => "E_INVALIDARG",
             WriterError::StreamRead { .. } => "E_FAIL",
+            WriterError::DiscMismatch { .. } => "IMAPI_E_DISC_MISMATCH",
             WriterError::Recorder(e) => e.imapi_name(),
         }
     }
@@ -223,6 +240,15 @@ mod tests {
                 WriterError::NotImplemented(String::new()),
                 0x80004001,
                 "E_NOTIMPL",
+            ),
+            (
+                WriterError::DiscMismatch {
+                    device: "d".into(),
+                    expected: "a".into(),
+                    current: "b".into(),
+                },
+                0xC0AAB158,
+                "IMAPI_E_DISC_MISMATCH",
             ),
         ];
         for (e, h, n) in cases {

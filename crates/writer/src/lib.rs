@@ -12,6 +12,7 @@
 //! | DDiscFormat2DataEvents::Update, IDiscFormat2DataEventArgs | the callback of [`DiscFormat2Data::write_with_progress`], [`DiscFormat2DataEventArgs`]; time from an injected [`Clock`] |
 //! | IWriteSpeedDescriptor, S_IMAPI_*ADJUSTED | [`WriteSpeedDescriptor`], [`WriteSpeedStatus`] |
 //! | HRESULTs | [`WriterError::hresult`], [`WriterError::imapi_name`] |
+//! | CalculateDiscIdentifier, IMAPI_E_DISC_MISMATCH | [`disc_identifier`] (our format), checked by write against [`SessionStream::disc_identifier`] |
 //!
 //! Spec coverage (write paths per profile, mmc.md §5.13):
 //!
@@ -26,6 +27,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod disc_id;
 mod engine;
 mod error;
 mod events;
@@ -36,6 +38,7 @@ mod state;
 mod stream;
 mod writer;
 
+pub use disc_id::{DISC_IDENTIFIER_PREFIX, disc_identifier};
 pub use error::WriterError;
 pub use events::{Clock, DiscFormat2DataEventArgs, ManualClock, SystemClock};
 pub use multisession::{

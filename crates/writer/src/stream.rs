@@ -63,6 +63,15 @@ pub trait SessionStream: Read {
         None
     }
 
+    /// The identifier of the disc the stream was built against
+    /// (IFileSystemImageResult::DiscId; format: [`crate::disc_identifier`]), when known.
+    /// The writer computes the identifier of the media in the recorder and refuses
+    /// with IMAPI_E_DISC_MISMATCH ([`crate::WriterError::DiscMismatch`]) before
+    /// writing anything when they differ (I-28). `None` (the default) skips the check.
+    fn disc_identifier(&self) -> Option<&str> {
+        None
+    }
+
     /// Positions the stream at sector `block` (byte `block × 2048`), so that the next
     /// read returns that sector. Needed only for streams with block ranges.
     ///
@@ -105,6 +114,9 @@ impl<S: SessionStream + ?Sized> SessionStream for &mut S {
     fn session_start_block(&self) -> Option<u32> {
         (**self).session_start_block()
     }
+    fn disc_identifier(&self) -> Option<&str> {
+        (**self).disc_identifier()
+    }
     fn seek_block(&mut self, block: u64) -> io::Result<()> {
         (**self).seek_block(block)
     }
@@ -119,6 +131,9 @@ impl<S: SessionStream + ?Sized> SessionStream for Box<S> {
     }
     fn session_start_block(&self) -> Option<u32> {
         (**self).session_start_block()
+    }
+    fn disc_identifier(&self) -> Option<&str> {
+        (**self).disc_identifier()
     }
     fn seek_block(&mut self, block: u64) -> io::Result<()> {
         (**self).seek_block(block)

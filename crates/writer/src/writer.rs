@@ -265,6 +265,27 @@ fn write_speed_descriptors(
         .collect())
 }
 
+/// IMAPI_E_DISC_MISMATCH unless the stream has no disc identifier or it is the one of
+/// the media in `rec` (I-28).
+fn check_disc_identifier(
+    rec: &mut DiscRecorder,
+    stream: &dyn SessionStream,
+) -> Result<(), WriterError> {
+    let Some(expected) = stream.disc_identifier() else {
+        return Ok(());
+    };
+    let current = crate::disc_id::disc_identifier(rec)?;
+    if current == expected {
+        Ok(())
+    } else {
+        Err(WriterError::DiscMismatch {
+            device: rec.active_disc_recorder().to_string(),
+            expected: expected.to_string(),
+            current,
+        })
+    }
+}
+
 /// Clears the writing flag (and a pending cancel) when a write ends, however it ends.
 struct WritingGuard<'a>(&'a Shared);
 
@@ -692,7 +713,9 @@ impl DiscFormat2Data {
             });
         }
         rec.acquire_exclusive_access(false, &client)?;
-        let result = Job::new(rec, &cfg, &self.shared, &*self.clock, &mut progress).run(stream);
+        let result = check_disc_identifier(rec, stream).and_then(|()| {
+            Job::new(rec, &cfg, &self.shared, &*self.clock, &mut progress).run(stream)
+        });
         let released = rec.release_exclusive_access();
         result?;
         released?;
