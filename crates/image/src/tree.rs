@@ -13,6 +13,8 @@ use discburn_format::rrip::mode as m;
 
 use crate::ImageError;
 
+mod scan;
+
 /// Index of a node in the tree's arena.
 pub(crate) type NodeId = u32;
 /// The root directory's id.
@@ -189,15 +191,6 @@ pub(crate) fn parse_path(path: &str) -> Result<Vec<&[u8]>, ImageError> {
         out.push(c.as_bytes());
     }
     Ok(out)
-}
-
-/// One host entry found by a walk, staged before the tree changes (so a failing
-/// `add_tree` leaves the tree as it was).
-struct Staged {
-    /// Components below the walk root.
-    rel: Vec<Box<[u8]>>,
-    kind: NodeKind,
-    meta: ItemMetadata,
 }
 
 fn stage_host_entry(
@@ -495,70 +488,36 @@ impl Tree {
                 source: std::io::Error::new(std::io::ErrorKind::NotADirectory, "not a directory"),
             });
         }
+        let scan = scan::Scan::run(host_dir);
+        // Staged first, applied after, so that a failing scan leaves the tree as it was.
         let mut staged = Vec::new();
-        let walk = walkdir::WalkDir::new(host_dir)
-            .follow_links(false)
-            .min_depth(1)
-            .sort_by(|a, b| a.file_name().as_bytes().cmp(b.file_name().as_bytes()));
-        for entry in walk {
-            let entry = entry.map_err(|e| {
-                let host_path = e
-                    .path()
-                    .map(Path::to_owned)
-                    .unwrap_or_else(|| host_dir.to_owned());
-                ImageError::DirectoryRead {
-                    host_path,
-                    source: e
-                        .into_io_error()
-                        .unwrap_or_else(|| std::io::Error::other("file system loop")),
-                }
-            })?;
-            let md = entry.metadata().map_err(|e| ImageError::SourceRead {
-                host_path: entry.path().to_owned(),
-                source: e
-                    .into_io_error()
-                    .unwrap_or_else(|| std::io::Error::other("metadata")),
-            })?;
-            let (kind, meta) = stage_host_entry(entry.path(), &md)?;
-            let rel = entry
-                .path()
-                .strip_prefix(host_dir)
-                .expect("walk stays below its root")
-                .iter()
-                .map(|c| Box::from(c.as_bytes()))
-                .collect::<Vec<Box<[u8]>>>();
-            if rel.iter().any(|c| c.len() > 255) {
-                return Err(ImageError::InvalidPath {
-                    path: entry.path().display().to_string(),
-                    reason: "a name is longer than 255 bytes",
-                });
-            }
-            staged.push(Staged { rel, kind, meta });
-        }
+        scan.pre_order(|depth, entry| {
+            staged.push((depth, entry));
+            Ok(())
+        })?;
         // Apply: nothing below can fail except a destination that is not a directory,
         // which is checked first.
         let base = self.make_dirs_checked(dest_dir)?;
         self.nodes[base as usize].meta = ItemMetadata::from_host(&root_md);
-        // Directories of the walk, by their relative path, to find parents.
-        let mut dir_ids: BTreeMap<Vec<Box<[u8]>>, NodeId> = BTreeMap::new();
-        dir_ids.insert(Vec::new(), base);
-        for s in staged {
-            let (name, parent_rel) = s.rel.split_last().expect("min_depth(1)");
-            let parent = dir_ids[parent_rel];
+        // parents[d - 1]: the directory the entries at depth d go into.
+        let mut parents: Vec<NodeId> = vec![base];
+        for (depth, entry) in staged {
+            parents.truncate(depth);
+            let parent = parents[depth - 1];
             let existing = self
                 .node(parent)
                 .children()
-                .and_then(|c| c.get(name))
+                .and_then(|c| c.get(&entry.name))
                 .copied();
-            let id = match (existing, &s.kind) {
+            let id = match (existing, &entry.kind) {
                 (Some(e), NodeKind::Directory(_)) if self.node(e).is_dir() => {
-                    self.nodes[e as usize].meta = s.meta;
+                    self.nodes[e as usize].meta = entry.meta;
                     e
                 }
-                _ => self.push(parent, name, s.kind, s.meta),
+                _ => self.push(parent, &entry.name, entry.kind, entry.meta),
             };
-            if self.node(id).is_dir() {
-                dir_ids.insert(s.rel, id);
+            if entry.listing.is_some() {
+                parents.push(id);
             }
         }
         Ok(())
