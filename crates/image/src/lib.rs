@@ -15,6 +15,10 @@
 //! | import of a previous session (ISO 9660, Joliet, Rock Ridge; names kept) | implemented: [`FileSystemImage::import_file_system_from`] |
 //! | random-write media (image files, DVD+RW, BD-RE, DVD-RAM): xorriso's head at LBA 0–31 | implemented: [`ImageResult::write_random_access`] |
 //! | UDF import | refused: [`ImageError::UdfImportNotSupported`] |
+//! | UDFRevision (0x102 … 0x250) | stored only, fixed after import: [`FileSystemImage::set_udf_revision`] |
+//! | CalculateDiscIdentifier, IFileSystemImageResult::DiscId, IMAPI_E_DISC_MISMATCH | [`FileSystemImage::calculate_disc_identifier`] (format: `discburn_writer::disc_identifier`), [`ImageResult::disc_id`], checked by `DiscFormat2Data::write` |
+//! | DFileSystemImageImportEvents::UpdateImport | [`FileSystemImage::set_import_callback`], [`ImportProgress`] |
+//! | imported files whose extents are not contiguous (ECMA-119 6.5.1) | refused: [`ImageError::ImportNonContiguousFile`] |
 //! | El Torito | not yet |
 //!
 //! # Multisession on random-write media
