@@ -6,8 +6,9 @@
 #
 # The tree is grafted from real directories (nothing is copied): /usr/share/doc, the
 # system Python libraries, a pyenv Python's lib and the Rust toolchain's lib, then more
-# of /usr until the size is reached. Each tool runs RUNS times (default 3); the median
-# is reported. Images go to bench/out/ (deleted after each run).
+# of /usr until the size is reached. The tools take turns for RUNS rounds (default 3)
+# after one image-sized warm-up write; the median is reported. Images go to bench/out/
+# (deleted after each run).
 #
 # Usage: bench/mkimage.sh   (env: RUNS=3, OUT_DIR=bench/out, MIN_FILES, MIN_BYTES, and
 #                           DISCBURN=path to use a given binary instead of building one)
@@ -80,58 +81,68 @@ fi
 echo "== warm-up read of every file" >&2
 find "${srcs[@]}" -type f -print0 | xargs -0 cat >/dev/null
 
-# run NAME CMD... : runs RUNS times under /usr/bin/time -v; records wall and max RSS.
-declare -A WALL RSS
-run() {
-    local name=$1
-    shift
-    local walls=() rsss=() i
-    for ((i = 1; i <= RUNS; i++)); do
-        rm -f "$OUT_DIR/$name.iso"
-        local log="$OUT_DIR/$name.time"
-        if ! /usr/bin/time -v -o "$log" "$@" >"$OUT_DIR/$name.out" 2>&1; then
-            echo "bench: $name failed:" >&2
-            tail -5 "$OUT_DIR/$name.out" >&2
-            exit 1
-        fi
-        local wall rss
-        wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log" |
-            awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }')
-        rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
-        walls+=("$wall")
-        rsss+=("$rss")
-        printf '   %-12s run %d: %6.2f s  %7d KiB  (%s bytes)\n' "$name" "$i" "$wall" "$rss" \
-            "$(stat -c %s "$OUT_DIR/$name.iso")" >&2
-        [ "$i" -lt "$RUNS" ] && rm -f "$OUT_DIR/$name.iso"
-    done
-    WALL[$name]=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-    RSS[$name]=$(printf '%s\n' "${rsss[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+# once NAME ROUND CMD... : one run under /usr/bin/time -v; records wall and max RSS.
+declare -A WALLS RSSS
+once() {
+    local name=$1 round=$2
+    shift 2
+    rm -f "$OUT_DIR/$name.iso"
+    local log="$OUT_DIR/$name.time"
+    if ! /usr/bin/time -v -o "$log" "$@" >"$OUT_DIR/$name.out" 2>&1; then
+        echo "bench: $name failed:" >&2
+        tail -5 "$OUT_DIR/$name.out" >&2
+        exit 1
+    fi
+    local wall rss
+    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log" |
+        awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }')
+    rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
+    WALLS[$name]+="$wall "
+    RSSS[$name]+="$rss "
+    printf '   round %d  %-12s %6.2f s  %7d KiB  (%s bytes)\n' "$round" "$name" "$wall" "$rss" \
+        "$(stat -c %s "$OUT_DIR/$name.iso")" >&2
 }
+median() { printf '%s\n' $1 | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-echo "== discburn mkimage" >&2
-run discburn "$DISCBURN" mkimage -o "$OUT_DIR/discburn.iso" "${grafts_discburn[@]}"
-# Sanity: xorriso sees every file, directory and link of the tree (plus the root, the
-# graft directories and rr_moved, if directories were relocated).
-listed=$(xorriso -indev "$OUT_DIR/discburn.iso" -find / 2>/dev/null | wc -l || true)
-echo "   discburn image: xorriso -find lists $listed nodes (tree: $((files + dirs + links)) + root + ${#srcs[@]} graft dirs)" >&2
-rm -f "$OUT_DIR/discburn.iso"
-
-echo "== xorriso -as mkisofs -R -J" >&2
-run xorriso xorriso -as mkisofs -R -J -graft-points -o "$OUT_DIR/xorriso.iso" "${grafts_mkisofs[@]}"
-rm -f "$OUT_DIR/xorriso.iso"
-
-echo "== genisoimage -R -J" >&2
 # -joliet-long: plain -J refuses trees whose names collide after the 64-character cut.
 gen_args=(-quiet -R -J -graft-points)
 if ! genisoimage "${gen_args[@]}" -print-size "${grafts_mkisofs[@]}" >/dev/null 2>&1; then
     gen_args+=(-joliet-long)
     echo "   (genisoimage -J refused the tree; using -joliet-long)" >&2
 fi
-run genisoimage genisoimage "${gen_args[@]}" -o "$OUT_DIR/genisoimage.iso" "${grafts_mkisofs[@]}"
-rm -f "$OUT_DIR/genisoimage.iso"
+
+# The page cache of a fresh VM has to be backed by the host the first time it fills,
+# which makes whichever tool writes first slow: write (and delete) one image-sized
+# file before measuring.
+echo "== warm-up write of $((bytes / 1048576 + 64)) MiB" >&2
+head -c $((bytes + 67108864)) /dev/zero >"$OUT_DIR/warm-up" && rm -f "$OUT_DIR/warm-up"
+
+# The tools take turns (discburn, xorriso, genisoimage, then again) so that load from
+# elsewhere on the machine falls on all of them alike; each image is deleted before
+# the next run.
+echo "== $RUNS rounds: discburn mkimage, xorriso -as mkisofs -R -J, genisoimage -R -J" >&2
+for ((round = 1; round <= RUNS; round++)); do
+    once discburn "$round" "$DISCBURN" mkimage -o "$OUT_DIR/discburn.iso" "${grafts_discburn[@]}"
+    if ((round == 1)); then
+        # Sanity: xorriso sees every file, directory and link of the tree (plus the
+        # root, the graft directories and rr_moved, if directories were relocated).
+        listed=$(xorriso -indev "$OUT_DIR/discburn.iso" -find / 2>/dev/null | wc -l || true)
+        echo "   discburn image: xorriso -find lists $listed nodes (tree: $((files + dirs + links)) + root + ${#srcs[@]} graft dirs)" >&2
+    fi
+    rm -f "$OUT_DIR/discburn.iso"
+    once xorriso "$round" xorriso -as mkisofs -R -J -graft-points -o "$OUT_DIR/xorriso.iso" "${grafts_mkisofs[@]}"
+    rm -f "$OUT_DIR/xorriso.iso"
+    once genisoimage "$round" genisoimage "${gen_args[@]}" -o "$OUT_DIR/genisoimage.iso" "${grafts_mkisofs[@]}"
+    rm -f "$OUT_DIR/genisoimage.iso"
+done
+declare -A WALL RSS
+for t in discburn xorriso genisoimage; do
+    WALL[$t]=$(median "${WALLS[$t]}")
+    RSS[$t]=$(median "${RSSS[$t]}")
+done
 
 echo
-printf 'tree: %d files, %d dirs, %d symlinks, %d bytes; median of %d runs, warm cache\n' \
+printf 'tree: %d files, %d dirs, %d symlinks, %d bytes; median of %d interleaved rounds, warm cache\n' \
     "$files" "$dirs" "$links" "$bytes" "$RUNS"
 printf '%-12s %9s %9s %12s\n' tool wall_s MB/s peak_RSS_MiB
 for t in discburn xorriso genisoimage; do
