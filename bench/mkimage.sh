@@ -117,23 +117,39 @@ fi
 echo "== warm-up write of $((bytes / 1048576 + 64)) MiB" >&2
 head -c $((bytes + 67108864)) /dev/zero >"$OUT_DIR/warm-up" && rm -f "$OUT_DIR/warm-up"
 
-# The tools take turns (discburn, xorriso, genisoimage, then again) so that load from
-# elsewhere on the machine falls on all of them alike; each image is deleted before
-# the next run.
+# The tools take turns, and the one that starts a round rotates (discburn, xorriso,
+# genisoimage; then xorriso, genisoimage, discburn; ...), so that load from elsewhere
+# on the machine, and the first run after the warm-up, fall on all of them alike. Each
+# image is deleted before the next run.
+run_tool() {
+    case $1 in
+    discburn)
+        once discburn "$2" "$DISCBURN" mkimage -o "$OUT_DIR/discburn.iso" "${grafts_discburn[@]}"
+        if [ -z "${checked:-}" ]; then
+            # Sanity: xorriso sees every file, directory and link of the tree (plus the
+            # root, the graft directories and rr_moved, if directories were relocated).
+            listed=$(xorriso -indev "$OUT_DIR/discburn.iso" -find / 2>/dev/null | wc -l || true)
+            echo "   discburn image: xorriso -find lists $listed nodes (tree: $((files + dirs + links)) + root + ${#srcs[@]} graft dirs)" >&2
+            checked=1
+        fi
+        rm -f "$OUT_DIR/discburn.iso"
+        ;;
+    xorriso)
+        once xorriso "$2" xorriso -as mkisofs -R -J -graft-points -o "$OUT_DIR/xorriso.iso" "${grafts_mkisofs[@]}"
+        rm -f "$OUT_DIR/xorriso.iso"
+        ;;
+    genisoimage)
+        once genisoimage "$2" genisoimage "${gen_args[@]}" -o "$OUT_DIR/genisoimage.iso" "${grafts_mkisofs[@]}"
+        rm -f "$OUT_DIR/genisoimage.iso"
+        ;;
+    esac
+}
+tools=(discburn xorriso genisoimage)
 echo "== $RUNS rounds: discburn mkimage, xorriso -as mkisofs -R -J, genisoimage -R -J" >&2
 for ((round = 1; round <= RUNS; round++)); do
-    once discburn "$round" "$DISCBURN" mkimage -o "$OUT_DIR/discburn.iso" "${grafts_discburn[@]}"
-    if ((round == 1)); then
-        # Sanity: xorriso sees every file, directory and link of the tree (plus the
-        # root, the graft directories and rr_moved, if directories were relocated).
-        listed=$(xorriso -indev "$OUT_DIR/discburn.iso" -find / 2>/dev/null | wc -l || true)
-        echo "   discburn image: xorriso -find lists $listed nodes (tree: $((files + dirs + links)) + root + ${#srcs[@]} graft dirs)" >&2
-    fi
-    rm -f "$OUT_DIR/discburn.iso"
-    once xorriso "$round" xorriso -as mkisofs -R -J -graft-points -o "$OUT_DIR/xorriso.iso" "${grafts_mkisofs[@]}"
-    rm -f "$OUT_DIR/xorriso.iso"
-    once genisoimage "$round" genisoimage "${gen_args[@]}" -o "$OUT_DIR/genisoimage.iso" "${grafts_mkisofs[@]}"
-    rm -f "$OUT_DIR/genisoimage.iso"
+    for ((j = 0; j < 3; j++)); do
+        run_tool "${tools[$(((round - 1 + j) % 3))]}" "$round"
+    done
 done
 declare -A WALL RSS
 for t in discburn xorriso genisoimage; do
