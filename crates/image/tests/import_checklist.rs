@@ -504,15 +504,7 @@ fn i09_multisession_interfaces_on_finalized_media_refused() {
         let err = new_image("X")
             .set_multisession_interfaces(w.multisession_interfaces().unwrap())
             .unwrap_err();
-        assert!(
-            matches!(err, ImageError::NoCompatibleMultisessionType { .. }),
-            "{err}"
-        );
-        assert_eq!(
-            err.hresult(),
-            0xC0AA_B15C,
-            "IMAPI_E_NO_COMPATIBLE_MULTISESSION_TYPE"
-        );
+        assert_no_compatible_multisession_type(&err);
     }
 }
 
@@ -530,15 +522,7 @@ fn i10_import_without_media_is_no_compatible_multisession_type() {
     let err = im
         .import_file_system(&mut w.recorder().unwrap())
         .unwrap_err();
-    assert!(
-        matches!(err, ImageError::NoCompatibleMultisessionType { .. }),
-        "{err}"
-    );
-    assert_eq!(
-        err.hresult(),
-        0xC0AA_B15C,
-        "IMAPI_E_NO_COMPATIBLE_MULTISESSION_TYPE"
-    );
+    assert_no_compatible_multisession_type(&err);
     let err = im
         .import_specific_file_system(&mut w.recorder().unwrap(), FileSystems::ISO9660)
         .unwrap_err();
@@ -573,5 +557,18 @@ fn i15_identify_with_null_recorder_uses_the_import_recorder() {
     assert_eq!(
         w.multisession_interfaces().unwrap()[0].import_recorder(),
         path.display().to_string()
+    );
+}
+
+/// IMAPI_E_NO_COMPATIBLE_MULTISESSION_TYPE (0xC0AAB15C), as I-09 and I-10 expect.
+fn assert_no_compatible_multisession_type(err: &ImageError) {
+    assert!(
+        matches!(err, ImageError::NoCompatibleMultisessionType { .. }),
+        "{err}"
+    );
+    assert_eq!(
+        err.hresult(),
+        0xC0AA_B15C,
+        "IMAPI_E_NO_COMPATIBLE_MULTISESSION_TYPE"
     );
 }
