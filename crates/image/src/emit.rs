@@ -958,7 +958,9 @@ fn open_source(
             offset: 0,
             size: *size,
         }),
-        FileSource::Extent { .. } => unreachable!("extents are not written"),
+        FileSource::Extent { .. } | FileSource::Extents(_) => {
+            unreachable!("recorded extents are not written")
+        }
     }
 }
 

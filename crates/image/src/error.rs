@@ -228,8 +228,9 @@ pub enum ImageError {
         /// Image path.
         path: String,
     },
-    /// An imported file's extents are not contiguous, which a new directory record
-    /// cannot express (ECMA-119 6.5.1 allows it; this version does not keep it).
+    /// An imported file's extents are not contiguous. No longer returned: such files
+    /// are imported with their extents as recorded ([`crate::FileSource::Extents`],
+    /// ECMA-119 6.5.1); the variant stays so existing matches keep compiling.
     #[error("{path}: the imported file's extents are not contiguous (at LBA {lba}); not supported")]
     ImportNonContiguousFile {
         /// Image path.

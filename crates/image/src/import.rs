@@ -2,8 +2,10 @@
 //! ImportSpecificFileSystem, IdentifyFileSystemsOnDisc, GetDefaultFileSystemForImport).
 //!
 //! Imported files become items whose data is their recorded extent
-//! ([`FileSource::Extent`]): no file data is read (I-18), the new directory records
-//! point at the old LBAs (O-23). Rock Ridge names and attributes (mode, owner, times,
+//! ([`FileSource::Extent`]), or their recorded extents for a file of several File
+//! Sections ([`FileSource::Extents`], ECMA-119 6.5.1: gaps and any order kept as they
+//! are): no file data is read (I-18), the new directory records point at the old LBAs
+//! (O-23), one record per extent. Rock Ridge names and attributes (mode, owner, times,
 //! symbolic links, devices, hard links) are used when the session has them; the
 //! ECMA-119 identifier and the Joliet name each item had are kept, so unchanged items
 //! keep their names in every hierarchy, and new items are named around them.
@@ -14,7 +16,7 @@ use discburn_format::rrip::mode as m;
 use discburn_reader::{self as reader, ReadOptions, SectorSource, View, Volume};
 
 use crate::import_events::Events;
-use crate::tree::{FileSource, FixedNames, ItemMetadata, NodeKind, ROOT, Tree};
+use crate::tree::{Extent, FileSource, FixedNames, ItemMetadata, NodeKind, ROOT, Tree};
 use crate::{FileSystems, ImageError};
 
 /// IFileSystemImage::IdentifyFileSystemsOnDisc for the session starting at
@@ -179,22 +181,26 @@ pub(crate) fn import_into(
                             source: FileSource::Bytes(Vec::new().into()),
                             size: 0,
                         }
-                    } else {
-                        let mut next = u64::from(ext[0].lba);
-                        for e in ext {
-                            if u64::from(e.lba) != next {
-                                return Err(ImageError::ImportNonContiguousFile {
-                                    path: path(),
-                                    lba: e.lba,
-                                });
-                            }
-                            next += e.sectors();
-                        }
+                    } else if let [one] = ext {
                         NodeKind::File {
                             source: FileSource::Extent {
-                                lba: ext[0].lba,
+                                lba: one.lba,
                                 length: size,
                             },
+                            size,
+                        }
+                    } else {
+                        // Several File Sections (ECMA-119 6.5.1), kept as recorded:
+                        // gaps and any order are allowed.
+                        NodeKind::File {
+                            source: FileSource::Extents(
+                                ext.iter()
+                                    .map(|e| Extent {
+                                        lba: e.lba,
+                                        length: e.length,
+                                    })
+                                    .collect(),
+                            ),
                             size,
                         }
                     }
@@ -351,39 +357,43 @@ fn match_trees(a: &reader::Tree, b: &reader::Tree) -> HashMap<usize, reader::Nod
 
 /// Replaces imported file data that lies in LBA 0–31 (a session recorded at LBA 0, as
 /// genisoimage and growisofs do) with a copy read now: the head of a random-write
-/// append overwrites those blocks. At most 64 KiB are read.
+/// append overwrites those blocks. A file with any extent there is read whole (all its
+/// extents, in file order); no other file data is read.
 pub(crate) fn copy_head_extents(
     tree: &mut Tree,
     src: &mut (impl SectorSource + ?Sized),
 ) -> Result<(), ImageError> {
     let head = u64::from(crate::RANDOM_WRITE_HEAD_BLOCKS);
     for node in &mut tree.nodes {
-        let NodeKind::File {
-            source: source @ FileSource::Extent { .. },
-            size,
-        } = &mut node.kind
-        else {
+        let NodeKind::File { source, size } = &mut node.kind else {
             continue;
         };
-        let FileSource::Extent { lba, length } = *source else {
+        let Some(extents) = source.recorded_extents() else {
             continue;
         };
-        if u64::from(lba) >= head {
+        if extents
+            .iter()
+            .all(|e| u64::from(e.lba) >= head || e.length == 0)
+        {
             continue;
         }
-        let blocks = length.div_ceil(2048);
-        let mut buf = vec![0u8; (blocks * 2048) as usize];
-        src.read_sectors(u64::from(lba), &mut buf)
-            .map_err(|e| ImageError::Import {
-                source: discburn_reader::ReadError::Io {
-                    lba: u64::from(lba),
-                    count: blocks,
-                    source: e,
-                },
-            })?;
-        buf.truncate(length as usize);
-        *size = length;
-        *source = FileSource::Bytes(buf.into());
+        let mut data = Vec::new();
+        for e in &extents {
+            let blocks = u64::from(e.length).div_ceil(2048);
+            let at = data.len();
+            data.resize(at + (blocks * 2048) as usize, 0);
+            src.read_sectors(u64::from(e.lba), &mut data[at..])
+                .map_err(|err| ImageError::Import {
+                    source: discburn_reader::ReadError::Io {
+                        lba: u64::from(e.lba),
+                        count: blocks,
+                        source: err,
+                    },
+                })?;
+            data.truncate(at + e.length as usize);
+        }
+        *size = data.len() as u64;
+        *source = FileSource::Bytes(data.into());
     }
     Ok(())
 }

@@ -387,15 +387,16 @@ pub fn plan(
     }
     let relocation_serial = next_serial;
 
-    // File size limits.
+    // File size limits: one File Section per file below level 3 (ECMA-119 10.1, 10.2).
     for &id in &order {
-        if let NodeKind::File { size, .. } = tree.node(id).kind
-            && size > u64::from(u32::MAX)
+        if let NodeKind::File { size, source } = &tree.node(id).kind
+            && (*size > u64::from(u32::MAX)
+                || matches!(source, FileSource::Extents(list) if list.len() > 1))
             && options.iso_level != IsoLevel::Level3
         {
             return Err(ImageError::FileTooLarge {
                 path: tree.path_of(id),
-                size,
+                size: *size,
                 level: options.iso_level,
             });
         }
@@ -614,6 +615,10 @@ pub fn plan(
                 source: FileSource::Extent { lba, .. },
                 ..
             } => u64::from(*lba),
+            NodeKind::File {
+                source: FileSource::Extents(list),
+                ..
+            } => list.first().map_or(data_start, |e| u64::from(e.lba)),
             NodeKind::File { size, .. } if *size > 0 => {
                 if let Some(l) = node.meta.link_key.and_then(|k| seen_links.get(&k)) {
                     u64::from(*l)
@@ -1184,12 +1189,28 @@ pub(crate) fn encode_directory(
                 )?;
             }
             Target::File(id) => {
-                let size = match tree.node(id).kind {
-                    NodeKind::File { size, .. } => size,
-                    _ => 0,
+                let (size, recorded) = match &tree.node(id).kind {
+                    NodeKind::File {
+                        size,
+                        source: FileSource::Extents(list),
+                    } => (*size, Some(list)),
+                    NodeKind::File { size, .. } => (*size, None),
+                    _ => (0, None),
                 };
                 let lba = layout.file_lba[id as usize];
-                if size <= u64::from(u32::MAX) {
+                if let Some(list) = recorded.filter(|l| !l.is_empty()) {
+                    // Extents kept as recorded (ECMA-119 6.5.1, 9.1.6 bit 7): one
+                    // record per extent, all but the last flagged Multi-Extent.
+                    for (p, x) in list.iter().enumerate() {
+                        let flags = if p + 1 < list.len() {
+                            FileFlags::MULTI_EXTENT
+                        } else {
+                            FileFlags::empty()
+                        };
+                        pack_su(&su, avail, ce, d.ce_lba, &mut field);
+                        put_record(dir, &mk(x.lba, x.length, date, flags, &e.ident, &field))?;
+                    }
+                } else if size <= u64::from(u32::MAX) {
                     pack_su(&su, avail, ce, d.ce_lba, &mut field);
                     put_record(
                         dir,

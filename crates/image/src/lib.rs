@@ -18,7 +18,7 @@
 //! | UDFRevision (0x102 … 0x250) | stored only, fixed after import: [`FileSystemImage::set_udf_revision`] |
 //! | CalculateDiscIdentifier, IFileSystemImageResult::DiscId, IMAPI_E_DISC_MISMATCH | [`FileSystemImage::calculate_disc_identifier`] (format: `discburn_writer::disc_identifier`), [`ImageResult::disc_id`], checked by `DiscFormat2Data::write` |
 //! | DFileSystemImageImportEvents::UpdateImport | [`FileSystemImage::set_import_callback`], [`ImportProgress`] |
-//! | imported files whose extents are not contiguous (ECMA-119 6.5.1) | refused: [`ImageError::ImportNonContiguousFile`] |
+//! | imported files of several extents with gaps or out of order (ECMA-119 6.5.1) | implemented: kept as recorded, one record per extent ([`FileSource::Extents`]) |
 //! | El Torito | not yet |
 //!
 //! # Multisession on random-write media
@@ -82,7 +82,7 @@ pub use layout::{
     VolumeSpaceSize, plan,
 };
 pub use multisession::{RandomWriteStream, RecorderSectorSource};
-pub use tree::{FileSource, ItemMetadata, Tree};
+pub use tree::{Extent, FileSource, ItemMetadata, Tree};
 
 bitflags::bitflags! {
     /// File systems to create (IMAPI2 FsiFileSystems; ROCK_RIDGE is ours).
@@ -679,7 +679,8 @@ impl FileSystemImage {
     /// [`ImageError::InvalidFileSystems`] (not exactly one flag),
     /// [`ImageError::ImportTypeCollisionFileExistsAsDirectory`],
     /// [`ImageError::ImportTypeCollisionDirectoryExistsAsFile`] (I-20),
-    /// [`ImageError::ImportNonContiguousFile`], [`ImageError::Import`] (read errors).
+    /// [`ImageError::Import`] (read errors; an extent past the end of the media is
+    /// `discburn_reader::ReadError::ExtentPastEnd`, naming the directory record and LBAs).
     pub fn import_specific_file_system_from(
         &mut self,
         src: &mut (impl discburn_reader::SectorSource + ?Sized),

@@ -30,13 +30,59 @@ pub enum FileSource {
     /// Bytes held in memory.
     Bytes(Arc<[u8]>),
     /// Data already recorded on the medium (an earlier session): the directory record
-    /// points at `lba` and no bytes are written.
+    /// points at `lba` and no bytes are written. A length above 0xFFFF_F800 is recorded
+    /// as several contiguous extents of 0xFFFF_F800 bytes (ECMA-119 6.5.1, level 3).
     Extent {
         /// First block of the data, an absolute LBA.
         lba: u32,
         /// Length in bytes.
         length: u64,
     },
+    /// Data already recorded on the medium as several extents (File Sections), in file
+    /// order, anywhere on the medium: gaps between them and any order are allowed
+    /// (ECMA-119 6.5.1). The new directory hierarchy records one directory record per
+    /// extent, each with the Multi-Extent flag (ECMA-119 9.1.6 bit 7) except the last;
+    /// no bytes are written. The file's size is the sum of the lengths. An empty list is
+    /// an empty file. Several extents need interchange level 3 (ECMA-119 10.1, 10.2:
+    /// one File Section per file at levels 1 and 2; otherwise
+    /// [`ImageError::FileTooLarge`] at layout).
+    Extents(Arc<[Extent]>),
+}
+
+/// One extent of recorded file data (a File Section, ECMA-119 6.5.1): `length` bytes
+/// from block `lba`, as one directory record gives them (Location of Extent 9.1.3,
+/// Data Length 9.1.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Extent {
+    /// First block, an absolute LBA (2048-byte blocks).
+    pub lba: u32,
+    /// Length in bytes (the Data Length of one directory record, at most 2^32 − 1).
+    pub length: u32,
+}
+
+impl FileSource {
+    /// The recorded extents of a [`FileSource::Extent`] or [`FileSource::Extents`] as
+    /// the directory records give them: a single extent longer than 0xFFFF_F800 bytes
+    /// is split into consecutive extents of 0xFFFF_F800 bytes (ECMA-119 6.5.1). `None`
+    /// for data written by this session.
+    pub(crate) fn recorded_extents(&self) -> Option<Vec<Extent>> {
+        match self {
+            FileSource::Extent { lba, length } => {
+                let max = discburn_format::iso9660::MAX_EXTENT_LENGTH;
+                let parts = length.div_ceil(max).max(1);
+                Some(
+                    (0..parts)
+                        .map(|p| Extent {
+                            lba: lba.saturating_add((p * (max / 2048)) as u32),
+                            length: (length - p * max).min(max) as u32,
+                        })
+                        .collect(),
+                )
+            }
+            FileSource::Extents(list) => Some(list.to_vec()),
+            FileSource::HostPath(_) | FileSource::Bytes(_) => None,
+        }
+    }
 }
 
 /// POSIX attributes of an item, recorded in Rock Ridge PX/TF and the ECMA-119 recording
@@ -386,6 +432,7 @@ impl Tree {
                 .len(),
             FileSource::Bytes(b) => b.len() as u64,
             FileSource::Extent { length, .. } => *length,
+            FileSource::Extents(list) => list.iter().map(|e| u64::from(e.length)).sum(),
         };
         let meta = meta.unwrap_or_else(|| ItemMetadata::synthetic(m::S_IFREG));
         self.add_new(path, NodeKind::File { source, size }, meta)
