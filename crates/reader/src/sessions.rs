@@ -5,8 +5,12 @@
 //!    session's volume descriptors with Volume Space Size = the overall end; session 1
 //!    starts at LBA 32; each session's own PVD (at start + 16) holds its own size; the next
 //!    session starts at start + size rounded up to 32 blocks (growisofs: 16).
-//! 2. **Single session** at LBA 0 when the chain is absent (genisoimage, `xorrisofs -o`).
-//! 3. **Superblock scan**: every 16-aligned LBA whose LBA + 16 holds a primary volume
+//! 2. **Head over a first session at LBA 0**: an image mastered at LBA 0 (genisoimage,
+//!    `xorrisofs -o`) to which sessions were appended in the random-write layout (by
+//!    discburn or xorriso): the head copies the newest session's descriptors over the
+//!    first session's own, and the appended sessions chain from the first one's end.
+//! 3. **Single session** at LBA 0 when there is no chain (genisoimage, `xorrisofs -o`).
+//! 4. **Superblock scan**: every 16-aligned LBA whose LBA + 16 holds a primary volume
 //!    descriptor, for media whose head was zeroed or invalidated.
 //!
 //! [`find_data_at_or_after`] answers the safety question before writing at a block:
@@ -37,6 +41,9 @@ const MAX_CHAIN: usize = 100_000;
 pub enum DiscoveryMethod {
     /// xorriso's emulated TOC: head at LBA 0–31, sessions chained from LBA 32.
     EmulatedToc,
+    /// A first session at LBA 0 whose volume descriptors were replaced by the head,
+    /// then sessions chained to the newest one (see [`SessionList::sessions`]).
+    HeadOverFirstSession,
     /// One session at LBA 0 (no chain).
     Single,
     /// A brute-force scan for superblocks (the head is zeroed or invalid).
@@ -77,7 +84,12 @@ impl fmt::Display for SessionInfo {
 pub struct SessionList {
     /// How they were found.
     pub method: DiscoveryMethod,
-    /// The sessions, in LBA order (empty if nothing was found).
+    /// The sessions, in LBA order (empty if nothing was found). With
+    /// [`DiscoveryMethod::HeadOverFirstSession`], session 1 starts at LBA 0 and reaches to
+    /// the second one; its own descriptors are gone (the head holds the newest
+    /// session's), so its `volume_identifier` is empty, `creation` is `None`,
+    /// `root_lba` is 0, and [`open_session`] refuses to open it alone (its files are
+    /// still part of every later session that kept them).
     pub sessions: Vec<SessionInfo>,
     /// The end the head at LBA 16 claims (its Volume Space Size), if a head was read.
     pub head_end: Option<u64>,
@@ -187,8 +199,65 @@ fn chain(
     }
 }
 
+/// The sessions appended after a first session at LBA 0, when the head at LBA 16 is a
+/// copy of the newest one's descriptors: the superblocks between LBA 32 and the head's
+/// root directory (the newest session starts before it), kept only where they form a
+/// chain (each starting where the previous one ends, rounded up to 16 or 32 blocks) that
+/// ends in the session with the head's root directory. Superblocks of ISO images stored
+/// as files inside a session are not part of that chain. `None` if there is none.
+fn chain_to_head(
+    src: &mut (impl SectorSource + ?Sized),
+    head: &SessionInfo,
+) -> Result<Option<Vec<SessionInfo>>, ReadError> {
+    let root = u64::from(head.root_lba);
+    if root <= XORRISO_ALIGNMENT + 16 || root >= head.size {
+        return Ok(None);
+    }
+    let found = scan_all(src, XORRISO_ALIGNMENT, root)?;
+    let Some(newest) = found.iter().rposition(|s| s.root_lba == head.root_lba) else {
+        return Ok(None);
+    };
+    let mut chain = vec![found[newest].clone()];
+    let mut k = newest;
+    while let Some(j) = found[..k].iter().rposition(|p| {
+        let end = p.start + p.size;
+        p.size > 0
+            && (end.next_multiple_of(XORRISO_ALIGNMENT) == found[k].start
+                || end.next_multiple_of(SCAN_ALIGNMENT) == found[k].start)
+    }) {
+        chain.push(found[j].clone());
+        k = j;
+        if chain.len() >= MAX_CHAIN {
+            return Ok(None);
+        }
+    }
+    chain.reverse();
+    Ok(Some(chain))
+}
+
+/// Every 16-aligned start in `from..to` with a primary volume descriptor at start + 16.
+fn scan_all(
+    src: &mut (impl SectorSource + ?Sized),
+    from: u64,
+    to: u64,
+) -> Result<Vec<SessionInfo>, ReadError> {
+    let to = to.min(src.total_sectors());
+    let mut found = Vec::new();
+    let Some(mut start) = from.checked_next_multiple_of(SCAN_ALIGNMENT) else {
+        return Ok(found);
+    };
+    while start + 16 < to {
+        if let Some(s) = probe(src, start)? {
+            found.push(s);
+        }
+        start += SCAN_ALIGNMENT;
+    }
+    Ok(found)
+}
+
 /// Lists the sessions of an image file or overwriteable medium: the emulated TOC chain if
-/// the head at LBA 16 leads to one, else the single session the head describes, else
+/// the head at LBA 16 leads to one, else a first session at LBA 0 followed by the chain
+/// of sessions appended to it, else the single session the head describes, else
 /// (zeroed or invalidated head) a superblock scan of the whole medium.
 ///
 /// # Errors
@@ -200,6 +269,23 @@ pub fn list_sessions(src: &mut (impl SectorSource + ?Sized)) -> Result<SessionLi
             return Ok(SessionList {
                 method: DiscoveryMethod::EmulatedToc,
                 sessions,
+                head_end: Some(end),
+            });
+        }
+        if let Some(later) = chain_to_head(src, &head)? {
+            let first = SessionInfo {
+                number: 0,
+                start: 0,
+                size: later[0].start,
+                volume_identifier: String::new(),
+                creation: None,
+                root_lba: 0,
+            };
+            let mut sessions = vec![first];
+            sessions.extend(later);
+            return Ok(SessionList {
+                method: DiscoveryMethod::HeadOverFirstSession,
+                sessions: numbered(sessions),
                 head_end: Some(end),
             });
         }
@@ -229,17 +315,7 @@ pub fn scan_sessions(
     from: u64,
     to: u64,
 ) -> Result<Vec<SessionInfo>, ReadError> {
-    let to = to.min(src.total_sectors());
-    let mut found = Vec::new();
-    let Some(mut start) = from.checked_next_multiple_of(SCAN_ALIGNMENT) else {
-        return Ok(Vec::new());
-    };
-    while start + 16 < to {
-        if let Some(s) = probe(src, start)? {
-            found.push(s);
-        }
-        start += SCAN_ALIGNMENT;
-    }
+    let mut found = scan_all(src, from, to)?;
     if let Some(first) = found.first()
         && first.start == 0
         && found[1..].iter().any(|s| s.root_lba == first.root_lba)
@@ -289,6 +365,16 @@ pub fn open_session(
                 _ => list.sessions.last(),
             };
             match pick {
+                Some(s)
+                    if list.method == DiscoveryMethod::HeadOverFirstSession && s.number == 1 =>
+                {
+                    return Err(ReadError::NoSuchSession {
+                        what: "number 1 (its volume descriptors at LBA 16 were replaced by \
+                               the head of a later session)"
+                            .into(),
+                        found: list.sessions.len(),
+                    });
+                }
                 Some(s) => s.start,
                 None => {
                     return Err(ReadError::NoSuchSession {
