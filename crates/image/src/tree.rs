@@ -412,7 +412,8 @@ impl Tree {
 
     /// Adds a file whose data comes from `source`, with the given metadata (`None`:
     /// 0o644, 0:0, image timestamp). For [`FileSource::HostPath`] the size is taken
-    /// now with one `stat`.
+    /// now with one `stat`; for [`FileSource::Extents`] it is the sum of the extents'
+    /// lengths (nothing is read).
     ///
     /// # Errors
     /// As [`Tree::add_directory`], plus [`ImageError::SourceRead`] if a host file cannot
