@@ -9,7 +9,7 @@
 //! | S … S+15 | system area (zeros), ECMA-119 6.2.1 |
 //! | S+16 … | Primary VD, Supplementary VD (Joliet), Terminator (8.4, 8.5, 8.3) |
 //! | | path tables: ISO type L, type M, Joliet type L, type M (9.4) |
-//! | | ECMA-119 directories in path-table order, each followed by its SUSP continuation areas (CE) |
+//! | | ECMA-119 directories in path-table order (the relocation directory `rr_moved` and its subtree last), each followed by its SUSP continuation areas (CE) |
 //! | | Joliet directories in path-table order |
 //! | | file data, in depth-first order of the tree (names in byte order) |
 //!
@@ -573,7 +573,22 @@ pub fn plan(
             },
         ) as u32;
     }
-    for (i, d) in iso.dirs.iter_mut().enumerate() {
+    // ECMA-119 directories in path-table order, except that the relocation directory
+    // and everything below it come after all the others. A reader that goes forward
+    // only (libarchive) then reads the directory holding a CL entry before the
+    // relocated directory and its files: a file of an earlier session, whose data lies
+    // before the directories, is named by its real path as soon as it is listed.
+    let mut under_relocation = vec![false; iso.dirs.len()];
+    for i in 1..iso.dirs.len() {
+        under_relocation[i] = matches!(iso.dirs[i].src, DirSource::Relocation)
+            || under_relocation[iso.dirs[i].parent as usize];
+    }
+    let placement: Vec<usize> = (0..iso.dirs.len())
+        .filter(|&i| !under_relocation[i])
+        .chain((0..iso.dirs.len()).filter(|&i| under_relocation[i]))
+        .collect();
+    for i in placement {
+        let d = &mut iso.dirs[i];
         d.lba = place(
             &mut next,
             &mut regions,
