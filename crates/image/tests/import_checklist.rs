@@ -572,3 +572,89 @@ fn assert_no_compatible_multisession_type(err: &ImageError) {
         "IMAPI_E_NO_COMPATIBLE_MULTISESSION_TYPE"
     );
 }
+
+/// I-17, a deliberate deviation: IMAPI2 refuses a second session on rewritable media
+/// whose first session is ISO 9660 only. discburn appends it in xorriso's random-write
+/// layout (lib.rs, "Deviation from IMAPI2 (I-17)"): here on an emulated BD-RE and
+/// DVD+RW, two ISO 9660-only sessions, the second read through the head at LBA 16 by
+/// our reader and by xorriso and isoinfo from the medium's sectors.
+#[test]
+fn i17_deviation_iso9660_only_sessions_appended_on_rewritable_media() {
+    let dir = tempfile::tempdir().unwrap();
+    for media in [MediaType::BdRe, MediaType::DvdPlusRw] {
+        let path = disc(dir.path(), &format!("{media:?}.img"), media, true);
+        let iso_only = |volume: &str| {
+            let mut im = new_image(volume);
+            im.set_file_systems_to_create(FileSystems::ISO9660);
+            im
+        };
+        let w = writer(&path);
+        let mut first = iso_only("ONE");
+        first.set_session_start_block(32);
+        first.add_bytes("/ONE.TXT", b"one\n".to_vec()).unwrap();
+        first.add_bytes("/GONE.TXT", b"gone\n".to_vec()).unwrap();
+        w.write(
+            &mut first
+                .create_result_image()
+                .unwrap()
+                .into_random_write_stream()
+                .unwrap(),
+        )
+        .unwrap();
+
+        let mut second = iso_only("TWO");
+        second
+            .set_multisession_interfaces(w.multisession_interfaces().unwrap())
+            .unwrap();
+        let used = second
+            .import_file_system(&mut w.recorder().unwrap())
+            .unwrap();
+        assert_eq!(used, FileSystems::ISO9660, "{media:?}");
+        second.remove("/GONE.TXT").unwrap();
+        second.add_bytes("/TWO.TXT", b"two\n".to_vec()).unwrap();
+        w.write(
+            &mut second
+                .create_result_image()
+                .unwrap()
+                .into_random_write_stream()
+                .unwrap(),
+        )
+        .unwrap();
+
+        // The emulator keeps the medium as a sparse image at LBA × 2048: the oracles
+        // read the sectors the drive would return.
+        let img = path.to_str().unwrap();
+        let listed =
+            discburn_testkit::oracle::run("isoinfo", &["-i".as_ref(), img.as_ref(), "-f".as_ref()]);
+        let listed = String::from_utf8(listed.stdout).unwrap();
+        let mut names: Vec<&str> = listed.lines().collect();
+        names.sort();
+        assert_eq!(names, ["/ONE.TXT;1", "/TWO.TXT;1"], "{media:?}: isoinfo");
+        let toc = discburn_testkit::oracle::run(
+            "xorriso",
+            &["-indev".as_ref(), img.as_ref(), "-toc".as_ref()],
+        );
+        let toc = String::from_utf8_lossy(&toc.stdout).into_owned();
+        assert_eq!(
+            toc.lines().filter(|l| l.starts_with("ISO session")).count(),
+            2,
+            "{media:?}: {toc}"
+        );
+        let x = dir.path().join(format!("{media:?}-x"));
+        discburn_testkit::oracle::run(
+            "xorriso",
+            &[
+                "-osirrox".as_ref(),
+                "on".as_ref(),
+                "-indev".as_ref(),
+                img.as_ref(),
+                "-extract".as_ref(),
+                "/".as_ref(),
+                x.as_os_str(),
+            ],
+        );
+        assert_eq!(fs::read(x.join("ONE.TXT")).unwrap(), b"one\n");
+        assert_eq!(fs::read(x.join("TWO.TXT")).unwrap(), b"two\n");
+        assert!(!x.join("GONE.TXT").exists(), "{media:?}");
+    }
+}
