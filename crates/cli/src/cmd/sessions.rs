@@ -6,9 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::anyhow;
+use anyhow::{anyhow, bail};
 use discburn::mmc::TrackAddress;
-use discburn::reader::sessions::list_sessions;
+use discburn::reader::sessions::{DiscoveryMethod, list_sessions};
 use discburn::reader::{ReadOptions, SectorSource, Volume};
 use discburn::writer::{DiscFormat2Data, MediaState};
 use serde_json::json;
@@ -37,6 +37,10 @@ pub struct Session {
     pub size: u64,
     /// Volume identifier of its primary volume descriptor ("" if unreadable).
     pub volume_identifier: String,
+    /// Its volume descriptors were replaced by the head of a later session (a first
+    /// session mastered at LBA 0 on an image appended to in the random-write layout):
+    /// listed, but its tree cannot be opened alone.
+    pub descriptors_replaced: bool,
 }
 
 /// The media of `drive` as a sector source, and its sessions in LBA order.
@@ -74,6 +78,7 @@ pub fn disc_sessions(drive: &Path) -> anyhow::Result<(Box<dyn SectorSource>, Vec
                         start: u64::from(t.track_start_address),
                         size: u64::from(end - t.track_start_address),
                         volume_identifier: String::new(),
+                        descriptors_replaced: false,
                     }),
                 }
             }
@@ -90,6 +95,7 @@ pub fn disc_sessions(drive: &Path) -> anyhow::Result<(Box<dyn SectorSource>, Vec
         return Ok((src, toc));
     }
     let list = list_sessions(&mut *src).map_err(|e| anyhow!("reading the sessions: {e}"))?;
+    let head_over_first = list.method == DiscoveryMethod::HeadOverFirstSession;
     let out = list
         .sessions
         .into_iter()
@@ -98,6 +104,7 @@ pub fn disc_sessions(drive: &Path) -> anyhow::Result<(Box<dyn SectorSource>, Vec
             start: s.start,
             size: s.size,
             volume_identifier: s.volume_identifier,
+            descriptors_replaced: head_over_first && s.number == 1,
         })
         .collect();
     Ok((src, out))
@@ -115,6 +122,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     "start_lba": s.start,
                     "blocks": s.size,
                     "volume_identifier": s.volume_identifier,
+                    "descriptors_replaced": s.descriptors_replaced,
                 })
             })
             .collect();
@@ -125,9 +133,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     } else {
         // The layout of `xorriso -toc`.
         for s in &sessions {
+            let name = if s.descriptors_replaced {
+                "(descriptors replaced by the head at LBA 16)"
+            } else {
+                &s.volume_identifier
+            };
             println!(
-                "ISO session  : {:3} , {:9} , {:9}s , {}",
-                s.number, s.start, s.size, s.volume_identifier
+                "ISO session  : {:3} , {:9} , {:9}s , {name}",
+                s.number, s.start, s.size
             );
         }
         if sessions.is_empty() {
@@ -156,6 +169,15 @@ pub fn open_tree(
             .last()
             .ok_or_else(|| anyhow!("{}: the disc holds no session", drive.display()))?,
     };
+    if s.descriptors_replaced {
+        bail!(
+            "{}: session {} was mastered at LBA 0 and its volume descriptors were replaced \
+             by the head of a later session, so its own tree cannot be read; the files \
+             it held that were kept are in every later session",
+            drive.display(),
+            s.number
+        );
+    }
     let vol = Volume::open(&mut *src, s.start, &ReadOptions::default())
         .map_err(|e| anyhow!("session {} at LBA {}: {e}", s.number, s.start))?;
     let tree = vol
