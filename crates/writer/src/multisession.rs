@@ -119,26 +119,38 @@ impl MsftMultisessionSequential {
     }
 }
 
-impl Multisession for MsftMultisessionSequential {
-    fn is_supported_on_current_media_state(&self) -> bool {
-        self.supported
-    }
-    fn in_use(&self) -> bool {
-        self.in_use
-    }
-    fn set_in_use(&mut self, in_use: bool) {
-        self.in_use = in_use;
-    }
-    fn import_recorder(&self) -> &str {
-        &self.import_recorder
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-    fn as_sequential(&self) -> Option<&dyn MultisessionSequential> {
-        Some(self)
-    }
+/// `Multisession` for a mechanism struct with the fields `supported`, `in_use` and
+/// `import_recorder`; `$as` names the downcast accessor that returns `Some(self)` as `$tr`.
+macro_rules! impl_multisession {
+    ($ty:ty, $as:ident, $tr:path) => {
+        impl Multisession for $ty {
+            fn is_supported_on_current_media_state(&self) -> bool {
+                self.supported
+            }
+            fn in_use(&self) -> bool {
+                self.in_use
+            }
+            fn set_in_use(&mut self, in_use: bool) {
+                self.in_use = in_use;
+            }
+            fn import_recorder(&self) -> &str {
+                &self.import_recorder
+            }
+            fn as_any(&self) -> &dyn Any {
+                self
+            }
+            fn $as(&self) -> Option<&dyn $tr> {
+                Some(self)
+            }
+        }
+    };
 }
+
+impl_multisession!(
+    MsftMultisessionSequential,
+    as_sequential,
+    MultisessionSequential
+);
 
 impl MultisessionSequential for MsftMultisessionSequential {
     fn is_first_data_session(&self) -> bool {
@@ -189,26 +201,11 @@ impl MsftMultisessionRandomWrite {
     }
 }
 
-impl Multisession for MsftMultisessionRandomWrite {
-    fn is_supported_on_current_media_state(&self) -> bool {
-        self.supported
-    }
-    fn in_use(&self) -> bool {
-        self.in_use
-    }
-    fn set_in_use(&mut self, in_use: bool) {
-        self.in_use = in_use;
-    }
-    fn import_recorder(&self) -> &str {
-        &self.import_recorder
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-    fn as_random_write(&self) -> Option<&dyn MultisessionRandomWrite> {
-        Some(self)
-    }
-}
+impl_multisession!(
+    MsftMultisessionRandomWrite,
+    as_random_write,
+    MultisessionRandomWrite
+);
 
 impl MultisessionRandomWrite for MsftMultisessionRandomWrite {
     fn write_unit_size(&self) -> i32 {
