@@ -104,41 +104,31 @@ impl SessionStream for File {
     }
 }
 
-impl<S: SessionStream + ?Sized> SessionStream for &mut S {
-    fn len_bytes(&self) -> u64 {
-        (**self).len_bytes()
-    }
-    fn block_ranges(&self) -> Option<Vec<BlockRange>> {
-        (**self).block_ranges()
-    }
-    fn session_start_block(&self) -> Option<u32> {
-        (**self).session_start_block()
-    }
-    fn disc_identifier(&self) -> Option<&str> {
-        (**self).disc_identifier()
-    }
-    fn seek_block(&mut self, block: u64) -> io::Result<()> {
-        (**self).seek_block(block)
-    }
+/// `SessionStream` for a pointer type `$ptr` to an `S: SessionStream`, forwarding every method.
+macro_rules! forward_session_stream {
+    ($ptr:ty) => {
+        impl<S: SessionStream + ?Sized> SessionStream for $ptr {
+            fn len_bytes(&self) -> u64 {
+                (**self).len_bytes()
+            }
+            fn block_ranges(&self) -> Option<Vec<BlockRange>> {
+                (**self).block_ranges()
+            }
+            fn session_start_block(&self) -> Option<u32> {
+                (**self).session_start_block()
+            }
+            fn disc_identifier(&self) -> Option<&str> {
+                (**self).disc_identifier()
+            }
+            fn seek_block(&mut self, block: u64) -> io::Result<()> {
+                (**self).seek_block(block)
+            }
+        }
+    };
 }
 
-impl<S: SessionStream + ?Sized> SessionStream for Box<S> {
-    fn len_bytes(&self) -> u64 {
-        (**self).len_bytes()
-    }
-    fn block_ranges(&self) -> Option<Vec<BlockRange>> {
-        (**self).block_ranges()
-    }
-    fn session_start_block(&self) -> Option<u32> {
-        (**self).session_start_block()
-    }
-    fn disc_identifier(&self) -> Option<&str> {
-        (**self).disc_identifier()
-    }
-    fn seek_block(&mut self, block: u64) -> io::Result<()> {
-        (**self).seek_block(block)
-    }
-}
+forward_session_stream!(&mut S);
+forward_session_stream!(Box<S>);
 
 /// A seekable source of `len` bytes (a disc image from LBA 0) with an IBlockRangeList:
 /// only the listed ranges are written, in the order given.
