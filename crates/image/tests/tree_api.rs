@@ -281,3 +281,25 @@ fn t13_file_system_names_and_their_stability_across_sessions() {
     );
     assert_eq!(i.file_system_path(&p, F::JOLIET).unwrap(), p);
 }
+
+/// AddTree's source may be a symbolic link to a directory (followed, as walkdir and
+/// mkisofs graft points do); links found inside the tree stay links.
+#[test]
+fn t09_add_tree_follows_a_symlinked_source_but_not_links_inside() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real");
+    fs::create_dir_all(real.join("sub")).unwrap();
+    fs::write(real.join("sub/f"), b"f").unwrap();
+    std::os::unix::fs::symlink("sub", real.join("inner-link")).unwrap();
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let mut i = FileSystemImage::new();
+    i.add_tree(&link, "/t").unwrap();
+    // sub/f and inner-link (a link, not a second copy of sub).
+    assert_eq!((i.file_count(), i.directory_count()), (2, 3));
+    assert!(matches!(
+        i.remove_tree("/t/inner-link"),
+        Err(ImageError::NotADirectory { .. })
+    ));
+    i.remove("/t/sub/f").unwrap();
+}

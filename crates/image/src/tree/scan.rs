@@ -57,17 +57,28 @@ impl Scan {
                 ..Listing::default()
             }]),
             work: Mutex::new(Work {
-                stack: vec![0],
+                stack: Vec::new(),
                 pending: 1,
             }),
             more: Condvar::new(),
         };
-        std::thread::scope(|scope| {
-            for _ in 1..threads {
-                scope.spawn(|| shared.worker());
-            }
-            shared.worker();
-        });
+        // The root first, on this thread: a directory without subdirectories needs no
+        // other thread.
+        shared.process(0);
+        let more = shared
+            .work
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pending
+            > 0;
+        if more {
+            std::thread::scope(|scope| {
+                for _ in 1..threads {
+                    scope.spawn(|| shared.worker());
+                }
+                shared.worker();
+            });
+        }
         Scan {
             dirs: shared.dirs.into_inner().unwrap_or_else(|p| p.into_inner()),
         }
@@ -142,60 +153,66 @@ impl Shared {
                     w = self.more.wait(w).unwrap_or_else(|p| p.into_inner());
                 }
             };
-            let path = {
-                let dirs = self.dirs.lock().unwrap_or_else(|p| p.into_inner());
-                dirs[index].path.clone()
-            };
-            let (entries, error) = match list(&path) {
-                Ok(entries) => (entries, None),
-                Err(e) => (Vec::new(), Some(e)),
-            };
-            let mut entries = entries;
-            let mut subdirs = Vec::new();
-            {
-                let mut dirs = self.dirs.lock().unwrap_or_else(|p| p.into_inner());
-                for e in entries.iter_mut().flatten() {
-                    if matches!(e.kind, NodeKind::Directory(_)) {
-                        let sub = dirs.len();
-                        dirs.push(Listing {
-                            path: path.join(OsStr::from_bytes(&e.name)),
-                            ..Listing::default()
-                        });
-                        e.listing = Some(sub);
-                        subdirs.push(sub);
-                    }
+            self.process(index);
+        }
+    }
+
+    /// Lists directory `index`, queues its subdirectories and marks it done.
+    fn process(&self, index: usize) {
+        let path = {
+            let dirs = self.dirs.lock().unwrap_or_else(|p| p.into_inner());
+            dirs[index].path.clone()
+        };
+        // The root is followed if it is a symbolic link (as AddTree's source path);
+        // directories found below are opened without following one that replaced them.
+        let (entries, error) = match list(&path, index == 0) {
+            Ok(entries) => (entries, None),
+            Err(e) => (Vec::new(), Some(e)),
+        };
+        let mut entries = entries;
+        let mut subdirs = Vec::new();
+        {
+            let mut dirs = self.dirs.lock().unwrap_or_else(|p| p.into_inner());
+            for e in entries.iter_mut().flatten() {
+                if matches!(e.kind, NodeKind::Directory(_)) {
+                    let sub = dirs.len();
+                    dirs.push(Listing {
+                        path: path.join(OsStr::from_bytes(&e.name)),
+                        ..Listing::default()
+                    });
+                    e.listing = Some(sub);
+                    subdirs.push(sub);
                 }
-                dirs[index].entries = entries;
-                dirs[index].error = error;
             }
-            let mut w = self.work.lock().unwrap_or_else(|p| p.into_inner());
-            w.pending += subdirs.len();
-            w.pending -= 1;
-            // Deepest-first keeps the working set of directories small; the last
-            // subdirectory pushed is the first popped, so push them in reverse.
-            w.stack.extend(subdirs.into_iter().rev());
-            if w.stack.len() > 1 || w.pending == 0 {
-                self.more.notify_all();
-            } else if !w.stack.is_empty() {
-                self.more.notify_one();
-            }
+            dirs[index].entries = entries;
+            dirs[index].error = error;
+        }
+        let mut w = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        w.pending += subdirs.len();
+        w.pending -= 1;
+        // Deepest-first keeps the working set of directories small; the last
+        // subdirectory pushed is the first popped, so push them in reverse.
+        w.stack.extend(subdirs.into_iter().rev());
+        if w.stack.len() > 1 || w.pending == 0 {
+            self.more.notify_all();
+        } else if !w.stack.is_empty() {
+            self.more.notify_one();
         }
     }
 }
 
 /// Lists one directory: every entry `statx`ed relative to the directory, sorted by
 /// name bytes.
-fn list(path: &Path) -> Result<Vec<Result<Entry, ImageError>>, ImageError> {
+fn list(path: &Path, follow: bool) -> Result<Vec<Result<Entry, ImageError>>, ImageError> {
     let dir_err = |e: rustix::io::Errno| ImageError::DirectoryRead {
         host_path: path.to_owned(),
         source: e.into(),
     };
-    let fd = rustix::fs::open(
-        path,
-        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-        Mode::empty(),
-    )
-    .map_err(dir_err)?;
+    let mut flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    if !follow {
+        flags |= OFlags::NOFOLLOW;
+    }
+    let fd = rustix::fs::open(path, flags, Mode::empty()).map_err(dir_err)?;
     let mut dir = rustix::fs::Dir::new(fd).map_err(dir_err)?;
     let mut names = Vec::new();
     while let Some(entry) = dir.read() {
