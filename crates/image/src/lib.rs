@@ -34,6 +34,23 @@
 //! session on rewritable media (it wants UDF there); this crate supports it with the
 //! layout above.
 //!
+//! An image first mastered at LBA 0 (genisoimage, `xorrisofs -o`) can be appended to as
+//! well: the new session goes after it and the head replaces its volume descriptors.
+//! `xorriso -toc` then shows one session, as after xorriso's own append to such an
+//! image; `discburn_reader::sessions::list_sessions` still lists every session
+//! (`DiscoveryMethod::HeadOverFirstSession`). File data of the first session that lies
+//! in LBA 0–31 is copied into the new session before the head overwrites it.
+//!
+//! **Known reader limit (libarchive/bsdtar):** libarchive refuses a regular file whose
+//! Rock Ridge continuation area (SUSP CE) lies after its data ("Invalid parameter in
+//! SUSP CE") and stops. A new session re-records the entries of files kept from earlier
+//! sessions, whose data lies before it, so a kept file whose Rock Ridge entries do not
+//! fit in its 255-byte directory record (names of about 115 bytes or more) makes bsdtar
+//! stop on the appended image; xorriso's appended sessions do the same. Linux, xorriso,
+//! isoinfo, libcdio, 7-Zip and pycdlib read them. The directories of the relocation
+//! directory `rr_moved` are placed after all others so that libarchive, which reads
+//! forward only, resolves relocated directories of earlier sessions.
+//!
 //! Import keeps each unchanged item's ECMA-119 identifier and Joliet identifier exactly
 //! as recorded (so mangled names do not move); new items are named around them. Items
 //! already in the tree win over imported ones at the same path (I-19); adding an item
