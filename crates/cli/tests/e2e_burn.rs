@@ -8,11 +8,16 @@
 //! (MS-xx: imapi2.md §16.1 flow, §5.1.1 DVD+R kept appendable); `--close` makes a fourth
 //! burn fail with E_IMAPI_DF2DATA_INVALID_MEDIA_STATE without touching the disc.
 
+#[macro_use]
+mod common;
+
+use common::{discburn, ok, range_md5};
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::{Read as _, Seek as _, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use discburn_testkit::check::{Expect, check_image};
 use discburn_testkit::compare::{Names, RrQuirks, View, assert_readings};
@@ -22,45 +27,8 @@ use discburn_testkit::tree::{Md5Digest, Node, Tree, scan_dir};
 use serde_json::Value;
 use tempfile::TempDir;
 
-/// Fixed SOURCE_DATE_EPOCH of these tests (2023-11-14T22:13:20Z).
-const EPOCH: &str = "1700000000";
-
-fn discburn(args: &[&std::ffi::OsStr]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_discburn"))
-        .args(args)
-        .env("SOURCE_DATE_EPOCH", EPOCH)
-        .output()
-        .expect("run discburn")
-}
-
-macro_rules! args {
-    ($($a:expr),* $(,)?) => { &[$(std::ffi::OsStr::new($a)),*] };
-}
-
-/// Runs discburn, asserts success, returns stdout.
-fn ok(args: &[&std::ffi::OsStr]) -> String {
-    let o = discburn(args);
-    assert!(
-        o.status.success(),
-        "discburn {args:?}: {}\nstdout: {}\nstderr: {}",
-        o.status,
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).expect("UTF-8 output")
-}
-
 fn json(args: &[&std::ffi::OsStr]) -> Value {
     serde_json::from_str(&ok(args)).expect("JSON output")
-}
-
-/// MD5 of blocks `[start, start + blocks)` of `path`.
-pub fn range_md5(path: &Path, start: u64, blocks: u64) -> Md5Digest {
-    let mut f = fs::File::open(path).unwrap();
-    f.seek(SeekFrom::Start(start * 2048)).unwrap();
-    let mut buf = Vec::new();
-    f.take(blocks * 2048).read_to_end(&mut buf).unwrap();
-    Md5Digest::of(&buf)
 }
 
 /// Volume Space Size of the PVD of the session at `start` (ECMA-119 8.4.8).

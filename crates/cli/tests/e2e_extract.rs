@@ -3,21 +3,13 @@
 //! anything is written; a directory renamed to the name of a symlink that points outside
 //! DEST is never written through.
 
+#[macro_use]
+mod common;
+
+use common::discburn;
+
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
-
-macro_rules! args {
-    ($($a:expr),* $(,)?) => { &[$(std::ffi::OsStr::new($a)),*] };
-}
-
-fn discburn(args: &[&std::ffi::OsStr]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_discburn"))
-        .args(args)
-        .env("SOURCE_DATE_EPOCH", "1700000000")
-        .output()
-        .expect("run discburn")
-}
 
 /// Masters `src` with Rock Ridge and replaces every RRIP NM entry holding `from` by `to`
 /// (same length).

@@ -5,43 +5,21 @@
 //! still listed and readable). Also: `discburn extract` never writes outside DEST
 //! whatever names a hostile image holds.
 
+#[macro_use]
+mod common;
+
+use common::{discburn, ok, range_md5};
+
 use std::fs;
 use std::io::{Read as _, Seek as _, SeekFrom};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use discburn::image::{FileSystemImage, FileSystems};
 use discburn::recorder::DiscRecorder;
 use discburn::writer::DiscFormat2Data;
 use discburn_testkit::tree::Md5Digest;
 use tempfile::TempDir;
-
-const EPOCH: &str = "1700000000";
-
-macro_rules! args {
-    ($($a:expr),* $(,)?) => { &[$(std::ffi::OsStr::new($a)),*] };
-}
-
-fn discburn(args: &[&std::ffi::OsStr]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_discburn"))
-        .args(args)
-        .env("SOURCE_DATE_EPOCH", EPOCH)
-        .output()
-        .expect("run discburn")
-}
-
-fn ok(args: &[&std::ffi::OsStr]) -> String {
-    let o = discburn(args);
-    assert!(
-        o.status.success(),
-        "discburn {args:?}: {}\nstdout: {}\nstderr: {}",
-        o.status,
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).unwrap()
-}
 
 /// Runs discburn expecting exit status 1 and one line on stderr; returns it.
 fn fails(args: &[&std::ffi::OsStr]) -> String {
@@ -50,14 +28,6 @@ fn fails(args: &[&std::ffi::OsStr]) -> String {
     assert_eq!(o.status.code(), Some(1), "discburn {args:?}: {err}");
     assert_eq!(err.lines().count(), 1, "one line: {err}");
     err
-}
-
-fn range_md5(path: &Path, start: u64, blocks: u64) -> Md5Digest {
-    let mut f = fs::File::open(path).unwrap();
-    f.seek(SeekFrom::Start(start * 2048)).unwrap();
-    let mut buf = Vec::new();
-    f.take(blocks * 2048).read_to_end(&mut buf).unwrap();
-    Md5Digest::of(&buf)
 }
 
 struct Work {

@@ -3,11 +3,16 @@
 //! pycdlib) must list the same tree and extract byte-identical contents. IDs such as O-21
 //! refer to the IMAPI2 checklist (shared/reference/imapi2.md §19).
 
+#[macro_use]
+mod common;
+
+use common::{EPOCH, discburn};
+
 use std::fs;
 use std::io::{Seek, SeekFrom};
 use std::os::unix::fs::FileTypeExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use discburn_testkit::check::{Expect, check_image};
 use discburn_testkit::compare::{View, assert_readings};
@@ -15,9 +20,6 @@ use discburn_testkit::generate::{self, SPARSE_SIZE};
 use discburn_testkit::oracle::{self, Image};
 use discburn_testkit::tree::{Node, Tree};
 use tempfile::TempDir;
-
-/// Fixed SOURCE_DATE_EPOCH of these tests (2023-11-14T22:13:20Z).
-const EPOCH: &str = "1700000000";
 
 struct Work {
     dir: TempDir,
@@ -38,14 +40,6 @@ impl Work {
     fn out(&self, name: &str) -> PathBuf {
         self.dir.path().join("out").join(name)
     }
-}
-
-fn discburn(args: &[&std::ffi::OsStr]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_discburn"))
-        .args(args)
-        .env("SOURCE_DATE_EPOCH", EPOCH)
-        .output()
-        .expect("run discburn")
 }
 
 /// Runs `discburn mkimage -o OUT ARGS...` and asserts success with nothing on stderr

@@ -4,20 +4,13 @@
 //! history lists all three, `ls --session 2` shows session 2's own tree, and
 //! `ls --session 1` says why it cannot be read instead of showing another session's.
 
+#[macro_use]
+mod common;
+
+use common::discburn;
+
 use std::fs;
-use std::process::{Command, Output};
-
-macro_rules! args {
-    ($($a:expr),* $(,)?) => { &[$(std::ffi::OsStr::new($a)),*] };
-}
-
-fn discburn(args: &[&std::ffi::OsStr]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_discburn"))
-        .args(args)
-        .env("SOURCE_DATE_EPOCH", "1700000000")
-        .output()
-        .expect("run discburn")
-}
+use std::process::Output;
 
 fn ok(o: Output) -> String {
     assert!(
