@@ -124,17 +124,9 @@ pub(crate) fn check_direction(opcode: u8, data: &Data<'_>) -> Result<(), Transpo
 
 /// Turns a command result into a completion: data-in bytes are copied into the buffer
 /// (never more than it holds) and the residual is what the buffer did not receive.
-pub(crate) fn finish(data: Data<'_>, result: CmdResult) -> Result<Completion, TransportError> {
+pub(crate) fn finish(mut data: Data<'_>, result: CmdResult) -> Result<Completion, TransportError> {
     match result {
-        Ok(bytes) => {
-            let mut c = Completion::good();
-            if let Data::In(buf) = data {
-                let n = bytes.len().min(buf.len());
-                buf[..n].copy_from_slice(&bytes[..n]);
-                c.residual = (buf.len() - n) as u32;
-            }
-            Ok(c)
-        }
+        Ok(bytes) => Ok(Completion::good_with_data_in(&mut data, &bytes)),
         Err(Fail::Sense(s)) => {
             let mut c = Completion::check_condition(s.to_fixed());
             if let Data::In(buf) = data {

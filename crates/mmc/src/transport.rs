@@ -94,6 +94,20 @@ impl Completion {
         }
     }
 
+    /// A GOOD completion whose data-in phase received `bytes`: they are copied into a
+    /// [`Data::In`] buffer (never more than it holds) and `residual` is the number of
+    /// buffer bytes not received. For [`Data::None`] and [`Data::Out`] nothing is copied
+    /// and `residual` is 0.
+    pub fn good_with_data_in(data: &mut Data<'_>, bytes: &[u8]) -> Self {
+        let mut c = Self::good();
+        if let Data::In(buf) = data {
+            let n = bytes.len().min(buf.len());
+            buf[..n].copy_from_slice(&bytes[..n]);
+            c.residual = (buf.len() - n) as u32;
+        }
+        c
+    }
+
     /// True when status is GOOD.
     pub fn is_good(&self) -> bool {
         self.status == Self::GOOD

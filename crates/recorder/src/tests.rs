@@ -22,16 +22,6 @@ struct FakeDrive {
     page05: Arc<Mutex<Vec<u8>>>,
 }
 
-fn fill(data: Data<'_>, bytes: &[u8]) -> Completion {
-    let mut c = Completion::good();
-    if let Data::In(buf) = data {
-        let n = bytes.len().min(buf.len());
-        buf[..n].copy_from_slice(&bytes[..n]);
-        c.residual = (buf.len() - n) as u32;
-    }
-    c
-}
-
 fn config(rt: u8, start: u16) -> Vec<u8> {
     let all = vec![
         FeatureDescriptor::profile_list(&[
@@ -73,15 +63,15 @@ impl Transport for FakeDrive {
     fn execute(
         &mut self,
         cdb: &[u8],
-        data: Data<'_>,
+        mut data: Data<'_>,
         _timeout: Duration,
     ) -> Result<Completion, TransportError> {
         Ok(match cdb[0] {
             op::TEST_UNIT_READY | op::START_STOP_UNIT | op::PREVENT_ALLOW_MEDIUM_REMOVAL => {
                 Completion::good()
             }
-            op::INQUIRY => fill(
-                data,
+            op::INQUIRY => Completion::good_with_data_in(
+                &mut data,
                 &InquiryData {
                     peripheral_qualifier: 0,
                     peripheral_device_type: 5,
@@ -93,8 +83,8 @@ impl Transport for FakeDrive {
                 }
                 .encode(),
             ),
-            op::GET_CONFIGURATION => fill(
-                data,
+            op::GET_CONFIGURATION => Completion::good_with_data_in(
+                &mut data,
                 &config(cdb[1] & 3, u16::from_be_bytes([cdb[2], cdb[3]])),
             ),
             op::MODE_SENSE_10 => {
@@ -118,7 +108,7 @@ impl Transport for FakeDrive {
                         bytes: b,
                     })
                     .collect();
-                fill(data, &ModeSense::encode(&pages))
+                Completion::good_with_data_in(&mut data, &ModeSense::encode(&pages))
             }
             op::MODE_SELECT_10 => {
                 if let Data::Out(b) = data {

@@ -58,16 +58,6 @@ fn check(s: Sense) -> Completion {
     Completion::check_condition(s.to_fixed().to_vec())
 }
 
-fn fill(data: &mut Data<'_>, bytes: &[u8]) -> Completion {
-    let mut c = Completion::good();
-    if let Data::In(buf) = data {
-        let n = bytes.len().min(buf.len());
-        buf[..n].copy_from_slice(&bytes[..n]);
-        c.residual = (buf.len() - n) as u32;
-    }
-    c
-}
-
 fn disc_info() -> Vec<u8> {
     DiscInformation {
         disc_information_length: 32,
@@ -166,7 +156,7 @@ fn immed_close_polls_tur_then_read_disc_information() {
                 rdi_busy -= 1;
                 check(Sense::OPERATION_IN_PROGRESS.with_progress(0x4000))
             } else {
-                fill(data, &disc_info())
+                Completion::good_with_data_in(data, &disc_info())
             }
         }
         other => panic!("unexpected opcode {other:#x}"),
@@ -195,7 +185,7 @@ fn immed_sync_polls_tur_not_ready_then_done() {
             check(Sense::OPERATION_IN_PROGRESS)
         }
         op::TEST_UNIT_READY => Completion::good(),
-        op::READ_DISC_INFORMATION => fill(data, &disc_info()),
+        op::READ_DISC_INFORMATION => Completion::good_with_data_in(data, &disc_info()),
         other => panic!("unexpected opcode {other:#x}"),
     });
     let (sleeper, _) = sleeps();
@@ -241,7 +231,7 @@ fn unit_attention_and_becoming_ready_are_retried() {
             1 => check(Sense::MEDIUM_MAY_HAVE_CHANGED),
             2 => check(Sense::POWER_ON_RESET),
             3 | 4 => check(Sense::BECOMING_READY),
-            _ => fill(data, &disc_info()),
+            _ => Completion::good_with_data_in(data, &disc_info()),
         }
     });
     let (sleeper, slept) = sleeps();
@@ -316,7 +306,7 @@ fn get_configuration_header_first_allocation() {
     let r = reply.clone();
     let fake = Fake::new(move |cdb: &[u8], data: &mut Data<'_>| {
         assert_eq!(cdb[0], op::GET_CONFIGURATION);
-        fill(data, &r)
+        Completion::good_with_data_in(data, &r)
     });
     let mut d = Drive::with_sleeper(fake, Box::new(NoSleep));
     let c = d.get_configuration(cdb::RequestType::All, 0).unwrap();
@@ -347,7 +337,8 @@ fn write_speeds_asks_count_then_descriptors() {
         write_speed: 2,
     }; 3];
     let reply = WriteSpeedDescriptor::encode_reply(&ds);
-    let fake = Fake::new(move |_: &[u8], data: &mut Data<'_>| fill(data, &reply));
+    let fake =
+        Fake::new(move |_: &[u8], data: &mut Data<'_>| Completion::good_with_data_in(data, &reply));
     let mut d = Drive::with_sleeper(fake, Box::new(NoSleep));
     assert_eq!(d.write_speeds().unwrap().len(), 3);
     let maxes: Vec<u16> = d
@@ -361,7 +352,8 @@ fn write_speeds_asks_count_then_descriptors() {
 
 #[test]
 fn short_reply_is_a_reply_error() {
-    let fake = Fake::new(|_: &[u8], data: &mut Data<'_>| fill(data, &[0, 32, 1]));
+    let fake =
+        Fake::new(|_: &[u8], data: &mut Data<'_>| Completion::good_with_data_in(data, &[0, 32, 1]));
     let mut d = Drive::with_sleeper(fake, Box::new(NoSleep));
     let e = d.disc_information().unwrap_err();
     assert!(matches!(e, MmcError::Reply { opcode: 0x51, .. }), "{e}");

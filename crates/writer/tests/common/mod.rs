@@ -236,21 +236,11 @@ fn sense_bytes(key: u8, asc: u8, ascq: u8) -> Vec<u8> {
     ]
 }
 
-fn reply(data: Data<'_>, bytes: &[u8]) -> Completion {
-    let mut c = Completion::good();
-    if let Data::In(buf) = data {
-        let n = bytes.len().min(buf.len());
-        buf[..n].copy_from_slice(&bytes[..n]);
-        c.residual = (buf.len() - n) as u32;
-    }
-    c
-}
-
 impl Transport for RomDrive {
     fn execute(
         &mut self,
         cdb: &[u8],
-        data: Data<'_>,
+        mut data: Data<'_>,
         _timeout: Duration,
     ) -> Result<Completion, TransportError> {
         Ok(match cdb[0] {
@@ -268,7 +258,7 @@ impl Transport for RomDrive {
                 }
                 let len = (b.len() - 4) as u32;
                 b[0..4].copy_from_slice(&len.to_be_bytes());
-                reply(data, &b)
+                Completion::good_with_data_in(&mut data, &b)
             }
             0x51 => {
                 let mut b = vec![0u8; 34];
@@ -279,10 +269,12 @@ impl Transport for RomDrive {
                 b[5] = 1;
                 b[6] = 1;
                 b[16..24].fill(0xFF);
-                reply(data, &b)
+                Completion::good_with_data_in(&mut data, &b)
             }
-            0x25 => reply(data, &[0, 0, 0x03, 0xE7, 0, 0, 0x08, 0]),
-            0x43 => reply(data, &[0, 10, 1, 1, 0, 0x14, 1, 0, 0, 0, 0, 0]),
+            0x25 => Completion::good_with_data_in(&mut data, &[0, 0, 0x03, 0xE7, 0, 0, 0x08, 0]),
+            0x43 => {
+                Completion::good_with_data_in(&mut data, &[0, 10, 1, 1, 0, 0x14, 1, 0, 0, 0, 0, 0])
+            }
             _ => Completion::check_condition(sense_bytes(5, 0x20, 0)),
         })
     }
