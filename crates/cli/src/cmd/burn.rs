@@ -26,14 +26,13 @@ use discburn::image::{
 };
 use discburn::reader::sessions::list_sessions;
 use discburn::writer::{DiscFormat2Data, MediaState, WriterError};
-use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
 use super::common::{
-    add_graft, graft_file_count, imapi, is_plain_file, media_source, open_recorder, recorder_err,
-    timestamp,
+    add_graft, graft_file_count, imapi, is_plain_file, media_source, open_recorder, progress_bar,
+    recorder_err, timestamp,
 };
-use super::mkimage::{Fs, Graft, file_systems, parse_graft};
+use super::mkimage::{FsArgs, Graft, file_systems, parse_graft};
 
 /// Arguments of `discburn burn`.
 #[derive(Debug, clap::Args)]
@@ -59,15 +58,8 @@ pub struct Args {
     #[arg(long, value_name = "NAME")]
     pub volume_name: Option<String>,
 
-    /// File systems to create, comma-separated.
-    #[arg(
-        long = "fs",
-        value_enum,
-        value_delimiter = ',',
-        value_name = "FS,...",
-        default_value = "iso9660,joliet,rockridge"
-    )]
-    pub file_systems: Vec<Fs>,
+    #[command(flatten)]
+    pub fs: FsArgs,
 
     /// Hide PATH (a file or a whole directory) of the previous session in the new one.
     #[arg(long = "rm", value_name = "PATH")]
@@ -80,18 +72,6 @@ pub struct Args {
     /// Host files and directories to add, each optionally grafted at DEST.
     #[arg(value_name = "SRC[=DEST]", value_parser = parse_graft)]
     pub sources: Vec<Graft>,
-}
-
-fn progress_bar(sectors: u64) -> ProgressBar {
-    let bar = ProgressBar::new(sectors * 2048);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{elapsed_precise} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {wide_msg}",
-        )
-        .expect("valid template")
-        .progress_chars("=> "),
-    );
-    bar
 }
 
 fn finalized_error(device: &str, state: MediaState) -> anyhow::Error {
@@ -168,7 +148,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let random = status.contains(MediaState::OVERWRITE_ONLY);
 
     let mut image = FileSystemImage::new();
-    image.set_file_systems_to_create(file_systems(&args.file_systems));
+    image.set_file_systems_to_create(file_systems(&args.fs.file_systems));
     image.set_iso_level(IsoLevel::Level3);
     image.set_timestamp(timestamp()?);
     if !random {
@@ -270,7 +250,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
     let bar = std::io::stderr()
         .is_terminal()
-        .then(|| progress_bar(blocks));
+        .then(|| progress_bar(blocks * 2048));
     let progress = |e: &discburn::writer::DiscFormat2DataEventArgs| {
         if let Some(bar) = &bar {
             let done = i64::from(e.last_written_lba) - i64::from(e.start_lba) + 1;

@@ -11,6 +11,7 @@ use discburn::image::{FileSystemImage, ImageError, Timestamp};
 use discburn::reader::SectorSource;
 use discburn::recorder::{BackendKind, DiscRecorder, RecorderError};
 use discburn::writer::WriterError;
+use indicatif::{ProgressBar, ProgressStyle};
 
 use super::mkimage::Graft;
 
@@ -197,4 +198,17 @@ pub fn media_source(path: &Path, recorder: DiscRecorder) -> anyhow::Result<Box<d
 /// True when `recorder` is a regular file used as random-writable media.
 pub fn is_plain_file(path: &Path, recorder: &DiscRecorder) -> bool {
     recorder.backend_kind() == BackendKind::Stdio && path.is_file()
+}
+
+/// The progress bar of a write of `total_bytes` bytes (mkimage, burn).
+pub fn progress_bar(total_bytes: u64) -> ProgressBar {
+    let bar = ProgressBar::new(total_bytes);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {wide_msg}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar
 }

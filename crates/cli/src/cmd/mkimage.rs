@@ -15,9 +15,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, anyhow, bail};
 use discburn::image::{FileSystemImage, FileSystems, IsoLevel, Progress};
-use indicatif::{ProgressBar, ProgressStyle};
 
-use super::common::{add_graft, timestamp};
+use super::common::{add_graft, progress_bar, timestamp};
 
 /// A file system to create (`--fs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -39,6 +38,20 @@ pub fn file_systems(list: &[Fs]) -> FileSystems {
             Fs::Rockridge => FileSystems::ROCK_RIDGE,
         }
     })
+}
+
+/// `--fs`, shared by `mkimage` and `burn`.
+#[derive(Debug, clap::Args)]
+pub struct FsArgs {
+    /// File systems to create, comma-separated.
+    #[arg(
+        long = "fs",
+        value_enum,
+        value_delimiter = ',',
+        value_name = "FS,...",
+        default_value = "iso9660,joliet,rockridge"
+    )]
+    pub file_systems: Vec<Fs>,
 }
 
 /// A `SRC[=DEST]` operand.
@@ -110,15 +123,8 @@ pub struct Args {
     #[arg(long, value_name = "NAME")]
     pub volume_name: Option<String>,
 
-    /// File systems to create, comma-separated.
-    #[arg(
-        long = "fs",
-        value_enum,
-        value_delimiter = ',',
-        value_name = "FS,...",
-        default_value = "iso9660,joliet,rockridge"
-    )]
-    pub file_systems: Vec<Fs>,
+    #[command(flatten)]
+    pub fs: FsArgs,
 
     /// ECMA-119 interchange level: 1 (8.3 names), 2 (30-character names), 3 (as 2, plus
     /// files of 4 GiB or more in several extents).
@@ -171,18 +177,6 @@ pub fn parse_msinfo(s: &str) -> Result<(u64, u32), String> {
     Ok((start, nwa))
 }
 
-fn progress_bar(total_bytes: u64) -> ProgressBar {
-    let bar = ProgressBar::new(total_bytes);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{elapsed_precise} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {wide_msg}",
-        )
-        .expect("valid template")
-        .progress_chars("=> "),
-    );
-    bar
-}
-
 /// Runs `discburn mkimage`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let out = &args.output;
@@ -190,7 +184,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         bail!("{}: is a directory", out.display());
     }
     let mut image = FileSystemImage::new();
-    image.set_file_systems_to_create(file_systems(&args.file_systems));
+    image.set_file_systems_to_create(file_systems(&args.fs.file_systems));
     image.set_iso_level(match args.iso_level {
         1 => IsoLevel::Level1,
         2 => IsoLevel::Level2,
