@@ -19,17 +19,13 @@ use anyhow::{Context as _, anyhow, bail};
 use discburn::reader::{Node, NodeKind, SectorSource};
 
 use super::ls::subtree;
-use super::sessions::open_tree;
+use super::sessions::{SessionArgs, open_tree};
 
 /// Arguments of `discburn extract`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The recorder: /dev/srN, an emulated disc, or an image file / block device.
-    #[arg(long, value_name = "DRIVE")]
-    pub drive: PathBuf,
-    /// Session number (1-based; default: the last).
-    #[arg(long, value_name = "N")]
-    pub session: Option<u32>,
+    #[command(flatten)]
+    pub source: SessionArgs,
     /// `[PATH] DEST`: the path on the disc (default: the root) and the host directory.
     /// A directory's contents go into DEST, a file into DEST/NAME.
     #[arg(value_name = "[PATH] DEST", num_args = 1..=2, required = true)]
@@ -111,7 +107,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         _ => unreachable!("clap: 1..=2 operands"),
     };
     let dest = PathBuf::from(dest);
-    let (mut src, tree) = open_tree(&args.drive, args.session)?;
+    let (mut src, tree) = open_tree(&args.source.drive, args.source.session)?;
     let base = tree
         .find(path)
         .ok_or_else(|| anyhow!("{path}: not on the disc"))?;

@@ -1,23 +1,17 @@
 //! `discburn ls`: lists the files of a session (Rock Ridge names preferred, then Joliet,
 //! then ISO 9660), recursively below PATH.
 
-use std::path::PathBuf;
-
 use anyhow::anyhow;
 use discburn::reader::{Node, NodeKind};
 use serde_json::{Value, json};
 
-use super::sessions::open_tree;
+use super::sessions::{SessionArgs, open_tree};
 
 /// Arguments of `discburn ls`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The recorder: /dev/srN, an emulated disc, or an image file / block device.
-    #[arg(long, value_name = "DRIVE")]
-    pub drive: PathBuf,
-    /// Session number (1-based; default: the last).
-    #[arg(long, value_name = "N")]
-    pub session: Option<u32>,
+    #[command(flatten)]
+    pub source: SessionArgs,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -70,7 +64,7 @@ pub fn subtree<'t>(base: Node<'t>) -> Vec<(Vec<&'t [u8]>, Node<'t>)> {
 
 /// Runs `discburn ls`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let (_, tree) = open_tree(&args.drive, args.session)?;
+    let (_, tree) = open_tree(&args.source.drive, args.source.session)?;
     let base = tree
         .find(&args.path)
         .ok_or_else(|| anyhow!("{}: not on the disc", args.path))?;

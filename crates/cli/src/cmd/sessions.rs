@@ -150,6 +150,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `--drive` and `--session` of the commands that read one session's tree (ls, extract).
+#[derive(Debug, clap::Args)]
+pub struct SessionArgs {
+    /// The recorder: /dev/srN, an emulated disc, or an image file / block device.
+    #[arg(long, value_name = "DRIVE")]
+    pub drive: PathBuf,
+    /// Session number (1-based; default: the last).
+    #[arg(long, value_name = "N")]
+    pub session: Option<u32>,
+}
+
 /// The media of `drive` and the tree of session `number` (default: the last) in the
 /// preferred view: Rock Ridge names, else Joliet, else ISO 9660.
 pub fn open_tree(
