@@ -27,17 +27,7 @@ fn mmc_2_3_blank_cd_r() {
     let disc = disc(MediaType::CdR, None);
     let mut d = open(&disc.path);
     assert_eq!(d.current_profile().unwrap().number(), 0x0009);
-    let di = rdi(&mut d);
-    assert_eq!(di.disc_status, DiscStatus::Empty);
-    assert_eq!(di.state_of_last_session, SessionState::Empty);
-    assert_eq!(di.number_of_sessions, 1);
-    assert_eq!(
-        (
-            di.first_track_in_last_session,
-            di.last_track_in_last_session
-        ),
-        (1, 1)
-    );
+    let di = rdi_disc(&mut d, DiscStatus::Empty, 1, SessionState::Empty, (1, 1));
     assert!(!di.erasable);
     // ATIP lead-in 97:26:66 and lead-out 79:59:74 (mmc.md §2.2, §4.4).
     assert_eq!(di.last_session_lead_in_start_address, 0x0061_1A42);
@@ -60,16 +50,12 @@ fn mmc_6_1_worked_example_300_blocks_then_session_2() {
     let mut d = open(&disc.path);
     assert_eq!(write_session(&mut d, 300, 0b11, 1), 0);
 
-    let di = rdi(&mut d);
-    assert_eq!(di.disc_status, DiscStatus::Incomplete);
-    assert_eq!(di.state_of_last_session, SessionState::Empty);
-    assert_eq!(di.number_of_sessions, 2);
-    assert_eq!(
-        (
-            di.first_track_in_last_session,
-            di.last_track_in_last_session
-        ),
-        (2, 2)
+    let di = rdi_disc(
+        &mut d,
+        DiscStatus::Incomplete,
+        2,
+        SessionState::Empty,
+        (2, 2),
     );
     // Lead-in of session 2 starts at 7052 = 01:36:02.
     assert_eq!(di.last_session_lead_in_start_address, 0x0001_2402);
@@ -173,15 +159,7 @@ fn mmc_9_8_2_two_tao_tracks_in_one_session() {
     select_cd_tao(&mut d, 0b11);
     d.write10(0, &pattern(0, 300, 1)).unwrap();
     d.synchronize_cache(true).unwrap();
-    let di = rdi(&mut d);
-    assert_eq!(di.state_of_last_session, SessionState::Incomplete);
-    assert_eq!(
-        (
-            di.first_track_in_last_session,
-            di.last_track_in_last_session
-        ),
-        (1, 2)
-    );
+    rdi_last_session(&mut d, SessionState::Incomplete, (1, 2));
     let inv = rti(&mut d, TrackAddress::INVISIBLE);
     assert_eq!(
         (inv.track_number, inv.next_writable_address),

@@ -40,30 +40,18 @@ fn mmc_9_8_3_dvd_plus_r_two_sessions() {
     assert_eq!(t.track_number, 1);
     assert_eq!(t.next_writable_address, Some(1008));
     assert_eq!(t.last_recorded_address, Some(1007));
-    let di = rdi(&mut d);
-    assert_eq!(di.state_of_last_session, SessionState::Incomplete);
-    assert_eq!(
-        (
-            di.first_track_in_last_session,
-            di.last_track_in_last_session
-        ),
-        (1, 1)
-    );
+    let di = rdi_last_session(&mut d, SessionState::Incomplete, (1, 1));
     assert_eq!(di.last_session_lead_in_start_address, 0);
 
     close(&mut d, CloseFunction::Track, 1);
     assert_eq!(rti(&mut d, TrackAddress::Track(1)).track_size, 1008);
     close(&mut d, CloseFunction::Session, 0);
-    let di = rdi(&mut d);
-    assert_eq!(di.disc_status, DiscStatus::Incomplete);
-    assert_eq!(di.state_of_last_session, SessionState::Empty);
-    assert_eq!(di.number_of_sessions, 2);
-    assert_eq!(
-        (
-            di.first_track_in_last_session,
-            di.last_track_in_last_session
-        ),
-        (2, 2)
+    let di = rdi_disc(
+        &mut d,
+        DiscStatus::Incomplete,
+        2,
+        SessionState::Empty,
+        (2, 2),
     );
     // Lead-in field = end of the Closure (1008 + 1024); NWA = that + Intro (1024).
     assert_eq!(di.last_session_lead_in_start_address, 2032);

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use discburn_emu::{EmulatedDrive, MediaType, create_disc};
 use discburn_mmc::cdb::{CloseFunction, TrackAddress};
-use discburn_mmc::reply::{DiscInformation, TrackInformation, WriteParameters, WriteType};
+use discburn_mmc::reply::{
+    DiscInformation, DiscStatus, SessionState, TrackInformation, WriteParameters, WriteType,
+};
 use discburn_mmc::{Completion, Data, Drive, MmcError, NoSleep, Transport};
 
 pub type Emu = Drive<EmulatedDrive>;
@@ -71,6 +73,37 @@ pub fn read(d: &mut Emu, lba: u32, n: u32) -> Vec<u8> {
 
 pub fn rdi(d: &mut Emu) -> DiscInformation {
     d.disc_information().unwrap()
+}
+
+/// READ DISC INFORMATION, asserting State of Last Session and (First Track, Last Track)
+/// in Last Session (MMC-6 6.22.3); returns the reply for further checks.
+#[track_caller]
+pub fn rdi_last_session(d: &mut Emu, state: SessionState, tracks: (u16, u16)) -> DiscInformation {
+    let di = rdi(d);
+    assert_eq!(di.state_of_last_session, state);
+    assert_eq!(
+        (
+            di.first_track_in_last_session,
+            di.last_track_in_last_session
+        ),
+        tracks
+    );
+    di
+}
+
+/// As [`rdi_last_session`], also asserting Disc Status and Number of Sessions.
+#[track_caller]
+pub fn rdi_disc(
+    d: &mut Emu,
+    status: DiscStatus,
+    sessions: u16,
+    state: SessionState,
+    tracks: (u16, u16),
+) -> DiscInformation {
+    let di = rdi_last_session(d, state, tracks);
+    assert_eq!(di.disc_status, status);
+    assert_eq!(di.number_of_sessions, sessions);
+    di
 }
 
 pub fn rti(d: &mut Emu, a: TrackAddress) -> TrackInformation {
