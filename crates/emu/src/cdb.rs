@@ -35,6 +35,17 @@ pub(crate) mod op {
     pub const SET_CD_SPEED: u8 = 0xBB;
 }
 
+/// (Logical Block Address, Transfer Length) of a READ/WRITE (10) or (12) CDB: bytes
+/// 2-5, and bytes 7-8 (10-byte CDBs) or 6-9 (12-byte CDBs).
+pub(crate) fn transfer(cdb: &[u8]) -> (u32, u32) {
+    let lba = be32(cdb, 2);
+    let n = match cdb[0] {
+        op::READ_10 | op::WRITE_10 => u32::from(be16(cdb, 7)),
+        _ => be32(cdb, 6),
+    };
+    (lba, n)
+}
+
 /// The CDB length the operation code's group requires (SPC-4 4.2.5.1): 6, 10, 12 or 16;
 /// `None` for groups whose length is not fixed (60h-7Fh reserved, C0h-FFh vendor).
 pub(crate) fn cdb_len_for(opcode: u8) -> Option<usize> {

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use discburn_mmc::{Completion, Data, Transport, TransportError};
 
-use crate::cdb::{be16, be32, op, put32};
+use crate::cdb::{be16, be32, op, put32, transfer};
 use crate::common::{
     self, CmdResult, Fail, RESERVATION_CONFLICT, alloc, check_cdb, check_direction, finish,
     invalid_request,
@@ -1297,15 +1297,6 @@ fn seq_format_capacities(m: &SeqMedium, media: MediaType) -> Vec<[u8; 8]> {
 }
 
 /// (LBA, Transfer Length) of READ/WRITE (10) and (12).
-fn transfer(cdb: &[u8]) -> (u32, u32) {
-    let lba = be32(cdb, 2);
-    let n = match cdb[0] {
-        op::READ_10 | op::WRITE_10 => u32::from(be16(cdb, 7)),
-        _ => be32(cdb, 6),
-    };
-    (lba, n)
-}
-
 /// The first `len` bytes of a data-out phase.
 fn out_data<'a>(data: &'a Data<'_>, len: usize, what: &str) -> Result<&'a [u8], Fail> {
     match data {

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use discburn_mmc::{Completion, Data, Transport, TransportError};
 
-use crate::cdb::{be16, op, put32};
+use crate::cdb::{be16, op, put32, transfer};
 use crate::common::{
     self, CmdResult, Fail, alloc, check_cdb, check_direction, finish, invalid_request,
 };
@@ -356,15 +356,6 @@ impl StdioDrive {
             .map_err(|e| io_fail(&self.path, "write", e))?;
         Ok(Vec::new())
     }
-}
-
-fn transfer(cdb: &[u8]) -> (u32, u32) {
-    let lba = crate::cdb::be32(cdb, 2);
-    let n = match cdb[0] {
-        op::READ_10 | op::WRITE_10 => u32::from(be16(cdb, 7)),
-        _ => crate::cdb::be32(cdb, 6),
-    };
-    (lba, n)
 }
 
 impl Transport for StdioDrive {
