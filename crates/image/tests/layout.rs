@@ -4,8 +4,9 @@
 //! order and never cross a block; the Rock Ridge view (NM, CE, CL, RE) gives back the
 //! tree.
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::io::Read;
 
 use discburn_format::codec::Reader;
 use discburn_format::iso9660::{self, DirectoryRecord, FileFlags, PrimaryVolumeDescriptor};
@@ -15,16 +16,7 @@ use discburn_image::{FileSystemImage, FileSystems, ImageError, IsoLevel, RegionK
 use proptest::prelude::*;
 use zerocopy::FromBytes;
 
-/// Reads the whole result into memory.
-fn bytes_of(image: &FileSystemImage) -> Vec<u8> {
-    let mut v = Vec::new();
-    image
-        .create_result_image()
-        .unwrap()
-        .read_to_end(&mut v)
-        .unwrap();
-    v
-}
+use common::result_bytes;
 
 struct Img<'a> {
     b: &'a [u8],
@@ -173,9 +165,9 @@ fn check_image(image: &FileSystemImage, expected: &BTreeSet<String>) {
     assert_eq!(next, u64::from(s) + layout.total_blocks);
     assert_eq!(layout.regions[0].kind, RegionKind::SystemArea);
     assert_eq!(layout.regions[1].lba, s + 16);
-    let bytes = bytes_of(image);
+    let bytes = result_bytes(image);
     assert_eq!(bytes.len() as u64, layout.total_blocks * 2048);
-    assert_eq!(bytes, bytes_of(image), "same input, same bytes");
+    assert_eq!(bytes, result_bytes(image), "same input, same bytes");
     let img = Img {
         b: &bytes,
         start: s,
@@ -421,7 +413,7 @@ fn multi_extent_records_for_a_level3_extent_reference() {
             None,
         )
         .unwrap();
-    let bytes = bytes_of(&image);
+    let bytes = result_bytes(&image);
     let pvd = PrimaryVolumeDescriptor::read_from_bytes(&bytes[16 * 2048..17 * 2048]).unwrap();
     let root = DirectoryRecord::decode_root(&pvd.root_directory_record).unwrap();
     let dir = &bytes[root.location_of_extent as usize * 2048..][..2048];

@@ -8,17 +8,7 @@ use std::io::{Read, Seek, Write};
 use std::sync::{Arc, Mutex};
 
 use common::*;
-use discburn_image::{FileSystemImage, ImageError, Progress};
-
-fn read_all(image: &FileSystemImage) -> Vec<u8> {
-    let mut v = Vec::new();
-    image
-        .create_result_image()
-        .unwrap()
-        .read_to_end(&mut v)
-        .unwrap();
-    v
-}
+use discburn_image::{ImageError, Progress};
 
 #[test]
 fn changed_size_is_reported_with_the_file_name() {
@@ -138,49 +128,33 @@ fn write_to_any_output_equals_read() {
     let src = dir.path().join("src");
     make_tree(&src);
     let image = image_of(&src, 0);
-    let want = read_all(&image);
+    let want = result_bytes(&image);
     // New file.
     let p = dir.path().join("new.iso");
-    image
-        .create_result_image()
-        .unwrap()
-        .write_to(&mut fs::File::create(&p).unwrap())
-        .unwrap();
+    write_result_to(&image, &mut fs::File::create(&p).unwrap());
     assert_eq!(fs::read(&p).unwrap(), want);
     // Existing file full of garbage, overwritten from 0 (padding must be written).
     let p = dir.path().join("old.iso");
     fs::write(&p, vec![0xEE; want.len() + 4096]).unwrap();
     let mut f = fs::OpenOptions::new().write(true).open(&p).unwrap();
-    image
-        .create_result_image()
-        .unwrap()
-        .write_to(&mut f)
-        .unwrap();
+    write_result_to(&image, &mut f);
     assert_eq!(f.stream_position().unwrap(), want.len() as u64);
     assert_eq!(&fs::read(&p).unwrap()[..want.len()], &want[..]);
     // Opened for appending, after a prefix (positional writes are not possible).
     let p = dir.path().join("append.iso");
     fs::write(&p, b"prefix").unwrap();
     let mut f = fs::OpenOptions::new().append(true).open(&p).unwrap();
-    image
-        .create_result_image()
-        .unwrap()
-        .write_to(&mut f)
-        .unwrap();
+    write_result_to(&image, &mut f);
     let got = fs::read(&p).unwrap();
     assert_eq!(&got[..6], b"prefix");
     assert_eq!(&got[6..], &want[..]);
     // At an offset inside a fresh file (a session at block 20000 of a disc image).
     let image = image_of(&src, 20_000);
-    let want = read_all(&image);
+    let want = result_bytes(&image);
     let p = dir.path().join("disc.iso");
     let mut f = fs::File::create(&p).unwrap();
     f.seek(std::io::SeekFrom::Start(20_000 * 2048)).unwrap();
-    image
-        .create_result_image()
-        .unwrap()
-        .write_to(&mut f)
-        .unwrap();
+    write_result_to(&image, &mut f);
     assert_eq!(&fs::read(&p).unwrap()[20_000 * 2048..], &want[..]);
     // A result cannot be written after it was partly read.
     let mut r = image.create_result_image().unwrap();
@@ -204,13 +178,9 @@ fn sparse_sources_stay_sparse_and_read_back_exactly() {
     drop(f);
     fs::write(src.join("after"), b"after").unwrap();
     let image = image_of(&src, 0);
-    let want = read_all(&image);
+    let want = result_bytes(&image);
     let p = dir.path().join("s.iso");
-    image
-        .create_result_image()
-        .unwrap()
-        .write_to(&mut fs::File::create(&p).unwrap())
-        .unwrap();
+    write_result_to(&image, &mut fs::File::create(&p).unwrap());
     assert_eq!(fs::read(&p).unwrap(), want);
     use std::os::unix::fs::MetadataExt;
     let md = fs::metadata(&p).unwrap();
@@ -235,7 +205,7 @@ fn write_to_a_pipe_is_sequential() {
     let src = dir.path().join("src");
     make_tree(&src);
     let image = image_of(&src, 0);
-    let want = read_all(&image);
+    let want = result_bytes(&image);
     let (mut reader, writer) = std::io::pipe().unwrap();
     let reader_thread = std::thread::spawn(move || {
         let mut v = Vec::new();
@@ -243,11 +213,7 @@ fn write_to_a_pipe_is_sequential() {
         v
     });
     let mut f = fs::File::from(std::os::fd::OwnedFd::from(writer));
-    let n = image
-        .create_result_image()
-        .unwrap()
-        .write_to(&mut f)
-        .unwrap();
+    let n = write_result_to(&image, &mut f);
     drop(f);
     let got = reader_thread.join().unwrap();
     assert_eq!(n, want.len() as u64);
@@ -261,7 +227,7 @@ fn seek_anywhere_then_read_matches_the_full_stream() {
     let src = dir.path().join("src");
     make_tree(&src);
     let image = image_of(&src, 0);
-    let want = read_all(&image);
+    let want = result_bytes(&image);
     let layout = image.plan().unwrap();
     let mut offsets: Vec<u64> = vec![
         0,

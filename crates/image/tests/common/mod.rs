@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::io::Read as _;
 use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
 use std::path::Path;
 use std::process::Command;
@@ -96,6 +97,23 @@ pub fn image_of(src: &Path, start: u32) -> FileSystemImage {
     image.set_session_start_block(start);
     image.add_tree(src, "/").unwrap();
     image
+}
+
+/// The whole result stream of `image`, read into memory.
+pub fn result_bytes(image: &FileSystemImage) -> Vec<u8> {
+    let mut v = Vec::new();
+    image
+        .create_result_image()
+        .unwrap()
+        .read_to_end(&mut v)
+        .unwrap();
+    v
+}
+
+/// Writes a new result stream of `image` to `out` with `write_to`; returns the bytes
+/// written.
+pub fn write_result_to(image: &FileSystemImage, out: &mut fs::File) -> u64 {
+    image.create_result_image().unwrap().write_to(out).unwrap()
 }
 
 /// Writes the image to `out` with `write_to`; returns total blocks.
