@@ -59,18 +59,7 @@ fn toc_sessions(img: &Path) -> Vec<String> {
 }
 
 fn extract_xorriso(img: &Path, out: &Path) -> BTreeMap<String, String> {
-    run(
-        "xorriso",
-        &[
-            "-osirrox",
-            "on",
-            "-indev",
-            img.to_str().unwrap(),
-            "-extract",
-            "/",
-            out.to_str().unwrap(),
-        ],
-    );
+    xorriso_extract_to(img, "/", out);
     snapshot(out)
 }
 
@@ -662,10 +651,7 @@ fn o23_multi_extent_file_kept_at_its_extents_by_import() {
     let src = dir.path().join("src");
     fs::create_dir(&src).unwrap();
     let size: u64 = (4 << 30) + 4321;
-    let f = fs::File::create(src.join("huge.bin")).unwrap();
-    f.set_len(size).unwrap();
-    std::os::unix::fs::FileExt::write_all_at(&f, b"tail-marker", 4 << 30).unwrap();
-    drop(f);
+    make_huge_file(&src, size);
     let img = dir.path().join("big.iso");
     fs::File::create(&img).unwrap();
     append(&img, |im| im.add_tree(&src, "/").unwrap());
@@ -692,19 +678,5 @@ fn o23_multi_extent_file_kept_at_its_extents_by_import() {
     assert_eq!(extents(&lba1).len(), 2, "{lba1}");
     assert_eq!(extents(&lba1), extents(&lba2), "same extents after import");
     let tail = dir.path().join("tail");
-    run(
-        "xorriso",
-        &[
-            "-osirrox",
-            "on",
-            "-indev",
-            i,
-            "-extract_cut",
-            "/huge.bin",
-            &(4u64 << 30).to_string(),
-            "11",
-            tail.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(fs::read(&tail).unwrap(), b"tail-marker");
+    assert_eq!(xorriso_huge_tail(i, &tail), b"tail-marker");
 }

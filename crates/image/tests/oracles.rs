@@ -57,18 +57,7 @@ fn xorriso_extracts_an_identical_tree() {
     let dir = tempfile::tempdir().unwrap();
     let (src, iso) = built(dir.path());
     let x = dir.path().join("x");
-    run(
-        "xorriso",
-        &[
-            "-osirrox",
-            "on",
-            "-indev",
-            iso.to_str().unwrap(),
-            "-extract",
-            "/",
-            x.to_str().unwrap(),
-        ],
-    );
+    xorriso_extract_to(&iso, "/", &x);
     assert_eq!(snapshot(&x), snapshot(&src));
 }
 
@@ -387,10 +376,7 @@ fn file_over_4_gib_is_multi_extent_at_level_3() {
     let src = dir.path().join("src");
     fs::create_dir(&src).unwrap();
     let size: u64 = (4 << 30) + 12_345;
-    let f = fs::File::create(src.join("huge.bin")).unwrap();
-    f.set_len(size).unwrap();
-    std::os::unix::fs::FileExt::write_all_at(&f, b"tail-marker", 4 << 30).unwrap();
-    drop(f);
+    make_huge_file(&src, size);
     fs::write(src.join("small.txt"), b"small\n").unwrap();
     let iso = dir.path().join("big.iso");
     write_image(&image_of(&src, 0), &iso);
@@ -406,21 +392,7 @@ fn file_over_4_gib_is_multi_extent_at_level_3() {
     );
     assert_eq!(lba.matches("'/huge.bin'").count(), 2, "two extents: {lba}");
     let tail = dir.path().join("tail");
-    run(
-        "xorriso",
-        &[
-            "-osirrox",
-            "on",
-            "-indev",
-            i,
-            "-extract_cut",
-            "/huge.bin",
-            &(4u64 << 30).to_string(),
-            "11",
-            tail.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(fs::read(&tail).unwrap(), b"tail-marker");
+    assert_eq!(xorriso_huge_tail(i, &tail), b"tail-marker");
     let l = run("isoinfo", &["-R", "-l", "-i", i]);
     assert_eq!(l.matches("huge.bin").count(), 2, "{l}");
     assert!(l.contains("4294965248"), "{l}");

@@ -99,6 +99,51 @@ pub fn image_of(src: &Path, start: u32) -> FileSystemImage {
     image
 }
 
+/// Extracts `path` of the image `img` to the host path `out` with xorriso
+/// (`-osirrox on -extract`).
+pub fn xorriso_extract_to(img: &Path, path: &str, out: &Path) {
+    run(
+        "xorriso",
+        &[
+            "-osirrox",
+            "on",
+            "-indev",
+            img.to_str().unwrap(),
+            "-extract",
+            path,
+            out.to_str().unwrap(),
+        ],
+    );
+}
+
+/// Creates `dir/huge.bin`: a sparse file of `size` bytes (more than 4 GiB, so a
+/// multi-extent file at level 3) holding "tail-marker" at byte 4 GiB.
+pub fn make_huge_file(dir: &Path, size: u64) {
+    let f = fs::File::create(dir.join("huge.bin")).unwrap();
+    f.set_len(size).unwrap();
+    std::os::unix::fs::FileExt::write_all_at(&f, b"tail-marker", 4 << 30).unwrap();
+}
+
+/// The 11 bytes at 4 GiB of `/huge.bin` (see [`make_huge_file`]) in the image `img`,
+/// extracted by xorriso (`-extract_cut`) to the host file `out`.
+pub fn xorriso_huge_tail(img: &str, out: &Path) -> Vec<u8> {
+    run(
+        "xorriso",
+        &[
+            "-osirrox",
+            "on",
+            "-indev",
+            img,
+            "-extract_cut",
+            "/huge.bin",
+            &(4u64 << 30).to_string(),
+            "11",
+            out.to_str().unwrap(),
+        ],
+    );
+    fs::read(out).unwrap()
+}
+
 /// The whole result stream of `image`, read into memory.
 pub fn result_bytes(image: &FileSystemImage) -> Vec<u8> {
     let mut v = Vec::new();
