@@ -35,6 +35,46 @@ fn mixed_tree(dir: &Path, names: Option<bool>) -> (std::path::PathBuf, Manifest)
     (root, m)
 }
 
+/// Masters `src` into `img` with Rock Ridge and long Joliet names: `xorriso -as mkisofs`
+/// or `genisoimage -quiet`, each with `-R -J -joliet-long`.
+fn master_rr_joliet(tool_name: &str, src: &Path, img: &Path) {
+    let mut args = match tool_name {
+        "xorriso" => vec!["-as", "mkisofs"],
+        _ => vec!["-quiet"],
+    };
+    args.extend([
+        "-R",
+        "-J",
+        "-joliet-long",
+        "-o",
+        img.to_str().unwrap(),
+        src.to_str().unwrap(),
+    ]);
+    tool(tool_name, &args);
+}
+
+/// The reader's Joliet view of `img` equals what pycdlib lists.
+fn joliet_matches_pycdlib(img: &Path) {
+    let (_, joliet) = read(img, 0, View::Joliet);
+    let pj = oracle::pycdlib_list(Image::plain(img), PycdlibFacade::Joliet, true);
+    assert_same(
+        "Joliet view vs pycdlib",
+        &manifest(&joliet, Names::View, Some(img)),
+        &pj.tree,
+    );
+}
+
+/// The reader's ISO 9660 view of `img` (identifiers, contents) equals what isoinfo lists.
+fn iso9660_matches_isoinfo(what: &str, img: &Path) {
+    let (_, iso) = read(img, 0, View::Iso9660);
+    let ii = oracle::isoinfo_list(Image::plain(img), IsoinfoView::Iso9660, true);
+    assert_same(
+        what,
+        &manifest(&iso, Names::Identifier, Some(img)),
+        &ii.tree,
+    );
+}
+
 fn check_path_tables(img: &Path, vol: &Volume, views: &[View]) {
     let mut src = FileSource::open(img).unwrap();
     for &v in views {
@@ -49,19 +89,7 @@ fn xorriso_rr_joliet_image_matches_source_and_oracles() {
     let dir = scratch();
     let (src, expected) = mixed_tree(dir.path(), Some(true));
     let img = dir.path().join("x.iso");
-    tool(
-        "xorriso",
-        &[
-            "-as",
-            "mkisofs",
-            "-R",
-            "-J",
-            "-joliet-long",
-            "-o",
-            img.to_str().unwrap(),
-            src.to_str().unwrap(),
-        ],
-    );
+    master_rr_joliet("xorriso", &src, &img);
     let (vol, rr) = read(&img, 0, View::RockRidge);
     assert_eq!(
         vol.file_systems(),
@@ -95,13 +123,7 @@ fn xorriso_rr_joliet_image_matches_source_and_oracles() {
         "hard links not grouped: {named:?}"
     );
 
-    let (_, joliet) = read(&img, 0, View::Joliet);
-    let pj = oracle::pycdlib_list(Image::plain(&img), PycdlibFacade::Joliet, true);
-    assert_same(
-        "Joliet view vs pycdlib",
-        &manifest(&joliet, Names::View, Some(&img)),
-        &pj.tree,
-    );
+    joliet_matches_pycdlib(&img);
 
     let (_, iso) = read(&img, 0, View::Iso9660);
     let pi = oracle::pycdlib_list(Image::plain(&img), PycdlibFacade::Iso9660, false);
@@ -136,19 +158,7 @@ fn i18_reading_trees_reads_no_file_data() {
     let dir = scratch();
     let (src, _) = mixed_tree(dir.path(), Some(false));
     let img = dir.path().join("x.iso");
-    tool(
-        "xorriso",
-        &[
-            "-as",
-            "mkisofs",
-            "-R",
-            "-J",
-            "-joliet-long",
-            "-o",
-            img.to_str().unwrap(),
-            src.to_str().unwrap(),
-        ],
-    );
+    master_rr_joliet("xorriso", &src, &img);
     let bytes = std::fs::read(&img).unwrap();
     let mut rec = Recording {
         inner: ReadSeekSource::new(std::io::Cursor::new(bytes)).unwrap(),
@@ -205,18 +215,7 @@ fn genisoimage_rr_joliet_with_relocated_directories() {
     let dir = scratch();
     let (src, mut expected) = mixed_tree(dir.path(), None);
     let img = dir.path().join("g.iso");
-    tool(
-        "genisoimage",
-        &[
-            "-quiet",
-            "-R",
-            "-J",
-            "-joliet-long",
-            "-o",
-            img.to_str().unwrap(),
-            src.to_str().unwrap(),
-        ],
-    );
+    master_rr_joliet("genisoimage", &src, &img);
     let (vol, rr) = read(&img, 0, View::RockRidge);
     assert_eq!(
         vol.file_systems(),
@@ -238,20 +237,8 @@ fn genisoimage_rr_joliet_with_relocated_directories() {
     assert_same("RR view vs xorriso", &ours.without_digests(), &xo.tree);
 
     // The ISO 9660 view keeps the relocated directories under RR_MOVED, as isoinfo shows.
-    let (_, iso) = read(&img, 0, View::Iso9660);
-    let ii = oracle::isoinfo_list(Image::plain(&img), IsoinfoView::Iso9660, true);
-    assert_same(
-        "ISO 9660 identifiers vs isoinfo",
-        &manifest(&iso, Names::Identifier, Some(&img)),
-        &ii.tree,
-    );
-    let (_, joliet) = read(&img, 0, View::Joliet);
-    let pj = oracle::pycdlib_list(Image::plain(&img), PycdlibFacade::Joliet, true);
-    assert_same(
-        "Joliet view vs pycdlib",
-        &manifest(&joliet, Names::View, Some(&img)),
-        &pj.tree,
-    );
+    iso9660_matches_isoinfo("ISO 9660 identifiers vs isoinfo", &img);
+    joliet_matches_pycdlib(&img);
     check_path_tables(&img, &vol, &[View::Iso9660, View::Joliet]);
 }
 
@@ -279,13 +266,7 @@ fn genisoimage_joliet_only_and_plain() {
                 ..
             })
         ));
-        let (_, iso) = read(&img, 0, View::Iso9660);
-        let ii = oracle::isoinfo_list(Image::plain(&img), IsoinfoView::Iso9660, true);
-        assert_same(
-            "ISO 9660 vs isoinfo",
-            &manifest(&iso, Names::Identifier, Some(&img)),
-            &ii.tree,
-        );
+        iso9660_matches_isoinfo("ISO 9660 vs isoinfo", &img);
         if fs.contains(FileSystems::JOLIET) {
             assert_eq!(vol.default_view(), View::Joliet);
             let (_, joliet) = read(&img, 0, View::Joliet);
