@@ -5,17 +5,43 @@ mod common;
 
 use std::fs;
 use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use common::*;
-use discburn_image::{ImageError, Progress};
+use discburn_image::{FileSystemImage, ImageError, Progress};
 
-#[test]
-fn changed_size_is_reported_with_the_file_name() {
+/// A temporary directory with the [`make_tree`] tree in `src` and its image at block 0.
+fn tree_image() -> (tempfile::TempDir, PathBuf, FileSystemImage) {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("src");
     make_tree(&src);
     let image = image_of(&src, 0);
+    (dir, src, image)
+}
+
+/// The error of writing a new result stream of `image` to a new file `out`.
+fn write_err(image: &FileSystemImage, out: &Path) -> ImageError {
+    image
+        .create_result_image()
+        .unwrap()
+        .write_to(&mut fs::File::create(out).unwrap())
+        .unwrap_err()
+}
+
+/// The error of reading a new result stream of `image` to its end.
+fn read_err(image: &FileSystemImage) -> std::io::Error {
+    let mut v = Vec::new();
+    image
+        .create_result_image()
+        .unwrap()
+        .read_to_end(&mut v)
+        .unwrap_err()
+}
+
+#[test]
+fn changed_size_is_reported_with_the_file_name() {
+    let (dir, src, image) = tree_image();
     let mut f = fs::OpenOptions::new()
         .append(true)
         .open(src.join("data.bin"))
@@ -23,11 +49,7 @@ fn changed_size_is_reported_with_the_file_name() {
     f.write_all(b"grown").unwrap();
     drop(f);
     let out = dir.path().join("o.iso");
-    let err = image
-        .create_result_image()
-        .unwrap()
-        .write_to(&mut fs::File::create(&out).unwrap())
-        .unwrap_err();
+    let err = write_err(&image, &out);
     match &err {
         ImageError::SourceChangedSize {
             host_path,
@@ -44,12 +66,7 @@ fn changed_size_is_reported_with_the_file_name() {
         "{err}"
     );
     // Through Read: an io::Error carrying the ImageError.
-    let mut v = Vec::new();
-    let e = image
-        .create_result_image()
-        .unwrap()
-        .read_to_end(&mut v)
-        .unwrap_err();
+    let e = read_err(&image);
     let inner = e
         .get_ref()
         .and_then(|i| i.downcast_ref::<ImageError>())
@@ -59,36 +76,21 @@ fn changed_size_is_reported_with_the_file_name() {
 
 #[test]
 fn vanished_file_is_a_source_read_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let src = dir.path().join("src");
-    make_tree(&src);
-    let image = image_of(&src, 0);
+    let (dir, src, image) = tree_image();
     fs::remove_file(src.join("readme.txt")).unwrap();
     let out = dir.path().join("o.iso");
-    let err = image
-        .create_result_image()
-        .unwrap()
-        .write_to(&mut fs::File::create(&out).unwrap())
-        .unwrap_err();
+    let err = write_err(&image, &out);
     assert!(
         matches!(&err, ImageError::SourceRead { host_path, .. } if host_path.ends_with("readme.txt")),
         "{err:?}"
     );
-    let mut v = Vec::new();
-    let e = image
-        .create_result_image()
-        .unwrap()
-        .read_to_end(&mut v)
-        .unwrap_err();
+    let e = read_err(&image);
     assert!(e.to_string().contains("readme.txt"), "{e}");
 }
 
 #[test]
 fn progress_reaches_the_totals() {
-    let dir = tempfile::tempdir().unwrap();
-    let src = dir.path().join("src");
-    make_tree(&src);
-    let image = image_of(&src, 0);
+    let (dir, _src, image) = tree_image();
     for via_read in [false, true] {
         let seen: Arc<Mutex<Vec<Progress>>> = Arc::default();
         let s2 = seen.clone();
@@ -124,10 +126,7 @@ fn progress_reaches_the_totals() {
 
 #[test]
 fn write_to_any_output_equals_read() {
-    let dir = tempfile::tempdir().unwrap();
-    let src = dir.path().join("src");
-    make_tree(&src);
-    let image = image_of(&src, 0);
+    let (dir, src, image) = tree_image();
     let want = result_bytes(&image);
     // New file.
     let p = dir.path().join("new.iso");
@@ -201,10 +200,7 @@ fn sparse_sources_stay_sparse_and_read_back_exactly() {
 
 #[test]
 fn write_to_a_pipe_is_sequential() {
-    let dir = tempfile::tempdir().unwrap();
-    let src = dir.path().join("src");
-    make_tree(&src);
-    let image = image_of(&src, 0);
+    let (_dir, _src, image) = tree_image();
     let want = result_bytes(&image);
     let (mut reader, writer) = std::io::pipe().unwrap();
     let reader_thread = std::thread::spawn(move || {
@@ -223,10 +219,7 @@ fn write_to_a_pipe_is_sequential() {
 #[test]
 fn seek_anywhere_then_read_matches_the_full_stream() {
     use std::io::SeekFrom;
-    let dir = tempfile::tempdir().unwrap();
-    let src = dir.path().join("src");
-    make_tree(&src);
-    let image = image_of(&src, 0);
+    let (_dir, _src, image) = tree_image();
     let want = result_bytes(&image);
     let layout = image.plan().unwrap();
     let mut offsets: Vec<u64> = vec![
