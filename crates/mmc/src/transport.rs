@@ -185,36 +185,27 @@ pub trait Transport {
     fn device_name(&self) -> String;
 }
 
-impl<T: Transport + ?Sized> Transport for Box<T> {
-    fn execute(
-        &mut self,
-        cdb: &[u8],
-        data: Data<'_>,
-        timeout: Duration,
-    ) -> Result<Completion, TransportError> {
-        (**self).execute(cdb, data, timeout)
-    }
-    fn max_transfer(&self) -> usize {
-        (**self).max_transfer()
-    }
-    fn device_name(&self) -> String {
-        (**self).device_name()
-    }
+/// `Transport` for a pointer type `$ptr` to a `T: Transport`, forwarding every method.
+macro_rules! forward_transport {
+    ($ptr:ty) => {
+        impl<T: Transport + ?Sized> Transport for $ptr {
+            fn execute(
+                &mut self,
+                cdb: &[u8],
+                data: Data<'_>,
+                timeout: Duration,
+            ) -> Result<Completion, TransportError> {
+                (**self).execute(cdb, data, timeout)
+            }
+            fn max_transfer(&self) -> usize {
+                (**self).max_transfer()
+            }
+            fn device_name(&self) -> String {
+                (**self).device_name()
+            }
+        }
+    };
 }
 
-impl<T: Transport + ?Sized> Transport for &mut T {
-    fn execute(
-        &mut self,
-        cdb: &[u8],
-        data: Data<'_>,
-        timeout: Duration,
-    ) -> Result<Completion, TransportError> {
-        (**self).execute(cdb, data, timeout)
-    }
-    fn max_transfer(&self) -> usize {
-        (**self).max_transfer()
-    }
-    fn device_name(&self) -> String {
-        (**self).device_name()
-    }
-}
+forward_transport!(Box<T>);
+forward_transport!(&mut T);
