@@ -324,12 +324,7 @@ pub fn xorriso_extract(img: Image<'_>, scratch: &Path) -> Reading {
         .map(|a: &std::ffi::OsString| a.as_os_str())
         .collect();
     run("xorriso", &args);
-    let tree = scan_dir(&dest).unwrap_or_else(|e| panic!("scan xorriso extraction: {e}"));
-    remove_tree(&dest);
-    Reading {
-        label: "xorriso -extract".into(),
-        tree,
-    }
+    scanned_extraction(&dest, "xorriso", "xorriso -extract")
 }
 
 /// Size and MD5 of one file, streamed out of the image by `xorriso -concat overwrite -`
@@ -759,12 +754,7 @@ pub fn bsdtar_extract(img: Image<'_>, scratch: &Path) -> Reading {
             dest.as_os_str(),
         ],
     );
-    let tree = scan_dir(&dest).unwrap_or_else(|e| panic!("scan bsdtar extraction: {e}"));
-    remove_tree(&dest);
-    Reading {
-        label: "bsdtar x".into(),
-        tree,
-    }
+    scanned_extraction(&dest, "bsdtar", "bsdtar x")
 }
 
 // ---------------------------------------------------------------------------------------
@@ -833,12 +823,7 @@ pub fn sevenzip_extract(img: Image<'_>, scratch: &Path) -> Reading {
             img.path.as_os_str(),
         ],
     );
-    let tree = scan_dir(&dest).unwrap_or_else(|e| panic!("scan 7zz extraction: {e}"));
-    remove_tree(&dest);
-    Reading {
-        label: "7zz x".into(),
-        tree,
-    }
+    scanned_extraction(&dest, "7zz", "7zz x")
 }
 
 // ---------------------------------------------------------------------------------------
@@ -904,6 +889,17 @@ pub fn pycdlib_list(img: Image<'_>, facade: PycdlibFacade, digests: bool) -> Rea
     }
     Reading {
         label: format!("pycdlib {f}"),
+        tree,
+    }
+}
+
+/// The reading labelled `label` of the tree `tool` extracted into `dest` (digests
+/// included); `dest` is removed afterwards.
+fn scanned_extraction(dest: &Path, tool: &str, label: &str) -> Reading {
+    let tree = scan_dir(dest).unwrap_or_else(|e| panic!("scan {tool} extraction: {e}"));
+    remove_tree(dest);
+    Reading {
+        label: label.into(),
         tree,
     }
 }
