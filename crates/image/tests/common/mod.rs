@@ -170,26 +170,27 @@ pub fn write_image(image: &FileSystemImage, out: &Path) -> u64 {
     r.total_blocks()
 }
 
+/// `path` relative to `root`, lossily as UTF-8.
+fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap()
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// What a tree holds, by relative path: "d", "f <sha256>", "l <target>".
 pub fn snapshot(root: &Path) -> BTreeMap<String, String> {
     let mut m = BTreeMap::new();
     for e in walkdir::WalkDir::new(root).min_depth(1).sort_by_file_name() {
         let e = e.unwrap();
-        let rel = e
-            .path()
-            .strip_prefix(root)
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
+        let rel = relative(root, e.path());
         let ft = e.file_type();
         let v = if ft.is_dir() {
             "d".to_owned()
         } else if ft.is_symlink() {
             format!("l {}", fs::read_link(e.path()).unwrap().display())
         } else {
-            let mut h = Sha256::new();
-            h.update(fs::read(e.path()).unwrap());
-            format!("f {}", hex(&h.finalize()))
+            format!("f {}", sha256_file(e.path()))
         };
         m.insert(rel, v);
     }
@@ -205,12 +206,7 @@ pub fn attributes(root: &Path) -> BTreeMap<String, (i64, u32)> {
             continue;
         }
         let md = e.metadata().unwrap();
-        let rel = e
-            .path()
-            .strip_prefix(root)
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
+        let rel = relative(root, e.path());
         m.insert(rel, (md.mtime(), md.mode() & 0o7777));
     }
     m
