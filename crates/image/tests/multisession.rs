@@ -9,25 +9,14 @@ use std::fs;
 use std::path::Path;
 
 use common::*;
-use discburn_image::{FileSystemImage, FileSystems, ImageError, IsoLevel};
+use discburn_image::{FileSystemImage, FileSystems, ImageError};
 use discburn_reader::FileSource as Src;
 use sha2::{Digest, Sha256};
-
-fn new_image() -> FileSystemImage {
-    let mut image = FileSystemImage::new();
-    image.set_file_systems_to_create(
-        FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::ROCK_RIDGE,
-    );
-    image.set_iso_level(IsoLevel::Level3);
-    image.set_volume_name("NEXT").unwrap();
-    image.set_timestamp(timestamp());
-    image
-}
 
 /// Imports the newest session of `img` (if any), lets `edit` change the tree, and
 /// appends the new session with its head.
 fn append(img: &Path, edit: impl FnOnce(&mut FileSystemImage)) -> FileSystemImage {
-    let mut image = new_image();
+    let mut image = new_image("NEXT");
     {
         let mut src = Src::open(img).unwrap();
         image.import_last_session_from(&mut src).unwrap();
@@ -397,7 +386,7 @@ fn refuses_when_data_lies_past_the_claimed_end() {
     let mut bytes = fs::read(&img).unwrap();
     bytes[..65536].fill(0);
     fs::write(&img, &bytes).unwrap();
-    let mut image = new_image();
+    let mut image = new_image("NEXT");
     let mut src = Src::open(&img).unwrap();
     // The scan finds the sessions, imports the last and places the new one after them.
     image.import_last_session_from(&mut src).unwrap();
@@ -441,7 +430,7 @@ fn i13_i14_i16_identify_and_default_file_system() {
         identify_file_systems(&mut src, 0).unwrap(),
         FileSystems::ISO9660
     );
-    let mut image = new_image();
+    let mut image = new_image("NEXT");
     let err = image
         .import_specific_file_system_from(&mut src, 0, FileSystems::JOLIET)
         .unwrap_err();
@@ -466,11 +455,11 @@ fn i19_i20_in_memory_items_win_and_type_collisions() {
         im.add_directory("/d").unwrap();
     });
     let mut src = Src::open(&img).unwrap();
-    let mut image = new_image();
+    let mut image = new_image("NEXT");
     image.add_bytes("/f", b"mine".to_vec()).unwrap();
     image.import_file_system_from(&mut src, 32).unwrap();
     assert_eq!(image.file_count(), 1);
-    let mut image = new_image();
+    let mut image = new_image("NEXT");
     image.add_bytes("/d", b"x".to_vec()).unwrap();
     let err = image.import_file_system_from(&mut src, 32).unwrap_err();
     assert!(
@@ -481,7 +470,7 @@ fn i19_i20_in_memory_items_win_and_type_collisions() {
         "{err}"
     );
     assert_eq!(err.hresult(), 0xC0AA_B155);
-    let mut image = new_image();
+    let mut image = new_image("NEXT");
     image.add_directory("/f").unwrap();
     let err = image.import_file_system_from(&mut src, 32).unwrap_err();
     assert!(
@@ -538,7 +527,7 @@ fn i18_import_reads_no_file_data() {
         inner: Src::open(&img).unwrap(),
         read: Vec::new(),
     };
-    let mut image = new_image();
+    let mut image = new_image("NEXT");
     image.import_last_session_from(&mut counting).unwrap();
     assert!(image.file_count() > 10);
     // The safety scan reads one sector per 16 past the end; none of it is file data.
@@ -577,7 +566,7 @@ fn i12_i13_udf_detected_and_refused_iso_importable() {
         found.contains(FileSystems::UDF | FileSystems::JOLIET),
         "{found:?}"
     );
-    let mut image = new_image();
+    let mut image = new_image("NEXT");
     let err = image.import_file_system_from(&mut src, 0).unwrap_err();
     assert!(
         matches!(err, ImageError::UdfImportNotSupported { session_start: 0 }),
@@ -593,7 +582,7 @@ fn i12_i13_udf_detected_and_refused_iso_importable() {
     let zeros = dir.path().join("z.bin");
     fs::write(&zeros, vec![0u8; 64 * 2048]).unwrap();
     let mut src = Src::open(&zeros).unwrap();
-    let err = new_image()
+    let err = new_image("NEXT")
         .import_file_system_from(&mut src, 0)
         .unwrap_err();
     assert!(
@@ -624,7 +613,7 @@ fn refuses_to_append_on_top_of_sessions_past_the_claimed_end() {
     );
     let blocks = fs::metadata(&img).unwrap().len() / 2048;
     let nwa = (blocks.next_multiple_of(32) + 64) as u32;
-    let mut s2 = new_image();
+    let mut s2 = new_image("NEXT");
     s2.set_session_start_block(nwa);
     s2.add_bytes("/two.txt", b"two\n".to_vec()).unwrap();
     let mut r = s2.create_result_image().unwrap();
@@ -636,7 +625,7 @@ fn refuses_to_append_on_top_of_sessions_past_the_claimed_end() {
     let before = fs::read(&img).unwrap();
 
     let mut src = Src::open(&img).unwrap();
-    let mut image = new_image();
+    let mut image = new_image("NEXT");
     let err = image.import_last_session_from(&mut src).unwrap_err();
     assert!(
         matches!(err, ImageError::DataAfterSessionStart { found_lba, .. } if found_lba == u64::from(nwa) + 16),

@@ -7,9 +7,9 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::{run, timestamp};
+use common::{new_image, run};
 use discburn_emu::{DiscOptions, MediaType, create_disc_with};
-use discburn_image::{FileSystemImage, FileSystems, ImageError, IsoLevel, RecorderSectorSource};
+use discburn_image::{FileSystems, ImageError, RecorderSectorSource};
 use discburn_reader::{ReadOptions, SectorSource, View, Volume};
 use discburn_recorder::DiscRecorder;
 use discburn_writer::{DiscFormat2Data, Multisession};
@@ -18,17 +18,6 @@ fn writer(path: &Path) -> DiscFormat2Data {
     let w = DiscFormat2Data::with_recorder(DiscRecorder::open(path).unwrap()).unwrap();
     w.set_client_name("discburn-image-tests").unwrap();
     w
-}
-
-fn new_image() -> FileSystemImage {
-    let mut image = FileSystemImage::new();
-    image.set_file_systems_to_create(
-        FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::ROCK_RIDGE,
-    );
-    image.set_iso_level(IsoLevel::Level3);
-    image.set_volume_name("EMU").unwrap();
-    image.set_timestamp(timestamp());
-    image
 }
 
 /// Reads file `path` of the Rock Ridge view of the session at `start` via READ(10).
@@ -55,7 +44,7 @@ fn i01_i13_i21_i24_i25_sequential_media_second_session() {
     create_disc_with(&disc, &DiscOptions::new(MediaType::DvdMinusR)).unwrap();
 
     let w = writer(&disc);
-    let mut im = new_image();
+    let mut im = new_image("EMU");
     // I-01: no multisession interfaces.
     let err = im
         .import_file_system(&mut w.recorder().unwrap())
@@ -74,7 +63,7 @@ fn i01_i13_i21_i24_i25_sequential_media_second_session() {
 
     let w = writer(&disc);
     let ms = w.multisession_interfaces().unwrap();
-    let mut im = new_image();
+    let mut im = new_image("EMU");
     im.set_multisession_interfaces(ms).unwrap();
     let nwa = im.session_start_block();
     assert!(nwa > 0, "I-21: start block = next writable address");
@@ -108,7 +97,7 @@ fn o24_random_write_media_sessions_written_by_block_ranges() {
 
     // Session 1 at LBA 32 with its head.
     let w = writer(&disc);
-    let mut im = new_image();
+    let mut im = new_image("EMU");
     im.set_session_start_block(32);
     im.add_bytes("/one.txt", b"one\n".to_vec()).unwrap();
     let mut s = im
@@ -124,7 +113,7 @@ fn o24_random_write_media_sessions_written_by_block_ranges() {
     let w = writer(&disc);
     let ms = w.multisession_interfaces().unwrap();
     assert!(ms[0].as_random_write().is_some());
-    let mut im = new_image();
+    let mut im = new_image("EMU");
     im.set_multisession_interfaces(ms).unwrap();
     im.import_file_system(&mut w.recorder().unwrap()).unwrap();
     let start = im.session_start_block();
@@ -188,17 +177,17 @@ fn fakes(v: &[(bool, bool)]) -> Vec<Box<dyn Multisession>> {
 
 #[test]
 fn i03_i04_i05_i06_multisession_interface_acceptance() {
-    let mut im = new_image();
+    let mut im = new_image("EMU");
     // I-03: exactly one in use and supported.
     im.set_multisession_interfaces(fakes(&[(true, true), (true, false)]))
         .unwrap();
     // I-04: none in use, one supported.
-    let mut im = new_image();
+    let mut im = new_image("EMU");
     im.set_multisession_interfaces(fakes(&[(false, false), (true, false)]))
         .unwrap();
     assert_eq!(im.multisession_interfaces().len(), 2);
     // I-05: two in use.
-    let err = new_image()
+    let err = new_image("EMU")
         .set_multisession_interfaces(fakes(&[(true, true), (true, true)]))
         .unwrap_err();
     assert!(
@@ -206,7 +195,7 @@ fn i03_i04_i05_i06_multisession_interface_acceptance() {
         "{err}"
     );
     // I-06: none supported.
-    let err = new_image()
+    let err = new_image("EMU")
         .set_multisession_interfaces(fakes(&[(false, false)]))
         .unwrap_err();
     assert!(
@@ -214,7 +203,7 @@ fn i03_i04_i05_i06_multisession_interface_acceptance() {
         "{err}"
     );
     // The one in use is not supported.
-    let err = new_image()
+    let err = new_image("EMU")
         .set_multisession_interfaces(fakes(&[(false, true), (true, false)]))
         .unwrap_err();
     assert!(
@@ -229,7 +218,7 @@ fn i07_i11_blank_write_once_media_has_nothing_to_import() {
     let disc = dir.path().join("disc.img");
     create_disc_with(&disc, &DiscOptions::new(MediaType::CdR)).unwrap();
     let w = writer(&disc);
-    let mut im = new_image();
+    let mut im = new_image("EMU");
     let ms = w.multisession_interfaces().unwrap();
     let supported = ms[0].is_supported_on_current_media_state();
     let set = im.set_multisession_interfaces(ms);

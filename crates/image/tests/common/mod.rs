@@ -85,15 +85,22 @@ pub fn timestamp() -> Timestamp {
     }
 }
 
-/// An image object over `src` with ISO9660 + Joliet + Rock Ridge at level 3.
-pub fn image_of(src: &Path, start: u32) -> FileSystemImage {
+/// An empty image object: ISO9660 + Joliet + Rock Ridge at level 3, the given volume
+/// name and the fixed [`timestamp`].
+pub fn new_image(volume: &str) -> FileSystemImage {
     let mut image = FileSystemImage::new();
     image.set_file_systems_to_create(
         FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::ROCK_RIDGE,
     );
     image.set_iso_level(IsoLevel::Level3);
-    image.set_volume_name("TESTVOL").unwrap();
+    image.set_volume_name(volume).unwrap();
     image.set_timestamp(timestamp());
+    image
+}
+
+/// An image object over `src` with ISO9660 + Joliet + Rock Ridge at level 3.
+pub fn image_of(src: &Path, start: u32) -> FileSystemImage {
+    let mut image = new_image("TESTVOL");
     image.set_session_start_block(start);
     image.add_tree(src, "/").unwrap();
     image
