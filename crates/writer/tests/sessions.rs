@@ -151,6 +151,22 @@ fn image(len: u32, fill: u8, parts: &[(u32, &[u8])]) -> Vec<u8> {
     v
 }
 
+/// Writes `session` at `start` and `head` at block 16 with one image and a
+/// BlockRangeStream of those two ranges (session first, head last).
+fn write_session_and_head(w: &DiscFormat2Data, start: u32, session: &[u8], head: &[u8]) {
+    let (n, h) = ((session.len() / 2048) as u32, (head.len() / 2048) as u32);
+    let img = image(start + n, 0xEE, &[(16, head), (start, session)]);
+    let mut st = BlockRangeStream::new(
+        Cursor::new(img),
+        vec![
+            BlockRange::new(start, start + n - 1),
+            BlockRange::new(16, 16 + h - 1),
+        ],
+    )
+    .unwrap();
+    w.write(&mut st).unwrap();
+}
+
 fn align32(v: u32) -> u32 {
     v.div_ceil(32) * 32
 }
@@ -186,16 +202,7 @@ fn three_logical_sessions(w: &DiscFormat2Data, path: &std::path::Path, unit: u32
     let start2 = align32(700);
     let s2 = pattern(100, 2);
     let head2 = pattern(16, 20);
-    let img = image(start2 + 100, 0xEE, &[(16, &head2), (start2, &s2)]);
-    let mut st = BlockRangeStream::new(
-        Cursor::new(img),
-        vec![
-            BlockRange::new(start2, start2 + 99),
-            BlockRange::new(16, 31),
-        ],
-    )
-    .unwrap();
-    w.write(&mut st).unwrap();
+    write_session_and_head(w, start2, &s2, &head2);
     assert!(read_drive(w, start2, 100) == s2);
     assert!(read_drive(w, 16, 16) == head2);
     assert!(read_drive(w, 0, 16) == s1[..16 * 2048]);
@@ -208,16 +215,7 @@ fn three_logical_sessions(w: &DiscFormat2Data, path: &std::path::Path, unit: u32
     let start3 = align32(start2 + 100);
     let s3 = pattern(45, 3);
     let head3 = pattern(5, 30);
-    let img = image(start3 + 45, 0xEE, &[(16, &head3), (start3, &s3)]);
-    let mut st = BlockRangeStream::new(
-        Cursor::new(img),
-        vec![
-            BlockRange::new(start3, start3 + 44),
-            BlockRange::new(16, 20),
-        ],
-    )
-    .unwrap();
-    w.write(&mut st).unwrap();
+    write_session_and_head(w, start3, &s3, &head3);
     assert!(read_drive(w, start3, 45) == s3);
     assert!(read_drive(w, 16, 5) == head3);
     assert!(read_drive(w, 21, 11) == head2[5 * 2048..]);
