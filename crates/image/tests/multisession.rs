@@ -187,15 +187,7 @@ fn i18_i30_three_sessions_on_an_image_file_read_by_every_oracle() {
     // xorriso's: old files whose Rock Ridge entries need a continuation area have it
     // after their data, peers.md Addendum; bsdtar is checked on short names below.)
     let x7 = dir.path().join("x7");
-    run(
-        "7zz",
-        &[
-            "x",
-            "-y",
-            &format!("-o{}", x7.display()),
-            img.to_str().unwrap(),
-        ],
-    );
+    sevenzip_extract_to(&img, &x7);
     assert_eq!(
         fs::read(x7.join("s3dir/x.txt")).unwrap(),
         b"third\n",

@@ -123,6 +123,19 @@ pub fn xorriso_extract_to(img: &Path, path: &str, out: &Path) {
     );
 }
 
+/// Extracts the image `img` into the host directory `out` with 7-Zip (`7zz x -y`).
+pub fn sevenzip_extract_to(img: &Path, out: &Path) {
+    run(
+        "7zz",
+        &[
+            "x",
+            "-y",
+            &format!("-o{}", out.display()),
+            img.to_str().unwrap(),
+        ],
+    );
+}
+
 /// Creates `dir/huge.bin`: a sparse file of `size` bytes (more than 4 GiB, so a
 /// multi-extent file at level 3) holding "tail-marker" at byte 4 GiB.
 pub fn make_huge_file(dir: &Path, size: u64) {
