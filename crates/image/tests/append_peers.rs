@@ -15,7 +15,8 @@ use discburn_image::{FileSystemImage, FileSystems, IsoLevel};
 use discburn_reader::sessions::{DiscoveryMethod, SessionSelector, list_sessions, open_session};
 use discburn_reader::{FileSource as Src, ReadError, ReadOptions, View};
 use discburn_testkit::check::{Expect, check_image};
-use discburn_testkit::oracle::Image;
+use discburn_testkit::compare::{self, assert_readings};
+use discburn_testkit::oracle::{Image, kernel_list};
 use discburn_testkit::tree::scan_dir;
 
 /// The first session's tree: files to keep, one to replace, one to remove, a directory
@@ -171,6 +172,12 @@ fn case(what: &str, rock_ridge: bool, deep: bool, make: impl FnOnce(&Path, &Path
         contents: true,
     };
     check_image(what, Image::plain(&img), &expected, &expect, &scratch);
+    // And the Linux kernel (isofs in a VM), which reads LBA 16: the newest session.
+    assert_readings(
+        what,
+        &expected,
+        &[(kernel_list(Image::plain(&img)), compare::View::ROCK_RIDGE)],
+    );
 
     // Unchanged files keep the names the peer gave them. xorriso records directories
     // deeper than ECMA-119's eight levels in place; the new session relocates them to
