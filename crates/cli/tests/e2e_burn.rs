@@ -350,91 +350,15 @@ fn pycdlib_at_session(what: &str, path: &Path, start: u64, expected: &Tree) {
 /// contents). Linux shows at most 253 bytes of a Rock Ridge name: paths with a longer
 /// component are only checked by the other readers.
 fn kernel_reads(what: &str, path: &Path, start: u64, expected: &Tree) {
-    let script = discburn_testkit::oracle::kernel_read_script();
-    let opts = format!("ro,sbsector={start}");
-    let o = Command::new(&script)
-        .args(["--opts".as_ref(), opts.as_ref(), path.as_os_str()])
-        .output()
-        .expect("kernel-read.sh");
-    let out = String::from_utf8_lossy(&o.stdout).into_owned();
-    assert!(
-        o.status.success(),
-        "{what}: kernel mount failed:\n{out}\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert!(out.contains("RRIP_1991A"), "{what}: {out}");
-    assert!(
-        !out.contains("rock: corrupted") && !out.contains("rr_moved"),
-        "{what}: {out}"
-    );
-    // "mode size ./path[ -> target]" lines, then "md5  ./path" lines.
-    let files = out
-        .split("--- files (mode size path), paths relative to the mount ---\n")
-        .nth(1)
-        .and_then(|r| r.split("--- md5 ---\n").next())
-        .expect("files section");
-    let md5s = out
-        .split("--- md5 ---\n")
-        .nth(1)
-        .and_then(|r| r.split("--- df ---").next())
-        .expect("md5 section");
-    let mut seen = std::collections::BTreeMap::new();
-    for line in files.lines() {
-        let mut it = line.splitn(3, ' ');
-        let (mode, size, rest) = (it.next().unwrap(), it.next().unwrap(), it.next().unwrap());
-        let Some(p) = rest.strip_prefix("./") else {
-            continue;
-        };
-        let (p, target) = match p.split_once(" -> ") {
-            Some((p, t)) if mode.starts_with('l') => (p, Some(t)),
-            _ => (p, None),
-        };
-        seen.insert(
-            format!("/{p}"),
-            (
-                mode.chars().next().unwrap(),
-                size.to_string(),
-                target.map(str::to_string),
-            ),
-        );
-    }
-    let sums: std::collections::BTreeMap<String, String> = md5s
-        .lines()
-        .filter_map(|l| l.split_once("  ./"))
-        .map(|(h, p)| (format!("/{p}"), h.to_string()))
-        .collect();
-    for (p, node) in &expected.entries {
-        if p.split('/').any(|c| c.len() > 253) {
-            continue;
-        }
-        let got = seen
-            .get(p)
-            .unwrap_or_else(|| panic!("{what}: kernel misses {p}:\n{out}"));
-        match node {
-            Node::Dir => assert_eq!(got.0, 'd', "{what}: {p}"),
-            Node::Symlink { target } => {
-                assert_eq!(
-                    (got.0, got.2.as_deref()),
-                    ('l', Some(target.as_str())),
-                    "{what}: {p}"
-                )
-            }
-            Node::File { size, md5 } => {
-                assert_eq!(
-                    (got.0, got.1.as_str()),
-                    ('-', size.to_string().as_str()),
-                    "{what}: {p}"
-                );
-                if let Some(m) = md5 {
-                    assert_eq!(
-                        sums.get(p).map(String::as_str),
-                        Some(m.to_string().as_str()),
-                        "{what}: kernel content of {p}"
-                    );
-                }
-            }
-        }
-    }
+    let reading = discburn_testkit::oracle::kernel_list(Image {
+        path,
+        sbsector: start,
+    });
+    let view = View::rock_ridge(RrQuirks {
+        truncates_after: Some(253),
+        ..RrQuirks::NONE
+    });
+    assert_readings(what, expected, &[(reading, view)]);
 }
 
 fn check_msinfo(d: &Disc, what: &str, start: u64, list: &[(u64, u64, u64)]) {
