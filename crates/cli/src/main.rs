@@ -52,7 +52,25 @@ fn main() {
         Command::Extract(args) => cmd::extract::run(args),
     };
     if let Err(e) = result {
-        eprintln!("discburn: {e:#}");
+        eprintln!("discburn: {}", one_line(&e));
         std::process::exit(1);
     }
+}
+
+/// The error and its causes on one line, joined by ": " like anyhow's `{:#}`, but a
+/// cause that the message before it already ends with is not repeated (library errors
+/// such as "cannot read host directory X: Permission denied" quote their source).
+fn one_line(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let s = cause.to_string();
+        if !out.is_empty() && out.ends_with(&s) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&s);
+    }
+    out
 }

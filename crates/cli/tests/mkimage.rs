@@ -402,6 +402,52 @@ fn unreadable_source_file_fails_naming_it_and_leaves_nothing() {
     assert!(err.contains("Permission denied"), "{err}");
 }
 
+/// A directory of the source tree that cannot be listed (mode 000). Root lists every
+/// directory, so as root discburn runs as `nobody` here (setpriv); as anyone else it
+/// runs directly. Either way the check runs.
+#[test]
+fn unreadable_source_directory_fails_naming_it_and_leaves_nothing() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = Work::new();
+    fs::write(w.src.join("ok.txt"), b"ok").unwrap();
+    let locked = w.src.join("locked");
+    fs::create_dir_all(locked.join("inner")).unwrap();
+    let out_dir = w.out("x").parent().unwrap().to_path_buf();
+    fs::create_dir_all(&out_dir).unwrap();
+    let mode = |p: &Path, m: u32| fs::set_permissions(p, fs::Permissions::from_mode(m)).unwrap();
+    mode(w.dir.path(), 0o755);
+    mode(&w.src, 0o755);
+    mode(&out_dir, 0o777);
+    mode(&locked, 0o000);
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    let mut cmd = if root {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_discburn"));
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_discburn"))
+    };
+    let o = cmd
+        .args(["mkimage", "-o"])
+        .arg(out_dir.join("bad.iso"))
+        .arg(&w.src)
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .output()
+        .unwrap();
+    mode(&locked, 0o755);
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(1), "exit status; stderr: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line on stderr: {stderr:?}");
+    assert!(stderr.contains(&locked.display().to_string()), "{stderr}");
+    assert!(stderr.contains("Permission denied"), "{stderr}");
+    let left: Vec<_> = fs::read_dir(&out_dir).unwrap().collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
 #[test]
 fn source_file_changing_size_fails_naming_it_and_leaves_nothing() {
     let w = Work::new();

@@ -104,3 +104,22 @@ fn history_of_a_genisoimage_image_appended_twice() {
     let err = String::from_utf8_lossy(&one.stderr);
     assert!(err.contains("volume descriptors were replaced"), "{err}");
 }
+
+#[test]
+fn reading_a_drive_that_does_not_exist_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.iso");
+    let dest = dir.path().join("x");
+    for cmd in ["sessions", "ls", "extract"] {
+        let mut a: Vec<&std::ffi::OsStr> =
+            vec![cmd.as_ref(), "--drive".as_ref(), missing.as_os_str()];
+        if cmd == "extract" {
+            a.push(dest.as_os_str());
+        }
+        let o = discburn(&a);
+        assert_eq!(o.status.code(), Some(1), "{cmd}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("no such drive or image file"), "{cmd}: {err}");
+        assert!(!missing.exists(), "{cmd} created the image file");
+    }
+}

@@ -45,6 +45,11 @@ pub struct Session {
 
 /// The media of `drive` as a sector source, and its sessions in LBA order.
 pub fn disc_sessions(drive: &Path) -> anyhow::Result<(Box<dyn SectorSource>, Vec<Session>)> {
+    // `burn` may create a new image file; reading one that is not there is a mistake,
+    // not a blank disc.
+    if !drive.exists() {
+        bail!("{}: no such drive or image file", drive.display());
+    }
     let rec = open_recorder(drive)?;
     let w = DiscFormat2Data::new();
     w.set_recorder(rec).map_err(imapi)?;
