@@ -16,6 +16,7 @@ have bsdtar || missing+=(libarchive-tools)
 have 7zz || missing+=(7zip)
 have udfinfo || missing+=(udftools)
 have python3 || missing+=(python3 python3-pip)
+have setpriv || missing+=(util-linux) # runs discburn as nobody in a root-run test
 if ((${#missing[@]})); then
     echo "test.sh: installing ${missing[*]}" >&2
     SUDO=""
