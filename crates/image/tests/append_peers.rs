@@ -11,7 +11,7 @@ use std::fs;
 use std::path::Path;
 
 use common::*;
-use discburn_image::{FileSystemImage, FileSystems, IsoLevel};
+use discburn_image::FileSystemImage;
 use discburn_reader::sessions::{DiscoveryMethod, SessionSelector, list_sessions, open_session};
 use discburn_reader::{FileSource as Src, ReadError, ReadOptions, View};
 use discburn_testkit::check::{Expect, check_image};
@@ -118,25 +118,10 @@ fn case(what: &str, rock_ridge: bool, deep: bool, make: impl FnOnce(&Path, &Path
 
     let expected_dir = dir.path().join("expected");
     copy_dir(&src, &expected_dir);
-    let mut image = FileSystemImage::new();
-    image.set_file_systems_to_create(
-        FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::ROCK_RIDGE,
-    );
-    image.set_iso_level(IsoLevel::Level3);
-    image.set_volume_name("APPENDED").unwrap();
-    image.set_timestamp(timestamp());
-    image
-        .import_last_session_from(&mut Src::open(&img).unwrap())
-        .unwrap();
-    edit(&mut image, &expected_dir, &dir.path().join("added"));
-    let mut r = image.create_result_image().unwrap();
-    let mut f = fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(&img)
-        .unwrap();
-    r.write_random_access(&mut f).unwrap();
-    drop(f);
+    let added = dir.path().join("added");
+    let image = append_random_write(&img, new_image("APPENDED"), |im| {
+        edit(im, &expected_dir, &added)
+    });
 
     // The new session goes after the last one, and a copy of its volume descriptors to
     // LBA 16. A first session mastered at LBA 0 (mkisofs style) has its own
@@ -202,27 +187,10 @@ fn case(what: &str, rock_ridge: bool, deep: bool, make: impl FnOnce(&Path, &Path
 /// with its own tree (without the newest file), and a first session mastered at LBA 0,
 /// whose descriptors the head replaced, is listed but not opened alone.
 fn history(what: &str, img: &Path, before: &[u64], appended_at: u32) {
-    let mut image = FileSystemImage::new();
-    image.set_file_systems_to_create(
-        FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::ROCK_RIDGE,
-    );
-    image.set_timestamp(timestamp());
-    image
-        .import_last_session_from(&mut Src::open(img).unwrap())
-        .unwrap();
+    let image = append_random_write(img, new_image("THIRD"), |im| {
+        im.add_bytes("/third.txt", b"3\n".to_vec()).unwrap()
+    });
     let third = image.session_start_block();
-    image.add_bytes("/third.txt", b"3\n".to_vec()).unwrap();
-    let mut f = fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(img)
-        .unwrap();
-    image
-        .create_result_image()
-        .unwrap()
-        .write_random_access(&mut f)
-        .unwrap();
-    drop(f);
 
     let mut src = Src::open(img).unwrap();
     let list = list_sessions(&mut src).unwrap();

@@ -12,10 +12,10 @@ use std::fs;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use common::{sha256_file, timestamp};
+use common::{new_image, sha256_file};
 use discburn_emu::{DiscOptions, MediaType, create_disc_with};
 use discburn_image::{
-    FileSystemImage, FileSystems, ImageError, ImportProgress, IsoLevel, RecorderSectorSource,
+    FileSystemImage, FileSystems, ImageError, ImportProgress, RecorderSectorSource,
 };
 use discburn_reader::{ReadOptions, View, Volume};
 use discburn_recorder::DiscRecorder;
@@ -27,17 +27,6 @@ fn writer(path: &Path) -> DiscFormat2Data {
     // DVD+R: keep the disc appendable (imapi2.md §5.1.1).
     w.set_disable_consumer_dvd_compatibility_mode(true).unwrap();
     w
-}
-
-fn new_image(volume: &str) -> FileSystemImage {
-    let mut image = FileSystemImage::new();
-    image.set_file_systems_to_create(
-        FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::ROCK_RIDGE,
-    );
-    image.set_iso_level(IsoLevel::Level3);
-    image.set_volume_name(volume).unwrap();
-    image.set_timestamp(timestamp());
-    image
 }
 
 fn disc(dir: &Path, name: &str, media: MediaType, formatted: bool) -> std::path::PathBuf {
@@ -206,21 +195,13 @@ fn i28_result_from_disc_a_refused_on_disc_b_before_any_block() {
         im.set_session_start_block(32);
         im.add_bytes(&format!("/{name}.txt"), name.as_bytes().to_vec())
             .unwrap();
-        let mut s = im
-            .create_result_image()
-            .unwrap()
-            .into_random_write_stream()
-            .unwrap();
+        let mut s = common::random_write_stream(&im);
         w.write(&mut s).unwrap();
     }
     let wa = writer(&ra);
     let mut im = imported(&wa, "RA2");
     im.add_bytes("/second.txt", b"2".to_vec()).unwrap();
-    let mut s = im
-        .create_result_image()
-        .unwrap()
-        .into_random_write_stream()
-        .unwrap();
+    let mut s = common::random_write_stream(&im);
     let before = disc_bytes(&rb);
     let err = writer(&rb).write(&mut s).unwrap_err();
     assert!(matches!(err, WriterError::DiscMismatch { .. }), "{err}");
@@ -593,14 +574,7 @@ fn i17_deviation_iso9660_only_sessions_appended_on_rewritable_media() {
         first.set_session_start_block(32);
         first.add_bytes("/ONE.TXT", b"one\n".to_vec()).unwrap();
         first.add_bytes("/GONE.TXT", b"gone\n".to_vec()).unwrap();
-        w.write(
-            &mut first
-                .create_result_image()
-                .unwrap()
-                .into_random_write_stream()
-                .unwrap(),
-        )
-        .unwrap();
+        w.write(&mut common::random_write_stream(&first)).unwrap();
 
         let mut second = iso_only("TWO");
         second
@@ -612,14 +586,7 @@ fn i17_deviation_iso9660_only_sessions_appended_on_rewritable_media() {
         assert_eq!(used, FileSystems::ISO9660, "{media:?}");
         second.remove("/GONE.TXT").unwrap();
         second.add_bytes("/TWO.TXT", b"two\n".to_vec()).unwrap();
-        w.write(
-            &mut second
-                .create_result_image()
-                .unwrap()
-                .into_random_write_stream()
-                .unwrap(),
-        )
-        .unwrap();
+        w.write(&mut common::random_write_stream(&second)).unwrap();
 
         // The emulator keeps the medium as a sparse image at LBA × 2048: the oracles
         // read the sectors the drive would return.

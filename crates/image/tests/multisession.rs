@@ -16,23 +16,7 @@ use sha2::{Digest, Sha256};
 /// Imports the newest session of `img` (if any), lets `edit` change the tree, and
 /// appends the new session with its head.
 fn append(img: &Path, edit: impl FnOnce(&mut FileSystemImage)) -> FileSystemImage {
-    let mut image = new_image("NEXT");
-    {
-        let mut src = Src::open(img).unwrap();
-        image.import_last_session_from(&mut src).unwrap();
-    }
-    edit(&mut image);
-    let mut r = image.create_result_image().unwrap();
-    let mods = r.random_write_modified_blocks();
-    assert_eq!(mods.last(), Some(&(0, 31)), "head written last (O-24)");
-    assert_eq!(mods[0].0, image.session_start_block());
-    let mut f = fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(img)
-        .unwrap();
-    r.write_random_access(&mut f).unwrap();
-    image
+    append_random_write(img, new_image("NEXT"), edit)
 }
 
 fn sha(b: &[u8]) -> String {

@@ -14,7 +14,7 @@ use std::path::Path;
 use common::{run, timestamp};
 use discburn_image::{Extent, FileSource, FileSystemImage, FileSystems, ImageError, IsoLevel};
 use discburn_reader::FileSource as Src;
-use discburn_reader::{NodeKind, ReadError, SectorSource, View, Volume};
+use discburn_reader::{NodeKind, ReadError, View, Volume};
 
 /// Little/big-endian both-byte-order u32 (ECMA-119 7.3.3) at `at`.
 fn put_both(rec: &mut [u8], at: usize, v: u32) {
@@ -95,25 +95,13 @@ fn first_session_image() -> FileSystemImage {
 }
 
 /// Imports the newest session of `img`, lets `edit` change the tree and appends the
-/// session (random-write layout with its head at LBA 0–31), as tests/multisession.rs.
+/// session (random-write layout with its head at LBA 0–31).
 fn append(
     img: &Path,
-    mut im: FileSystemImage,
+    im: FileSystemImage,
     edit: impl FnOnce(&mut FileSystemImage),
 ) -> FileSystemImage {
-    {
-        let mut src = Src::open(img).unwrap();
-        im.import_last_session_from(&mut src).unwrap();
-    }
-    edit(&mut im);
-    let mut r = im.create_result_image().unwrap();
-    let mut f = fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(img)
-        .unwrap();
-    r.write_random_access(&mut f).unwrap();
-    im
+    common::append_random_write(img, im, edit)
 }
 
 const CONTENT_A0: &[u8] = b"third extent, recorded before the first\n";
@@ -202,31 +190,13 @@ fn xorriso_extents(img: &Path, path: &str) -> Vec<(u32, u32)> {
 }
 
 fn xorriso_extract(img: &Path, path: &str, out: &Path) -> Vec<u8> {
-    run(
-        "xorriso",
-        &[
-            "-osirrox",
-            "on",
-            "-indev",
-            img.to_str().unwrap(),
-            "-extract",
-            path,
-            out.to_str().unwrap(),
-        ],
-    );
+    common::xorriso_extract_to(img, path, out);
     fs::read(out).unwrap()
 }
 
 /// A file's content read with our reader through its extents.
 fn read_with_reader(src: &mut Src, extents: &[discburn_reader::Extent]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for e in extents {
-        let mut buf = vec![0u8; e.sectors() as usize * 2048];
-        src.read_sectors(u64::from(e.lba), &mut buf).unwrap();
-        buf.truncate(e.length as usize);
-        out.extend_from_slice(&buf);
-    }
-    out
+    common::read_extents(src, extents)
 }
 
 #[test]

@@ -10,7 +10,7 @@ use std::path::Path;
 use common::{new_image, run};
 use discburn_emu::{DiscOptions, MediaType, create_disc_with};
 use discburn_image::{FileSystems, ImageError, RecorderSectorSource};
-use discburn_reader::{ReadOptions, SectorSource, View, Volume};
+use discburn_reader::{ReadOptions, View, Volume};
 use discburn_recorder::DiscRecorder;
 use discburn_writer::{DiscFormat2Data, Multisession};
 
@@ -27,14 +27,7 @@ fn read_file(w: &DiscFormat2Data, start: u64, path: &str) -> Vec<u8> {
     let vol = Volume::open(&mut src, start, &ReadOptions::default()).unwrap();
     let tree = vol.read_tree(&mut src, View::RockRidge).unwrap();
     let node = tree.find(path).unwrap_or_else(|| panic!("{path} missing"));
-    let mut out = Vec::new();
-    for e in node.extents() {
-        let mut buf = vec![0u8; e.sectors() as usize * 2048];
-        src.read_sectors(u64::from(e.lba), &mut buf).unwrap();
-        buf.truncate(e.length as usize);
-        out.extend_from_slice(&buf);
-    }
-    out
+    common::read_extents(&mut src, node.extents())
 }
 
 #[test]
@@ -100,11 +93,7 @@ fn o24_random_write_media_sessions_written_by_block_ranges() {
     let mut im = new_image("EMU");
     im.set_session_start_block(32);
     im.add_bytes("/one.txt", b"one\n".to_vec()).unwrap();
-    let mut s = im
-        .create_result_image()
-        .unwrap()
-        .into_random_write_stream()
-        .unwrap();
+    let mut s = common::random_write_stream(&im);
     assert_eq!(s.modified_blocks().last(), Some(&(0, 31)));
     w.write(&mut s).unwrap();
     drop(w);
@@ -120,11 +109,7 @@ fn o24_random_write_media_sessions_written_by_block_ranges() {
     assert!(start >= 32 && start.is_multiple_of(32), "{start}");
     im.remove("/one.txt").unwrap();
     im.add_bytes("/two.txt", b"two\n".to_vec()).unwrap();
-    let mut s = im
-        .create_result_image()
-        .unwrap()
-        .into_random_write_stream()
-        .unwrap();
+    let mut s = common::random_write_stream(&im);
     w.write(&mut s).unwrap();
     assert_eq!(
         read_file(&w, 0, "/two.txt"),

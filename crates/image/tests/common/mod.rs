@@ -241,3 +241,54 @@ pub fn sha256_file(p: &Path) -> String {
 pub fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
+
+/// Imports the newest session of the image file `img` into `image`, lets `edit` change
+/// the tree, and appends the new session in the random-write layout
+/// (`write_random_access`), checking that the head at LBA 0–31 is written last (O-24).
+pub fn append_random_write(
+    img: &Path,
+    mut image: FileSystemImage,
+    edit: impl FnOnce(&mut FileSystemImage),
+) -> FileSystemImage {
+    {
+        let mut src = discburn_reader::FileSource::open(img).unwrap();
+        image.import_last_session_from(&mut src).unwrap();
+    }
+    edit(&mut image);
+    let mut r = image.create_result_image().unwrap();
+    let mods = r.random_write_modified_blocks();
+    assert_eq!(mods.last(), Some(&(0, 31)), "head written last (O-24)");
+    assert_eq!(mods[0].0, image.session_start_block());
+    let mut f = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(img)
+        .unwrap();
+    r.write_random_access(&mut f).unwrap();
+    image
+}
+
+/// The session of `image` with its 64 KiB head, as a stream for a random-write
+/// recorder (DVD+RW, BD-RE, DVD-RAM).
+pub fn random_write_stream(image: &FileSystemImage) -> discburn_image::RandomWriteStream {
+    image
+        .create_result_image()
+        .unwrap()
+        .into_random_write_stream()
+        .unwrap()
+}
+
+/// A file's content read through its recorded extents (in file order).
+pub fn read_extents(
+    src: &mut (impl discburn_reader::SectorSource + ?Sized),
+    extents: &[discburn_reader::Extent],
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    for e in extents {
+        let mut buf = vec![0u8; e.sectors() as usize * 2048];
+        src.read_sectors(u64::from(e.lba), &mut buf).unwrap();
+        buf.truncate(e.length as usize);
+        out.extend_from_slice(&buf);
+    }
+    out
+}
