@@ -433,6 +433,7 @@ impl ImageResult {
         let threads = std::thread::available_parallelism()
             .map_or(2, |n| n.get() * 2)
             .clamp(2, COPY_THREADS);
+        let runs = claim_runs(jobs);
         let next = AtomicUsize::new(0);
         let stop = AtomicBool::new(false);
         let (tx, rx) = std::sync::mpsc::channel::<Event>();
@@ -442,7 +443,7 @@ impl ImageResult {
         std::thread::scope(|scope| {
             for _ in 0..threads {
                 let tx = tx.clone();
-                let (next, stop, tree) = (&next, &stop, &tree);
+                let (next, stop, tree, runs) = (&next, &stop, &tree, &runs);
                 scope.spawn(move || {
                     let mut sink = Sink {
                         f: out,
@@ -459,10 +460,12 @@ impl ImageResult {
                         if k == claimed {
                             // Claim a run of neighbouring files: they are mostly in one
                             // directory, opened relative to it.
-                            k = next.fetch_add(CLAIM_FILES, Ordering::Relaxed);
-                            claimed = (k + CLAIM_FILES).min(jobs.len());
+                            let Some(run) = runs.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                                break;
+                            };
+                            (k, claimed) = (run.start, run.end);
                         }
-                        if k >= jobs.len() || stop.load(Ordering::Relaxed) {
+                        if stop.load(Ordering::Relaxed) {
                             break;
                         }
                         let (index, off, blocks) = jobs[k];
@@ -593,8 +596,29 @@ impl ImageResult {
     }
 }
 
-/// Files a copy thread claims at a time in [`ImageResult::write_to`].
+/// Most files, and bytes, a copy thread claims at a time in [`ImageResult::write_to`].
 const CLAIM_FILES: usize = 32;
+const CLAIM_BYTES: u64 = 8 << 20;
+
+/// Splits the copy jobs (index, output offset, blocks) into runs of neighbours that a
+/// thread claims at once: at most [`CLAIM_FILES`] files and, unless one file is larger
+/// alone, [`CLAIM_BYTES`], so that large files spread over the threads.
+fn claim_runs(jobs: &[(usize, u64, u64)]) -> Vec<std::ops::Range<usize>> {
+    let mut runs = Vec::new();
+    let (mut start, mut bytes) = (0, 0u64);
+    for (k, job) in jobs.iter().enumerate() {
+        let b = job.2 * LOGICAL_BLOCK_SIZE as u64;
+        if k > start && (k - start == CLAIM_FILES || bytes + b > CLAIM_BYTES) {
+            runs.push(start..k);
+            (start, bytes) = (k, 0);
+        }
+        bytes += b;
+    }
+    if start < jobs.len() {
+        runs.push(start..jobs.len());
+    }
+    runs
+}
 /// Files of at most this many bytes (with padding) are read into memory and written
 /// with their neighbours in one `pwrite` of up to [`GROUP_BYTES`].
 const SMALL_FILE: u64 = 128 << 10;
@@ -1181,5 +1205,37 @@ impl ImageResult {
         out.write_all(&head).map_err(wr)?;
         out.sync_data().map_err(wr)?;
         Ok(n + head.len() as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claim_runs_cover_every_job_in_bounded_runs() {
+        let mb = (1 << 20) / LOGICAL_BLOCK_SIZE as u64;
+        // 100 small files, a 20 MiB file, 40 files of 1 MiB, one small file.
+        let mut blocks = vec![1u64; 100];
+        blocks.push(20 * mb);
+        blocks.extend(std::iter::repeat_n(mb, 40));
+        blocks.push(1);
+        let jobs: Vec<(usize, u64, u64)> =
+            blocks.iter().enumerate().map(|(i, &b)| (i, 0, b)).collect();
+        let runs = claim_runs(&jobs);
+        let mut next = 0;
+        for r in &runs {
+            assert_eq!(r.start, next, "{runs:?}");
+            assert!(!r.is_empty() && r.len() <= CLAIM_FILES, "{runs:?}");
+            let bytes: u64 = jobs[r.clone()]
+                .iter()
+                .map(|j| j.2 * LOGICAL_BLOCK_SIZE as u64)
+                .sum();
+            assert!(r.len() == 1 || bytes <= CLAIM_BYTES, "{r:?}: {bytes}");
+            next = r.end;
+        }
+        assert_eq!(next, jobs.len());
+        assert!(runs.contains(&(100..101)), "the large file alone: {runs:?}");
+        assert!(claim_runs(&[]).is_empty());
     }
 }
