@@ -43,6 +43,21 @@ for i in 1 2 3; do
     xorriso -abort_on FAILURE $drive "stdio:$ms" -padding 0 -joliet on -map "$work/s$i" "/s$i" -commit >/dev/null 2>&1
 done
 
+# A genisoimage image (session at LBA 0) with two sessions appended by discburn in the
+# random-write layout: the head replaces the first session's descriptors
+# (DiscoveryMethod::HeadOverFirstSession). DISCBURN=path/to/discburn, else cargo run.
+appended=$img/genisoimage-appended-sessions.iso
+genisoimage -quiet -R -J -o "$appended" "$src/a" 2>/dev/null
+discburn() {
+    if [ -n "${DISCBURN:-}" ]; then "$DISCBURN" "$@"; else
+        (cd .. && cargo run -q --release -p discburn-cli -- "$@"); fi
+}
+for i in 2 3; do
+    mkdir -p "$work/m$i"
+    echo "session $i" > "$work/m$i/m$i.txt"
+    SOURCE_DATE_EPOCH=1700000000 discburn burn --drive "$appended" "$work/m$i=/m$i" >/dev/null
+done
+
 rm -rf corpus/*/seed-*
 python3 - "$img" <<'PY'
 import os, sys, pathlib
