@@ -1,5 +1,6 @@
 //! Failures of `discburn burn` (issue 6): media too small, power cut mid-write, cancel
-//! mid-write (library API: IDiscFormat2Data CancelWrite from the Update handler), a
+//! mid-write (library API: IDiscFormat2Data CancelWrite from the Update handler; and
+//! Ctrl-C, SIGINT to the CLI), a
 //! source file that cannot be read in full mid-burn. Each says what happened on one line
 //! with exit status 1, and leaves the earlier sessions intact (their blocks unchanged,
 //! still listed and readable). Also: `discburn extract` never writes outside DEST
@@ -172,6 +173,60 @@ fn cancel_mid_write_leaves_session_1_intact() {
     assert_eq!(e.imapi_name(), "E_IMAPI_REQUEST_CANCELLED", "{e}");
     assert!(events >= 1);
     drop(df);
+    w.assert_session_1_intact(&s1);
+}
+
+/// Ctrl-C during `discburn burn`: SIGINT reaches the CLI's handler, which cancels the
+/// write (IDiscFormat2Data::CancelWrite); the CLI says so on one line, exits 1, and
+/// session 1 is intact. The session being written is a 20 GB sparse file, so the burn
+/// is still running when the signal comes: it is sent once the emulated disc has
+/// grown past session 1 (the write has started).
+#[test]
+fn ctrl_c_during_burn_cancels_and_leaves_session_1_intact() {
+    let w = Work::with_session_1("bd-r", None);
+    let s1 = w.session_1();
+    let big = w.dir.path().join("huge");
+    fs::create_dir(&big).unwrap();
+    fs::File::create(big.join("sparse.bin"))
+        .unwrap()
+        .set_len(20 << 30)
+        .unwrap();
+    let grown_past = fs::metadata(&w.disc).unwrap().len() + (64 << 20);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_discburn"))
+        .args(["burn", "--drive"])
+        .arg(&w.disc)
+        .arg(&big)
+        .env("SOURCE_DATE_EPOCH", common::EPOCH)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while fs::metadata(&w.disc).unwrap().len() < grown_past {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the burn ended before it was interrupted"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "the burn did not start writing"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(
+        err.contains("E_IMAPI_REQUEST_CANCELLED (0xC0AA0002)"),
+        "{err}"
+    );
+    assert!(err.contains("earlier sessions are intact"), "{err}");
     w.assert_session_1_intact(&s1);
 }
 

@@ -19,32 +19,31 @@ use super::mkimage::Graft;
 fn advice(e: &WriterError) -> &'static str {
     match e {
         WriterError::InvalidMediaState { .. } => {
-            "the disc cannot take another session in its state. Use a new disc."
+            "The disc cannot take another session in its state. Use a new disc."
         }
         WriterError::StreamTooLarge { .. } => {
-            "the session does not fit on the disc. Burn fewer files or use a new disc."
+            "The session does not fit on the disc. Burn fewer files or use a new disc."
         }
         WriterError::RequestCancelled { .. } => {
-            "the burn was cancelled; the earlier sessions are intact."
+            "The burn was cancelled; the earlier sessions are intact."
         }
         WriterError::MediaNotSupported { .. } | WriterError::RecorderNotSupported { .. } => {
-            "use a recordable disc (CD-R/RW, DVD±R/RW, BD-R/RE) or an image file."
+            "Use a recordable disc (CD-R/RW, DVD±R/RW, BD-R/RE) or an image file."
         }
         WriterError::StreamRead { .. } => {
-            "a source file could not be read in full; the session was not completed (the earlier sessions are intact)."
+            "A source file could not be read in full; the session was not completed (the earlier sessions are intact)."
         }
-        _ => "check the drive and the disc, then try again.",
+        _ => "Check the drive and the disc, then try again.",
     }
 }
 
-/// A writer error as one line: IMAPI name, HRESULT, the cause, what to do.
+/// A writer error as one line: IMAPI name, HRESULT, the cause (without the IMAPI name
+/// again where its message ends with it), what to do.
 pub fn imapi(e: WriterError) -> anyhow::Error {
-    anyhow!(
-        "{} ({:#010X}): {e}. {}",
-        e.imapi_name(),
-        e.hresult(),
-        advice(&e)
-    )
+    let name = e.imapi_name();
+    let cause = e.to_string();
+    let cause = cause.strip_suffix(&format!(" ({name})")).unwrap_or(&cause);
+    anyhow!("{name} ({:#010X}): {cause}. {}", e.hresult(), advice(&e))
 }
 
 /// A recorder error as one line with its IMAPI name.
