@@ -4,8 +4,6 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -121,22 +119,6 @@ impl ItemMetadata {
             ..Default::default()
         }
     }
-
-    fn from_host(md: &fs::Metadata) -> Self {
-        let link_key = (md.file_type().is_file() && md.nlink() > 1).then(|| (md.dev(), md.ino()));
-        ItemMetadata {
-            permissions: md.mode() & 0o7777,
-            uid: md.uid(),
-            gid: md.gid(),
-            modified: Some(md.mtime()),
-            // st_atime changes when the sources are read (by a previous build), which
-            // would make two builds of the same tree differ; the modification time
-            // stands in for it, as reproducible archivers do.
-            accessed: Some(md.mtime()),
-            changed: Some(md.ctime()),
-            link_key,
-        }
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -237,43 +219,6 @@ pub(crate) fn parse_path(path: &str) -> Result<Vec<&[u8]>, ImageError> {
         out.push(c.as_bytes());
     }
     Ok(out)
-}
-
-fn stage_host_entry(
-    path: &Path,
-    md: &fs::Metadata,
-) -> Result<(NodeKind, ItemMetadata), ImageError> {
-    let ft = md.file_type();
-    let meta = ItemMetadata::from_host(md);
-    let kind = if ft.is_dir() {
-        NodeKind::Directory(BTreeMap::new())
-    } else if ft.is_file() {
-        NodeKind::File {
-            source: FileSource::HostPath(path.to_owned()),
-            size: md.len(),
-        }
-    } else if ft.is_symlink() {
-        let t = fs::read_link(path).map_err(|e| ImageError::SourceRead {
-            host_path: path.to_owned(),
-            source: e,
-        })?;
-        NodeKind::Symlink(t.as_os_str().as_bytes().into())
-    } else {
-        let ty = if ft.is_block_device() {
-            m::S_IFBLK
-        } else if ft.is_char_device() {
-            m::S_IFCHR
-        } else if ft.is_fifo() {
-            m::S_IFIFO
-        } else {
-            m::S_IFSOCK
-        };
-        NodeKind::Special {
-            mode: ty,
-            rdev: md.rdev(),
-        }
-    };
-    Ok((kind, meta))
 }
 
 impl Tree {
@@ -468,16 +413,14 @@ impl Tree {
     /// As [`Tree::add_directory`], plus [`ImageError::SourceRead`] and
     /// [`ImageError::SourceIsDirectory`].
     pub fn add_file(&mut self, path: &str, host_file: &Path) -> Result<(), ImageError> {
-        let md = fs::symlink_metadata(host_file).map_err(|e| ImageError::SourceRead {
-            host_path: host_file.to_owned(),
-            source: e,
+        let (kind, meta) = scan::host_item(rustix::fs::CWD, host_file.as_os_str(), false, &|| {
+            host_file.to_owned()
         })?;
-        if md.is_dir() {
+        if matches!(kind, NodeKind::Directory(_)) {
             return Err(ImageError::SourceIsDirectory {
                 host_path: host_file.to_owned(),
             });
         }
-        let (kind, meta) = stage_host_entry(host_file, &md)?;
         self.add_new(path, kind, meta).map(drop)
     }
 
@@ -526,27 +469,29 @@ impl Tree {
     /// of its parents is a file.
     pub fn add_tree(&mut self, host_dir: &Path, dest_dir: &str) -> Result<(), ImageError> {
         parse_path(dest_dir)?;
-        let root_md = fs::metadata(host_dir).map_err(|e| ImageError::DirectoryRead {
-            host_path: host_dir.to_owned(),
-            source: e,
-        })?;
-        if !root_md.is_dir() {
+        // The source directory itself: a symbolic link to one is followed.
+        let (root_kind, root_meta) =
+            scan::host_item(rustix::fs::CWD, host_dir.as_os_str(), true, &|| {
+                host_dir.to_owned()
+            })
+            .map_err(|e| match e {
+                ImageError::SourceRead { host_path, source } => {
+                    ImageError::DirectoryRead { host_path, source }
+                }
+                e => e,
+            })?;
+        if !matches!(root_kind, NodeKind::Directory(_)) {
             return Err(ImageError::DirectoryRead {
                 host_path: host_dir.to_owned(),
                 source: std::io::Error::new(std::io::ErrorKind::NotADirectory, "not a directory"),
             });
         }
-        let scan = scan::Scan::run(host_dir);
         // Staged first, applied after, so that a failing scan leaves the tree as it was.
-        let mut staged = Vec::new();
-        scan.pre_order(|depth, entry| {
-            staged.push((depth, entry));
-            Ok(())
-        })?;
+        let staged = scan::Scan::run(host_dir).into_pre_order()?;
         // Apply: nothing below can fail except a destination that is not a directory,
         // which is checked first.
         let base = self.make_dirs_checked(dest_dir)?;
-        self.nodes[base as usize].meta = ItemMetadata::from_host(&root_md);
+        self.nodes[base as usize].meta = root_meta;
         // parents[d - 1]: the directory the entries at depth d go into.
         let mut parents: Vec<NodeId> = vec![base];
         for (depth, entry) in staged {

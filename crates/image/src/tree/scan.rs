@@ -84,44 +84,37 @@ impl Scan {
         }
     }
 
-    /// Hands over the entries in sorted depth-first pre-order (a directory, then its
-    /// contents), each with its depth below the root (1 for the root's entries),
-    /// stopping at the first error in that order.
-    pub(super) fn pre_order(
-        mut self,
-        mut visit: impl FnMut(usize, Entry) -> Result<(), ImageError>,
-    ) -> Result<(), ImageError> {
-        if let Some(e) = self.dirs[0].error.take() {
-            return Err(e);
-        }
-        // (listing, next entry)
-        let mut stack = vec![(0usize, 0usize)];
-        while let Some((dir, next)) = stack.last_mut() {
-            let (dir, k) = (*dir, *next);
-            *next += 1;
-            let depth = stack.len();
-            let Some(slot) = self.dirs[dir].entries.get_mut(k) else {
+    /// The entries in sorted depth-first pre-order (a directory, then its contents),
+    /// each with its depth below the root (1 for the root's entries), or the first
+    /// error in that order.
+    pub(super) fn into_pre_order(mut self) -> Result<Vec<(usize, Entry)>, ImageError> {
+        let mut out = Vec::new();
+        let mut stack = vec![self.take_listing(0)?];
+        while let Some(entries) = stack.last_mut() {
+            let Some(entry) = entries.next() else {
                 stack.pop();
                 continue;
             };
-            let entry = std::mem::replace(slot, Err(placeholder()))?;
+            let entry = entry?;
             let sub = entry.listing;
-            visit(depth, entry)?;
+            out.push((stack.len(), entry));
             if let Some(sub) = sub {
-                if let Some(e) = self.dirs[sub].error.take() {
-                    return Err(e);
-                }
-                stack.push((sub, 0));
+                stack.push(self.take_listing(sub)?);
             }
         }
-        Ok(())
+        Ok(out)
     }
-}
 
-fn placeholder() -> ImageError {
-    ImageError::InvalidPath {
-        path: String::new(),
-        reason: "error already reported",
+    /// The entries of listing `i`, or why the directory could not be listed.
+    fn take_listing(
+        &mut self,
+        i: usize,
+    ) -> Result<std::vec::IntoIter<Result<Entry, ImageError>>, ImageError> {
+        let listing = &mut self.dirs[i];
+        match listing.error.take() {
+            Some(e) => Err(e),
+            None => Ok(std::mem::take(&mut listing.entries).into_iter()),
+        }
     }
 }
 
@@ -230,30 +223,54 @@ fn list(path: &Path, follow: bool) -> Result<Vec<Result<Entry, ImageError>>, Ima
         .collect())
 }
 
-/// One entry of a directory: `statx` (not following links), and `readlinkat` for a
-/// symbolic link.
+/// One entry of a directory (the name checked, then [`host_item`] relative to the
+/// directory, not following a symbolic link).
 fn examine(
     dir: &Path,
     dirfd: rustix::fd::BorrowedFd<'_>,
     name: Box<[u8]>,
 ) -> Result<Entry, ImageError> {
-    let host_path = || dir.join(OsStr::from_bytes(&name));
-    if name.len() > 255 {
-        return Err(ImageError::InvalidPath {
-            path: host_path().display().to_string(),
-            reason: "a name is longer than 255 bytes",
-        });
-    }
-    let st = rustix::fs::statx(
-        dirfd,
-        OsStr::from_bytes(&name),
-        AtFlags::SYMLINK_NOFOLLOW,
-        StatxFlags::BASIC_STATS,
-    )
-    .map_err(|e| ImageError::SourceRead {
+    let (kind, meta) = {
+        let host_path = || dir.join(OsStr::from_bytes(&name));
+        if name.len() > 255 {
+            return Err(ImageError::InvalidPath {
+                path: host_path().display().to_string(),
+                reason: "a name is longer than 255 bytes",
+            });
+        }
+        host_item(dirfd, OsStr::from_bytes(&name), false, &host_path)?
+    };
+    Ok(Entry {
+        name,
+        kind,
+        meta,
+        listing: None,
+    })
+}
+
+/// A host item as the tree records it: one `statx(2)` of `name` relative to `dirfd`
+/// (`rustix::fs::CWD` for a whole path), following a final symbolic link only if
+/// `follow`, and `readlinkat` for a link. `host_path` names the item in errors and is
+/// the data source of a regular file.
+///
+/// # Errors
+/// [`ImageError::SourceRead`] if it cannot be examined or a link not read.
+pub(super) fn host_item(
+    dirfd: rustix::fd::BorrowedFd<'_>,
+    name: &OsStr,
+    follow: bool,
+    host_path: &dyn Fn() -> PathBuf,
+) -> Result<(NodeKind, ItemMetadata), ImageError> {
+    let read_err = |e: rustix::io::Errno| ImageError::SourceRead {
         host_path: host_path(),
         source: e.into(),
-    })?;
+    };
+    let flags = if follow {
+        AtFlags::empty()
+    } else {
+        AtFlags::SYMLINK_NOFOLLOW
+    };
+    let st = rustix::fs::statx(dirfd, name, flags, StatxFlags::BASIC_STATS).map_err(read_err)?;
     let mode = u32::from(st.stx_mode);
     let ty = mode & m::S_IFMT;
     let dev = rustix::fs::makedev(st.stx_dev_major, st.stx_dev_minor);
@@ -262,7 +279,9 @@ fn examine(
         uid: st.stx_uid,
         gid: st.stx_gid,
         modified: Some(st.stx_mtime.tv_sec),
-        // As ItemMetadata::from_host: the modification time, for reproducible images.
+        // st_atime changes when the sources are read (by a previous build), which
+        // would make two builds of the same tree differ; the modification time stands
+        // in for it, as reproducible archivers do.
         accessed: Some(st.stx_mtime.tv_sec),
         changed: Some(st.stx_ctime.tv_sec),
         link_key: (ty == m::S_IFREG && st.stx_nlink > 1).then_some((dev, st.stx_ino)),
@@ -274,11 +293,7 @@ fn examine(
             size: st.stx_size,
         },
         m::S_IFLNK => {
-            let target = rustix::fs::readlinkat(dirfd, OsStr::from_bytes(&name), Vec::new())
-                .map_err(|e| ImageError::SourceRead {
-                    host_path: host_path(),
-                    source: e.into(),
-                })?;
+            let target = rustix::fs::readlinkat(dirfd, name, Vec::new()).map_err(read_err)?;
             NodeKind::Symlink(target.into_bytes().into())
         }
         _ => NodeKind::Special {
@@ -286,10 +301,5 @@ fn examine(
             rdev: rustix::fs::makedev(st.stx_rdev_major, st.stx_rdev_minor),
         },
     };
-    Ok(Entry {
-        name,
-        kind,
-        meta,
-        listing: None,
-    })
+    Ok((kind, meta))
 }
