@@ -468,80 +468,55 @@ impl ImageResult {
                         if stop.load(Ordering::Relaxed) {
                             break;
                         }
-                        let (index, off, blocks) = jobs[k];
-                        let bs = LOGICAL_BLOCK_SIZE as u64;
-                        if blocks * bs <= SMALL_FILE {
+                        let group = small_group_len(&jobs[k..claimed]);
+                        // (files, bytes moved, report now) of this step.
+                        let step = if group > 0 {
                             // Neighbouring small files go out in one write.
-                            let mut end = k + 1;
-                            let mut size = blocks * bs;
-                            while end < claimed
-                                && jobs[end].2 * bs <= SMALL_FILE
-                                && jobs[end].1 == jobs[end - 1].1 + jobs[end - 1].2 * bs
-                                && size + jobs[end].2 * bs <= GROUP_BYTES
-                            {
-                                size += jobs[end].2 * bs;
-                                end += 1;
-                            }
-                            if let Err(e) = copy_group(
-                                tree,
-                                layout,
-                                &jobs[k..end],
-                                &mut sink,
-                                &mut buf,
-                                &mut dirs,
-                            ) {
-                                stop.store(true, Ordering::Relaxed);
-                                let _ = tx.send(Event::Failed(e));
-                                break;
-                            }
-                            files += (end - k) as u64;
-                            bytes += size;
-                            k = end;
-                            if files >= BATCH_FILES || bytes >= BATCH_BYTES {
+                            let g = &jobs[k..k + group];
+                            k += group;
+                            copy_group(tree, layout, g, &mut sink, &mut buf, &mut dirs)
+                                .map(|moved| (g.len() as u64, moved, false))
+                        } else {
+                            let (index, off, blocks) = jobs[k];
+                            k += 1;
+                            let big = blocks * BLOCK >= BATCH_BYTES;
+                            if big {
                                 let _ = tx.send(Event::Progress {
-                                    current: None,
+                                    current: Some(index),
                                     files: std::mem::take(&mut files),
                                     bytes: std::mem::take(&mut bytes),
                                 });
                             }
-                            continue;
-                        }
-                        k += 1;
-                        let big = blocks * LOGICAL_BLOCK_SIZE as u64 >= BATCH_BYTES;
-                        if big {
-                            let _ = tx.send(Event::Progress {
-                                current: Some(index),
-                                files: std::mem::take(&mut files),
-                                bytes: std::mem::take(&mut bytes),
-                            });
-                        }
-                        let mut moved = 0u64;
-                        let mut events = |n: u64| {
-                            if big {
-                                let _ = tx.send(Event::Progress {
-                                    current: Some(index),
-                                    files: 0,
-                                    bytes: n,
-                                });
-                            } else {
-                                moved += n;
-                            }
+                            let mut moved = 0u64;
+                            let mut events = |n: u64| {
+                                if big {
+                                    let _ = tx.send(Event::Progress {
+                                        current: Some(index),
+                                        files: 0,
+                                        bytes: n,
+                                    });
+                                } else {
+                                    moved += n;
+                                }
+                            };
+                            copy_job(
+                                tree,
+                                layout,
+                                index,
+                                off,
+                                blocks,
+                                &mut sink,
+                                &mut buf,
+                                Some(&mut dirs),
+                                &mut events,
+                            )
+                            .map(|()| (1, moved, big))
                         };
-                        match copy_job(
-                            tree,
-                            layout,
-                            index,
-                            off,
-                            blocks,
-                            &mut sink,
-                            &mut buf,
-                            Some(&mut dirs),
-                            &mut events,
-                        ) {
-                            Ok(()) => {
-                                files += 1;
+                        match step {
+                            Ok((n, moved, now)) => {
+                                files += n;
                                 bytes += moved;
-                                if files >= BATCH_FILES || bytes >= BATCH_BYTES || big {
+                                if now || files >= BATCH_FILES || bytes >= BATCH_BYTES {
                                     let _ = tx.send(Event::Progress {
                                         current: None,
                                         files: std::mem::take(&mut files),
@@ -607,7 +582,7 @@ fn claim_runs(jobs: &[(usize, u64, u64)]) -> Vec<std::ops::Range<usize>> {
     let mut runs = Vec::new();
     let (mut start, mut bytes) = (0, 0u64);
     for (k, job) in jobs.iter().enumerate() {
-        let b = job.2 * LOGICAL_BLOCK_SIZE as u64;
+        let b = job.2 * BLOCK;
         if k > start && (k - start == CLAIM_FILES || bytes + b > CLAIM_BYTES) {
             runs.push(start..k);
             (start, bytes) = (k, 0);
@@ -624,8 +599,27 @@ fn claim_runs(jobs: &[(usize, u64, u64)]) -> Vec<std::ops::Range<usize>> {
 const SMALL_FILE: u64 = 128 << 10;
 const GROUP_BYTES: u64 = 1 << 20;
 
+/// The logical block size (ECMA-119 6.1.2) as a `u64` byte count.
+const BLOCK: u64 = LOGICAL_BLOCK_SIZE as u64;
+
+/// How many of the first `jobs` form one group for [`copy_group`]: small files
+/// ([`SMALL_FILE`]), each right after the previous one in the image, together at most
+/// [`GROUP_BYTES`]. 0 when the first is not small.
+fn small_group_len(jobs: &[(usize, u64, u64)]) -> usize {
+    let mut size = 0;
+    for (i, &(_, off, blocks)) in jobs.iter().enumerate() {
+        let b = blocks * BLOCK;
+        let adjacent = i == 0 || off == jobs[i - 1].1 + jobs[i - 1].2 * BLOCK;
+        if b > SMALL_FILE || !adjacent || size + b > GROUP_BYTES {
+            return i;
+        }
+        size += b;
+    }
+    jobs.len()
+}
+
 /// Reads neighbouring small files (contiguous in the image) into `buf` and writes
-/// them, with their block padding, in one positional write.
+/// them, with their block padding, in one positional write; returns the bytes written.
 fn copy_group(
     tree: &Tree,
     layout: &Layout,
@@ -633,10 +627,9 @@ fn copy_group(
     sink: &mut Sink<'_>,
     buf: &mut Vec<u8>,
     dirs: &mut DirCache,
-) -> Result<(), ImageError> {
-    let bs = LOGICAL_BLOCK_SIZE as u64;
+) -> Result<u64, ImageError> {
     let start = jobs[0].1;
-    let total: u64 = jobs.iter().map(|j| j.2 * bs).sum();
+    let total: u64 = jobs.iter().map(|j| j.2 * BLOCK).sum();
     buf.clear();
     buf.resize(total as usize, 0);
     for &(index, off, _) in jobs {
@@ -650,11 +643,7 @@ fn copy_group(
         let f = of.file.take().expect("host file");
         let mut done = 0;
         while done < size {
-            match std::os::unix::fs::FileExt::read_at(
-                &f,
-                &mut buf[rel + done..rel + size],
-                done as u64,
-            ) {
+            match read_at_retry(&f, &mut buf[rel + done..rel + size], done as u64) {
                 Ok(0) => {
                     return Err(ImageError::SourceChangedSize {
                         host_path: host_path(layout, tree, index).unwrap_or_default(),
@@ -663,13 +652,13 @@ fn copy_group(
                     });
                 }
                 Ok(n) => done += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(source_read(layout, tree, index, e)),
             }
         }
     }
     sink.write_at(start, buf)
-        .map_err(|e| ImageError::Write { source: e })
+        .map_err(|e| ImageError::Write { source: e })?;
+    Ok(total)
 }
 
 /// Threads copying file data in [`ImageResult::write_to`].
@@ -863,12 +852,7 @@ impl Sink<'_> {
                 buf.resize(READ_CHUNK, 0);
             }
             let n = want.min(buf.len());
-            let got = loop {
-                match std::os::unix::fs::FileExt::read_at(src, &mut buf[..n], src_off + done) {
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    r => break r.map_err(CopyError::Read)?,
-                }
-            };
+            let got = read_at_retry(src, &mut buf[..n], src_off + done).map_err(CopyError::Read)?;
             if got == 0 {
                 break;
             }
@@ -984,6 +968,16 @@ fn open_source(
         }),
         FileSource::Extent { .. } | FileSource::Extents(_) => {
             unreachable!("recorded extents are not written")
+        }
+    }
+}
+
+/// `pread` at `off`, retried when interrupted.
+fn read_at_retry(f: &File, buf: &mut [u8], off: u64) -> io::Result<usize> {
+    loop {
+        match std::os::unix::fs::FileExt::read_at(f, buf, off) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            r => return r,
         }
     }
 }
