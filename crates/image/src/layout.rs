@@ -69,6 +69,11 @@ pub struct ImageOptions {
     pub volume_name: String,
     /// Volume Space Size policy.
     pub volume_space_size: VolumeSpaceSize,
+    /// Item times later than this (seconds since the Unix epoch) are recorded as this:
+    /// the clamping of SOURCE_DATE_EPOCH (reproducible-builds.org specification), so
+    /// files made or changed after it (their status-change time cannot be set) give the
+    /// same bytes. `None`: times as found.
+    pub clamp_times: Option<i64>,
 }
 
 /// Which directory hierarchy a structure belongs to.
@@ -887,12 +892,17 @@ impl Layout {
                     gid: m.gid,
                     links: self.links[id as usize],
                     serial: self.serial[id as usize],
-                    mtime: m.modified.unwrap_or(t),
-                    atime: m.accessed.unwrap_or(t),
-                    ctime: m.changed.unwrap_or(t),
+                    mtime: self.clamp(m.modified.unwrap_or(t)),
+                    atime: self.clamp(m.accessed.unwrap_or(t)),
+                    ctime: self.clamp(m.changed.unwrap_or(t)),
                 }
             }
         }
+    }
+
+    /// `secs`, clamped to [`ImageOptions::clamp_times`].
+    fn clamp(&self, secs: i64) -> i64 {
+        self.options.clamp_times.map_or(secs, |c| secs.min(c))
     }
 
     fn date(&self, secs: i64) -> DirectoryDateTime {

@@ -156,6 +156,7 @@ pub struct FileSystemImage {
     /// CalculateDiscIdentifier of the disc imported through a recorder.
     disc_id: Option<String>,
     udf_revision: u32,
+    clamp_times: Option<i64>,
     import_callback: Option<import_events::ImportCallbackSlot>,
 }
 
@@ -189,6 +190,7 @@ impl FileSystemImage {
             multisession: Vec::new(),
             disc_id: None,
             udf_revision: 0x102,
+            clamp_times: None,
             import_callback: None,
         }
     }
@@ -296,6 +298,15 @@ impl FileSystemImage {
     /// IFileSystemImage::get_ISO9660InterchangeLevel.
     pub fn iso_level(&self) -> IsoLevel {
         self.iso_level
+    }
+
+    /// Records item times later than `clamp` (seconds since the Unix epoch) as `clamp`,
+    /// as SOURCE_DATE_EPOCH asks of reproducible builds (reproducible-builds.org
+    /// specification, "clamp"): files created or changed after it then give the same
+    /// bytes (their status-change time cannot be set). `None` (the default): times as
+    /// found.
+    pub fn set_clamp_times(&mut self, clamp: Option<i64>) {
+        self.clamp_times = clamp;
     }
 
     /// IFileSystemImage::put_VolumeName. Up to 32 characters, no control characters or
@@ -883,6 +894,7 @@ impl FileSystemImage {
             timestamp: self.timestamp,
             volume_name: self.volume_name(),
             volume_space_size: self.volume_space_size,
+            clamp_times: self.clamp_times,
         }
     }
 

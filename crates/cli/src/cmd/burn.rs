@@ -151,6 +151,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     image.set_file_systems_to_create(file_systems(&args.fs.file_systems));
     image.set_iso_level(IsoLevel::Level3);
     image.set_timestamp(timestamp()?);
+    image.set_clamp_times(super::common::clamp_times());
     if !random {
         // Sequential media: the Volume Space Size counts from LBA 0 (session start +
         // session blocks). Linux isofs refuses a Rock Ridge relocated directory (CL)

@@ -56,6 +56,13 @@ pub fn open_recorder(path: &Path) -> anyhow::Result<DiscRecorder> {
     DiscRecorder::open(path).map_err(recorder_err)
 }
 
+/// The clamp of recorded times: SOURCE_DATE_EPOCH when set (reproducible-builds.org:
+/// times later than it are recorded as it).
+pub fn clamp_times() -> Option<i64> {
+    let v = std::env::var_os("SOURCE_DATE_EPOCH")?;
+    v.to_string_lossy().trim().parse().ok()
+}
+
 /// The timestamp input: `SOURCE_DATE_EPOCH` if set, else now with the local offset.
 pub fn timestamp() -> anyhow::Result<Timestamp> {
     if let Some(v) = std::env::var_os("SOURCE_DATE_EPOCH") {

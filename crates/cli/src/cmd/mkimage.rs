@@ -192,6 +192,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     });
     image.set_strict_file_system_compliance(args.strict);
     image.set_timestamp(timestamp()?);
+    image.set_clamp_times(super::common::clamp_times());
     image.set_session_start_block(args.session_start_block);
     if let Some(name) = &args.volume_name {
         image.set_volume_name(name)?;

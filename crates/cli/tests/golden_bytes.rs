@@ -1,0 +1,198 @@
+//! Same inputs, same bytes (issue "Appending a session is one library operation",
+//! acceptance): images written by `mkimage` and discs written by three `burn`s under a
+//! fixed SOURCE_DATE_EPOCH, from a tree with fixed contents, modes and times, hash to the
+//! values recorded before the append moved from the CLI into the library (recorded with
+//! the one change made first: item times clamped to SOURCE_DATE_EPOCH, without which a
+//! tree made during the test has a status-change time of "now" and no run gives the same
+//! bytes). A change of these values is a change of the bytes we write: it must be a
+//! named bug fix.
+//!
+//! The hashes cover the whole image file, and for an emulated disc its sector image up to
+//! the end of the last session plus 64 blocks and its drive state (`.state.json`).
+
+#[macro_use]
+mod common;
+
+use common::{EPOCH, ok};
+
+use std::fs;
+use std::io::{Read as _, Write as _};
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use sha2::{Digest as _, Sha256};
+use tempfile::TempDir;
+
+/// Sets `path`'s modification and access times to SOURCE_DATE_EPOCH (links not followed
+/// for symlinks: they are left alone, their times are not recorded differently).
+fn fix_times(path: &Path) {
+    let t = SystemTime::UNIX_EPOCH + Duration::from_secs(EPOCH.parse().unwrap());
+    let times = fs::FileTimes::new().set_modified(t).set_accessed(t);
+    fs::File::open(path).unwrap().set_times(times).unwrap();
+}
+
+/// A small tree whose every recorded attribute is fixed: directories 0755, files 0644,
+/// times SOURCE_DATE_EPOCH. Content is made of the file's name so it needs no generator.
+fn fixed_tree(root: &Path, tag: &str) {
+    let files: &[(&str, usize)] = &[
+        ("readme.txt", 120),
+        ("docs/a.txt", 3000),
+        ("docs/b.bin", 70_000),
+        ("docs/deep/er/still.txt", 5),
+        ("Mixed Case Name.TXT", 1),
+        ("empty", 0),
+        ("ünïcödé/名前.txt", 42),
+    ];
+    for (rel, size) in files {
+        let p = root.join(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        let seed = format!("{tag}:{rel}\n");
+        let content: Vec<u8> = seed.bytes().cycle().take(*size).collect();
+        fs::File::create(&p).unwrap().write_all(&content).unwrap();
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else {
+                fix_times(&p);
+            }
+        }
+        fs::set_permissions(&d, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    // Directories last, children before parents, so writing files does not change them.
+    let mut all = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            }
+        }
+        all.push(d);
+    }
+    for d in all.iter().rev() {
+        fix_times(d);
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn sha256_prefix(path: &Path, bytes: Option<u64>) -> String {
+    let mut f = fs::File::open(path).unwrap();
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut left = bytes.unwrap_or(u64::MAX);
+    while left > 0 {
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = f.read(&mut buf[..want]).unwrap();
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+        left -= n as u64;
+    }
+    hex(&h.finalize())
+}
+
+/// The hash of an emulated disc: sector image up to the end of the last session + 64
+/// blocks, then the drive state.
+fn disc_hash(path: &Path) -> String {
+    let out = ok(args!["sessions", "--drive", path, "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let end = v["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["start_lba"].as_u64().unwrap() + s["blocks"].as_u64().unwrap())
+        .max()
+        .unwrap();
+    let mut state = path.as_os_str().to_owned();
+    state.push(".state.json");
+    let state = fs::read(&state).unwrap();
+    format!(
+        "{}+{}",
+        sha256_prefix(path, Some((end + 64) * 2048)),
+        &hex(&Sha256::digest(&state))[..16]
+    )
+}
+
+/// Three sessions: the tree, then another tree plus a removal, then one file and
+/// `--close` on write-once media.
+fn burn_three(drive: &Path, trees: &Path) {
+    ok(args!["burn", "--drive", drive, &trees.join("s1")]);
+    let s2 = format!("{}=/more", trees.join("s2").display());
+    ok(args!["burn", "--drive", drive, "--rm", "/docs/a.txt", &s2]);
+    let s3 = format!("{}=/docs/a.txt", trees.join("s2/readme.txt").display());
+    ok(args!["burn", "--drive", drive, &s3]);
+}
+
+#[test]
+fn same_inputs_give_the_bytes_recorded_before_the_library_append() {
+    let tmp = TempDir::new().unwrap();
+    let trees = tmp.path().join("trees");
+    fixed_tree(&trees.join("s1"), "one");
+    fixed_tree(&trees.join("s2"), "two");
+
+    let mut got = Vec::new();
+    let iso = tmp.path().join("mk.iso");
+    ok(args!["mkimage", "-o", &iso, &trees.join("s1")]);
+    got.push(("mkimage", sha256_prefix(&iso, None)));
+
+    let img = tmp.path().join("plain.iso");
+    burn_three(&img, &trees);
+    got.push(("image file", sha256_prefix(&img, None)));
+
+    for media in ["cd-r", "dvd+r", "bd-r", "bd-re", "dvd+rw"] {
+        let disc = tmp.path().join(format!("{media}.disc"));
+        ok(args!["disc", "create", "--media", media, &disc]);
+        burn_three(&disc, &trees);
+        got.push((media, disc_hash(&disc)));
+    }
+
+    let expected: &[(&str, &str)] = &[
+        (
+            "mkimage",
+            "3a5bc4a26686e3dcc166f17e0d953041f210b4fc3e2da2cb50dc199ac4ce208d",
+        ),
+        (
+            "image file",
+            "b336d2cc490477518ee6b1711be8601a9e10d360dbd0e424f1bdd91e49facf44",
+        ),
+        (
+            "cd-r",
+            "d7ee17bfc9a2538dddd92f2faa7600f3d31fcf0c8671643a06a3471661f21c11+c9b5fe0ad9aad215",
+        ),
+        (
+            "dvd+r",
+            "cd26f1d22091c9eb22889e835d0d4b3417b016f8aa2e1e35a9a8118bfd801500+638a0f5f7a4037a9",
+        ),
+        (
+            "bd-r",
+            "39d2d9d41a325e959191e913b2a66e8102504bcf7f569cef46407a08b040477e+f4de82530cc9ed18",
+        ),
+        (
+            "bd-re",
+            "440e586bf8d35fdbc3fa6c600cdfc0ab791b3cbb2fafa1fbdab92fe30d3f13fc+1b269b56b5002d46",
+        ),
+        (
+            "dvd+rw",
+            "98e04265498e58c0cb9089c4c74bf50377b0d92ade08f1cb28bcd1f3e81bb6a1+c44db9bcc2fa27dc",
+        ),
+    ];
+    let table: String = got
+        .iter()
+        .map(|(k, v)| format!("        ({k:?}, {v:?}),\n"))
+        .collect();
+    for ((k, v), (ek, ev)) in got.iter().zip(expected) {
+        assert_eq!(k, ek);
+        assert_eq!(v, ev, "{k}: the bytes changed. All values now:\n{table}");
+    }
+}
