@@ -160,7 +160,8 @@ fn cancel_mid_write_leaves_session_1_intact() {
     );
     im.set_multisession_interfaces(df.multisession_interfaces().unwrap())
         .unwrap();
-    im.import_file_system(&mut df.recorder().unwrap()).unwrap();
+    im.import_file_system(&mut *df.media_source().unwrap())
+        .unwrap();
     im.add_bytes("/big.bin", vec![1u8; 4 << 20]).unwrap();
     let mut r = im.create_result_image().unwrap();
     let mut events = 0;

@@ -1,6 +1,7 @@
 //! discburn: master and record multisession data discs on Linux, with an API shaped like
 //! Windows IMAPI2 (IDiscMaster2, IDiscRecorder2, IDiscFormat2Data, IMultisession,
-//! IFileSystemImage). This crate re-exports the layers.
+//! IFileSystemImage). This crate holds the library operations, one per job ([`append`]
+//! a session, read a [`disc`]), and re-exports the layers.
 //!
 //! | layer | crate | IMAPI2 counterpart |
 //! |---|---|---|
@@ -37,7 +38,7 @@
 //!     if !writer.media_heuristically_blank()? {
 //!         // put_MultisessionInterfaces + ImportFileSystem: SessionStartBlock = NWA
 //!         image.set_multisession_interfaces(writer.multisession_interfaces()?)?;
-//!         image.import_file_system(&mut *writer.recorder()?)?;
+//!         image.import_file_system(&mut *writer.media_source()?)?;
 //!     }
 //!     image.add_bytes(&format!("/session{session}.txt"), b"hello".to_vec())?;
 //!     let mut result = image.create_result_image()?; // IFileSystemImageResult
@@ -57,6 +58,14 @@
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+pub mod append;
+pub mod disc;
+mod error;
+
+pub use append::{AppendOptions, AppendReport, AppendSession};
+pub use disc::{Disc, SessionInfo};
+pub use error::Error;
 
 pub use discburn_emu as emu;
 pub use discburn_format as format;

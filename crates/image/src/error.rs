@@ -267,13 +267,14 @@ pub enum ImageError {
         /// The session start block.
         start: u32,
     },
-    /// A recorder command failed while importing, identifying or computing the disc
-    /// identifier (the writer's IMAPI2 code, e.g. E_IMAPI_RECORDER_MEDIA_NO_MEDIA).
-    #[error("recorder: {source}")]
-    Recorder {
-        /// The writer's (or recorder's) error.
+    /// A multisession mechanism could not give what the image asked of it, e.g. its
+    /// import recorder cannot be opened (the mechanism's IMAPI2 code, e.g.
+    /// E_IMAPI_RECORDER_MEDIA_NO_MEDIA).
+    #[error("multisession mechanism: {source}")]
+    Multisession {
+        /// The mechanism's error.
         #[source]
-        source: discburn_writer::WriterError,
+        source: crate::MultisessionError,
     },
     /// put_UDFRevision with a revision not in UDFRevisionsSupported
     /// (IMAPI_E_INVALID_PARAM 0xC0AAB101).
@@ -363,11 +364,82 @@ impl ImageError {
             ImageError::ImportTypeCollisionFileExistsAsDirectory { .. } => 0xC0AA_B155,
             ImageError::ImportTypeCollisionDirectoryExistsAsFile { .. } => 0xC0AA_B15E,
             ImageError::DataAfterSessionStart { .. } => 0xC0AA_B162,
-            ImageError::Recorder { source } => source.hresult(),
+            ImageError::Multisession { source } => source.hresult(),
             ImageError::InvalidUdfRevision { .. } => 0xC0AA_B101,
             ImageError::UdfRevisionChangeNotAllowed { .. } => 0xC0AA_B161,
             ImageError::FileSystemChangeNotAllowed { .. } => 0xC0AA_B163,
             ImageError::Write { .. } | ImageError::Format(_) => 0xC0AA_B100,
+        }
+    }
+
+    /// The IMAPI2 constant name of [`ImageError::hresult`] (imapi2fserror.h), e.g.
+    /// "IMAPI_E_IMAGE_TOO_BIG"; a multisession mechanism's error keeps its own name.
+    pub fn imapi_name(&self) -> &'static str {
+        if let ImageError::Multisession { source } = self {
+            return source.imapi_name();
+        }
+        match self.hresult() {
+            0xC0AA_B162 => "IMAPI_E_BAD_MULTISESSION_PARAMETER",
+            0xC0AA_B14A => "IMAPI_E_BOOT_EMULATION_IMAGE_SIZE_MISMATCH",
+            0xC0AA_B148 => "IMAPI_E_BOOT_IMAGE_DATA",
+            0xC0AA_B149 => "IMAPI_E_BOOT_OBJECT_CONFLICT",
+            0xC0AA_B12A => "IMAPI_E_DATA_STREAM_CREATE_FAILURE",
+            0xC0AA_B128 => "IMAPI_E_DATA_STREAM_INCONSISTENCY",
+            0xC0AA_B129 => "IMAPI_E_DATA_STREAM_READ_FAILURE",
+            0xC0AA_B132 => "IMAPI_E_DATA_TOO_BIG",
+            0xC0AA_B12B => "IMAPI_E_DIRECTORY_READ_FAILURE",
+            0xC0AA_B10A => "IMAPI_E_DIR_NOT_EMPTY",
+            0xC0AA_B11A => "IMAPI_E_DIR_NOT_FOUND",
+            0xC0AA_B158 => "IMAPI_E_DISC_MISMATCH",
+            0xC0AA_B112 => "IMAPI_E_DUP_NAME",
+            0xC0AA_B150 => "IMAPI_E_EMPTY_DISC",
+            0xC0AA_B119 => "IMAPI_E_FILE_NOT_FOUND",
+            0xC0AA_B163 => "IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED",
+            0xC0AA_B154 => "IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED",
+            0xC0AA_B106 => "IMAPI_E_FILE_SYSTEM_NOT_EMPTY",
+            0xC0AA_B152 => "IMAPI_E_FILE_SYSTEM_NOT_FOUND",
+            0xC0AA_B153 => "IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR",
+            0xC0AA_B100 => "IMAPI_E_FSI_INTERNAL_ERROR",
+            0xC0AA_B200 => "IMAPI_E_IMAGEMANAGER_IMAGE_NOT_ALIGNED",
+            0xC0AA_B203 => "IMAPI_E_IMAGEMANAGER_IMAGE_TOO_BIG",
+            0xC0AA_B202 => "IMAPI_E_IMAGEMANAGER_NO_IMAGE",
+            0xC0AA_B201 => "IMAPI_E_IMAGEMANAGER_NO_VALID_VD_FOUND",
+            0xC0AA_B120 => "IMAPI_E_IMAGE_SIZE_LIMIT",
+            0xC0AA_B121 => "IMAPI_E_IMAGE_TOO_BIG",
+            0xC0AA_B159 => "IMAPI_E_IMPORT_MEDIA_NOT_ALLOWED",
+            0xC0AA_B157 => "IMAPI_E_IMPORT_READ_FAILURE",
+            0xC0AA_B156 => "IMAPI_E_IMPORT_SEEK_FAILURE",
+            0xC0AA_B15E => "IMAPI_E_IMPORT_TYPE_COLLISION_DIRECTORY_EXISTS_AS_FILE",
+            0xC0AA_B155 => "IMAPI_E_IMPORT_TYPE_COLLISION_FILE_EXISTS_AS_DIRECTORY",
+            0xC0AA_B15B => "IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE",
+            0xC0AA_B133 => "IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION",
+            0xC0AA_B105 => "IMAPI_E_INVALID_DATE",
+            0xC0AA_B101 => "IMAPI_E_INVALID_PARAM",
+            0xC0AA_B110 => "IMAPI_E_INVALID_PATH",
+            0xC0AA_B104 => "IMAPI_E_INVALID_VOLUME_NAME",
+            0xC0AA_B140 => "IMAPI_E_INVALID_WORKING_DIRECTORY",
+            0xC0AA_B118 => "IMAPI_E_ITEM_NOT_FOUND",
+            0xC0AA_B15D => "IMAPI_E_MULTISESSION_NOT_SET",
+            0xC0AA_B109 => "IMAPI_E_NOT_DIR",
+            0xC0AA_B108 => "IMAPI_E_NOT_FILE",
+            0xC0AA_B10B => "IMAPI_E_NOT_IN_FILE_SYSTEM",
+            0xC0AA_B15C => "IMAPI_E_NO_COMPATIBLE_MULTISESSION_TYPE",
+            0xC0AA_B103 => "IMAPI_E_NO_OUTPUT",
+            0xC0AA_B151 => "IMAPI_E_NO_SUPPORTED_FILE_SYSTEM",
+            0xC0AA_B113 => "IMAPI_E_NO_UNIQUE_NAME",
+            0xC0AA_B160 => "IMAPI_E_PROPERTY_NOT_ACCESSIBLE",
+            0xC0AA_B102 => "IMAPI_E_READONLY",
+            0xC0AA_B111 => "IMAPI_E_RESTRICTED_NAME_VIOLATION",
+            0xC0AA_B142 => "IMAPI_E_STASHFILE_MOVE",
+            0xC0AA_B138 => "IMAPI_E_STASHFILE_OPEN_FAILURE",
+            0xC0AA_B13B => "IMAPI_E_STASHFILE_READ_FAILURE",
+            0xC0AA_B139 => "IMAPI_E_STASHFILE_SEEK_FAILURE",
+            0xC0AA_B13A => "IMAPI_E_STASHFILE_WRITE_FAILURE",
+            0xC0AA_B130 => "IMAPI_E_TOO_MANY_DIRS",
+            0xC0AA_B15A => "IMAPI_E_UDF_NOT_WRITE_COMPATIBLE",
+            0xC0AA_B161 => "IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED",
+            0xC0AA_B141 => "IMAPI_E_WORKING_DIRECTORY_SPACE",
+            _ => "IMAPI_E_FSI_INTERNAL_ERROR",
         }
     }
 

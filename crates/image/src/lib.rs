@@ -16,7 +16,8 @@
 //! | random-write media (image files, DVD+RW, BD-RE, DVD-RAM): xorriso's head at LBA 0–31 | implemented: [`ImageResult::write_random_access`] |
 //! | UDF import | refused: [`ImageError::UdfImportNotSupported`] |
 //! | UDFRevision (0x102 … 0x250) | stored only, fixed after import: [`FileSystemImage::set_udf_revision`] |
-//! | CalculateDiscIdentifier, IFileSystemImageResult::DiscId, IMAPI_E_DISC_MISMATCH | [`FileSystemImage::calculate_disc_identifier`] (format: `discburn_writer::disc_identifier`), [`ImageResult::disc_id`], checked by `DiscFormat2Data::write` |
+//! | IMultisession, put_MultisessionInterfaces (the image chooses and marks a mechanism it supports) | [`Multisession`], [`SessionPlacement`], [`FileSystemImage::set_multisession_interfaces`] |
+//! | CalculateDiscIdentifier, IFileSystemImageResult::DiscId, IMAPI_E_DISC_MISMATCH | [`FileSystemImage::calculate_disc_identifier`] (the mechanism's [`Multisession::disc_identifier`]), [`ImageResult::disc_id`], checked by the data writer |
 //! | DFileSystemImageImportEvents::UpdateImport | [`FileSystemImage::set_import_callback`], [`ImportProgress`] |
 //! | imported files of several extents with gaps or out of order (ECMA-119 6.5.1) | implemented: kept as recorded, one record per extent ([`FileSource::Extents`]) |
 //! | El Torito | not yet |
@@ -88,8 +89,7 @@ mod tree;
 use std::path::Path;
 use std::sync::Arc;
 
-use discburn_reader::SectorSource as _;
-
+pub use discburn_reader::SectorSource;
 pub use emit::{ImageResult, Progress, ProgressCallback, RANDOM_WRITE_HEAD_BLOCKS};
 pub use error::ImageError;
 pub use import::{default_file_system_for_import, identify_file_systems};
@@ -98,7 +98,10 @@ pub use layout::{
     DataExtent, Hierarchy, ImageOptions, Layout, RELOCATION_DIRECTORY, Region, RegionKind,
     VolumeSpaceSize, plan,
 };
-pub use multisession::{RandomWriteStream, RecorderSectorSource};
+pub use multisession::{
+    Multisession, MultisessionError, MultisessionRandomWrite, MultisessionSequential,
+    RandomWriteStream, SessionPlacement,
+};
 pub use tree::{Extent, FileSource, ItemMetadata, Tree};
 
 bitflags::bitflags! {
@@ -152,7 +155,8 @@ pub struct FileSystemImage {
     volume_space_size: VolumeSpaceSize,
     free_media_blocks: u32,
     imported: Option<import::Imported>,
-    multisession: Vec<Arc<dyn discburn_writer::Multisession>>,
+    multisession: Vec<Arc<dyn Multisession>>,
+    placement: Option<SessionPlacement>,
     /// CalculateDiscIdentifier of the disc imported through a recorder.
     disc_id: Option<String>,
     udf_revision: u32,
@@ -188,6 +192,7 @@ impl FileSystemImage {
             free_media_blocks: 0,
             imported: None,
             multisession: Vec::new(),
+            placement: None,
             disc_id: None,
             udf_revision: 0x102,
             clamp_times: None,
@@ -332,6 +337,11 @@ impl FileSystemImage {
         Ok(())
     }
 
+    /// A volume name was set (otherwise one is generated from the timestamp).
+    pub fn has_volume_name(&self) -> bool {
+        self.volume_name.is_some()
+    }
+
     /// IFileSystemImage::get_VolumeName: the name set, or the one that will be generated.
     pub fn volume_name(&self) -> String {
         self.volume_name.clone().unwrap_or_else(|| {
@@ -406,133 +416,166 @@ impl FileSystemImage {
 
     /// IFileSystemImage::put_MultisessionInterfaces: the mechanisms of the recorder's
     /// media (from `DiscFormat2Data::multisession_interfaces`). Accepted when exactly one
-    /// is in use and supported (I-03) or none is in use and one is supported (I-04).
-    /// A sequential mechanism sets the session start block to its NextWritableAddress
-    /// and FreeMediaBlocks to its FreeSectorsOnMedia (I-21, I-25); a random-write one
-    /// leaves both to [`FileSystemImage::import_file_system`], which reads the media.
+    /// is in use and it is supported on the media and by the image (I-03), or none is in
+    /// use and one is (I-04); in the second case the image chooses the first such
+    /// mechanism and marks it in use ([`Multisession::set_in_use`]). The image supports
+    /// a mechanism that describes a [`SessionPlacement`]; the placement is applied at
+    /// once ([`FileSystemImage::set_session_placement`]): on sequential media the session
+    /// start block becomes the NextWritableAddress and FreeMediaBlocks the
+    /// FreeSectorsOnMedia (I-21, I-25); on overwritable media both follow from the
+    /// recorded sessions at import.
     ///
     /// # Errors
     /// [`ImageError::IncompatibleMultisessionType`] (more than one in use, I-05),
-    /// [`ImageError::NoCompatibleMultisessionType`] (none supported, the one in use not
-    /// supported, an empty list, or a sequential mechanism without a next writable
-    /// address; I-06, I-09), [`ImageError::SessionStartBlockFixed`] after an import.
+    /// [`ImageError::NoCompatibleMultisessionType`] (none supported on the media and by
+    /// the image, the one in use not supported, an empty list, or a sequential mechanism
+    /// without a next writable address; I-06, I-09), [`ImageError::SessionStartBlockFixed`]
+    /// after an import.
     pub fn set_multisession_interfaces(
         &mut self,
-        list: Vec<Box<dyn discburn_writer::Multisession>>,
+        list: Vec<Arc<dyn Multisession>>,
     ) -> Result<(), ImageError> {
         if let Some(i) = &self.imported {
             return Err(ImageError::SessionStartBlockFixed {
                 fixed: u32::try_from(i.session_start).unwrap_or(u32::MAX),
             });
         }
-        let list: Vec<Arc<dyn discburn_writer::Multisession>> =
-            list.into_iter().map(Arc::from).collect();
         let i = multisession::choose(&list)?;
         let m = &list[i];
-        if m.as_sequential().is_some() {
-            let (start, free) = multisession::sequential_start(m.as_ref()).ok_or(
-                ImageError::NoCompatibleMultisessionType {
-                    reason: "the media has no next writable address",
-                },
-            )?;
-            self.session_start_block = start;
-            self.free_media_blocks = free;
+        let placement = m
+            .session_placement()
+            .ok_or(ImageError::NoCompatibleMultisessionType {
+                reason: "the mechanism in use is not supported by the file-system image",
+            })?;
+        if !m.in_use() {
+            m.set_in_use(true);
         }
+        self.set_session_placement(placement);
         self.multisession = list;
         Ok(())
     }
 
     /// IFileSystemImage::get_MultisessionInterfaces.
-    pub fn multisession_interfaces(&self) -> &[Arc<dyn discburn_writer::Multisession>] {
+    pub fn multisession_interfaces(&self) -> &[Arc<dyn Multisession>] {
         &self.multisession
     }
 
+    /// The multisession mechanism in use (the one the caller marked, or the one the
+    /// image chose in [`FileSystemImage::set_multisession_interfaces`]); `None` before
+    /// the interfaces are set.
+    pub fn multisession_in_use(&self) -> Option<&Arc<dyn Multisession>> {
+        self.multisession.iter().find(|m| m.in_use())
+    }
+
+    /// Lays the session out for `placement` without importing anything (blank media, or
+    /// a caller that imports by hand): [`SessionPlacement::Sequential`] sets the session
+    /// start block to the next writable address, FreeMediaBlocks to the free sectors and
+    /// the Volume Space Size to [`VolumeSpaceSize::Absolute`];
+    /// [`SessionPlacement::Overwrite`] sets the start block to 32 (after the head),
+    /// FreeMediaBlocks to the sectors after it and the Volume Space Size to
+    /// [`VolumeSpaceSize::SessionLocal`]. An import afterwards moves the start block on
+    /// overwritable media to the end of the recorded sessions.
+    pub fn set_session_placement(&mut self, placement: SessionPlacement) {
+        match placement {
+            SessionPlacement::Sequential {
+                next_writable_address,
+                free_sectors,
+            } => {
+                self.session_start_block = next_writable_address;
+                // 0 would mean "no limit".
+                self.free_media_blocks = free_sectors.max(1);
+                self.volume_space_size = VolumeSpaceSize::Absolute;
+            }
+            SessionPlacement::Overwrite { total_sectors, .. } => {
+                self.session_start_block = RANDOM_WRITE_HEAD_BLOCKS;
+                self.free_media_blocks = total_sectors
+                    .saturating_sub(RANDOM_WRITE_HEAD_BLOCKS)
+                    .max(1);
+                self.volume_space_size = VolumeSpaceSize::SessionLocal;
+            }
+        }
+        self.placement = Some(placement);
+    }
+
+    /// The placement the session is laid out for: set by
+    /// [`FileSystemImage::set_multisession_interfaces`] or
+    /// [`FileSystemImage::set_session_placement`]; `None` for a plain image.
+    pub fn session_placement(&self) -> Option<SessionPlacement> {
+        self.placement
+    }
+
     /// IFileSystemImage::IdentifyFileSystemsOnDisc: the file systems of the last session
-    /// on the recorder's media (I-15).
+    /// on `media` (the recorder's media read with READ(10), an image file, …; I-15).
     ///
     /// # Errors
     /// [`ImageError::MultisessionNotSet`], [`ImageError::NoCompatibleMultisessionType`]
-    /// (no media), [`ImageError::EmptyDisc`], read errors.
+    /// (no media: `media` has no sectors), [`ImageError::EmptyDisc`], read errors.
     pub fn identify_file_systems_on_disc(
         &self,
-        recorder: &mut discburn_recorder::DiscRecorder,
+        media: &mut dyn SectorSource,
     ) -> Result<FileSystems, ImageError> {
         let seq = self.in_use_sequential()?;
-        require_media(recorder)?;
-        let mut src = RecorderSectorSource::new(recorder)?;
+        require_media(media)?;
         let start = match seq {
             Some(prev) => prev,
             None => {
-                discburn_reader::sessions::list_sessions(&mut src)
+                discburn_reader::sessions::list_sessions(media)
                     .map_err(|source| ImageError::Import { source })?
                     .last()
                     .ok_or(ImageError::EmptyDisc)?
                     .start
             }
         };
-        identify_file_systems(&mut src, start)
+        identify_file_systems(media, start)
     }
 
-    /// IdentifyFileSystemsOnDisc with a NULL recorder: opens the ImportRecorder of the
-    /// multisession mechanism in use (`DiscRecorder::open`) and identifies the file
-    /// systems of its last session (I-15).
+    /// IdentifyFileSystemsOnDisc with a NULL recorder: opens the media of the
+    /// ImportRecorder of the multisession mechanism in use
+    /// ([`Multisession::open_import_media`]) and identifies the file systems of its last
+    /// session (I-15).
     ///
     /// # Errors
-    /// [`ImageError::MultisessionNotSet`], [`ImageError::Recorder`] when the recorder
-    /// cannot be opened, and those of [`FileSystemImage::identify_file_systems_on_disc`].
+    /// [`ImageError::MultisessionNotSet`], [`ImageError::Multisession`] when the
+    /// recorder cannot be opened, and those of
+    /// [`FileSystemImage::identify_file_systems_on_disc`].
     pub fn identify_file_systems_on_import_recorder(&self) -> Result<FileSystems, ImageError> {
-        let mut rec = self.open_import_recorder()?;
-        self.identify_file_systems_on_disc(&mut rec)
+        let m = self.chosen()?;
+        let mut media = m
+            .open_import_media()
+            .map_err(|source| ImageError::Multisession { source })?;
+        self.identify_file_systems_on_disc(&mut *media)
     }
 
-    /// Opens the ImportRecorder of the mechanism in use.
-    fn open_import_recorder(&self) -> Result<discburn_recorder::DiscRecorder, ImageError> {
+    /// The mechanism in use, chosen by IMAPI2's rules.
+    fn chosen(&self) -> Result<&Arc<dyn Multisession>, ImageError> {
         if self.multisession.is_empty() {
             return Err(ImageError::MultisessionNotSet);
         }
-        let m = &self.multisession[multisession::choose(&self.multisession)?];
-        discburn_recorder::DiscRecorder::open(m.import_recorder()).map_err(|e| {
-            ImageError::Recorder {
-                source: discburn_writer::WriterError::Recorder(e),
-            }
-        })
+        Ok(&self.multisession[multisession::choose(&self.multisession)?])
     }
 
     /// IFileSystemImage::CalculateDiscIdentifier: the signature of the media in the
-    /// ImportRecorder of the multisession mechanism in use and of its sessions
-    /// (format: [`discburn_writer::disc_identifier`], ours; IMAPI2's is undocumented).
-    /// The same disc state gives the same string; another session gives another
-    /// (I-27). Two discs recorded identically give the same string.
+    /// ImportRecorder of the multisession mechanism in use and of its sessions, as the
+    /// mechanism read it when the data writer made it ([`Multisession::disc_identifier`];
+    /// the format is the data writer's, IMAPI2's is undocumented). The same disc state
+    /// gives the same string; another session gives another (I-27). Two discs recorded
+    /// identically give the same string.
     ///
     /// # Errors
-    /// [`ImageError::MultisessionNotSet`] (I-02); [`ImageError::Recorder`] (cannot
-    /// open the recorder, no media, device errors).
+    /// [`ImageError::MultisessionNotSet`] (I-02);
+    /// [`ImageError::NoCompatibleMultisessionType`] when the mechanism gives none.
     pub fn calculate_disc_identifier(&self) -> Result<String, ImageError> {
-        let mut rec = self.open_import_recorder()?;
-        self.calculate_disc_identifier_with(&mut rec)
+        self.chosen()?.disc_identifier().map(str::to_string).ok_or(
+            ImageError::NoCompatibleMultisessionType {
+                reason: "the mechanism in use gives no disc identifier",
+            },
+        )
     }
 
-    /// CalculateDiscIdentifier on an already open `recorder` (e.g. the data writer's).
-    ///
-    /// # Errors
-    /// As [`FileSystemImage::calculate_disc_identifier`].
-    pub fn calculate_disc_identifier_with(
-        &self,
-        recorder: &mut discburn_recorder::DiscRecorder,
-    ) -> Result<String, ImageError> {
-        if self.multisession.is_empty() {
-            return Err(ImageError::MultisessionNotSet);
-        }
-        discburn_writer::disc_identifier(recorder).map_err(|source| ImageError::Recorder { source })
-    }
-
-    /// The start of the previous session for a sequential mechanism in use (`None` for a
-    /// random-write one).
+    /// The start of the previous session for a sequential mechanism in use (`None` for
+    /// an overwrite one).
     fn in_use_sequential(&self) -> Result<Option<u64>, ImageError> {
-        if self.multisession.is_empty() {
-            return Err(ImageError::MultisessionNotSet);
-        }
-        let m = &self.multisession[multisession::choose(&self.multisession)?];
+        let m = self.chosen()?;
         match m.as_sequential() {
             Some(s) => {
                 let prev = s.start_address_of_previous_session();
@@ -545,120 +588,114 @@ impl FileSystemImage {
         }
     }
 
-    /// IFileSystemImage::ImportFileSystem with the recorder of the multisession
-    /// interfaces (read with READ(10)): imports the default file system of the last
-    /// session (I-13) and fixes the session start block (I-21): the next writable
-    /// address on sequential media; on random-write media the end of the recorded
-    /// sessions rounded up to 32 blocks, after checking nothing lies beyond (see
-    /// [`FileSystemImage::import_last_session_from`]); FreeMediaBlocks follows (I-25).
+    /// IFileSystemImage::ImportFileSystem from the media of the multisession mechanism in
+    /// use, read through `media` (the recorder's READ(10), or the image file itself):
+    /// imports the default file system of the last session (I-13) and fixes the session
+    /// start block (I-21): the next writable address on sequential media; on overwrite
+    /// media the end of the recorded sessions rounded up to 32 blocks, after checking
+    /// nothing lies beyond (see [`FileSystemImage::import_last_session_from`]);
+    /// FreeMediaBlocks follows (I-25).
     ///
-    /// The disc identifier of the media is kept and carried by the results
+    /// The disc identifier of the mechanism is kept and carried by the results
     /// ([`ImageResult::disc_id`]), so writing them to another disc fails (I-28).
     ///
     /// # Errors
     /// [`ImageError::MultisessionNotSet`] (I-01),
-    /// [`ImageError::NoCompatibleMultisessionType`] when the drive has no media (I-10),
-    /// [`ImageError::EmptyDisc`] (I-11), [`ImageError::Recorder`] (device errors), and
-    /// those of [`FileSystemImage::import_file_system_from`].
+    /// [`ImageError::NoCompatibleMultisessionType`] when there is no media (I-10),
+    /// [`ImageError::EmptyDisc`] (I-11), and those of
+    /// [`FileSystemImage::import_file_system_from`].
     pub fn import_file_system(
         &mut self,
-        recorder: &mut discburn_recorder::DiscRecorder,
+        media: &mut dyn SectorSource,
     ) -> Result<FileSystems, ImageError> {
-        self.import_with(recorder, None)
+        self.import_with(media, None)
     }
 
-    /// IFileSystemImage::ImportSpecificFileSystem with the recorder of the multisession
-    /// interfaces; as [`FileSystemImage::import_file_system`].
+    /// IFileSystemImage::ImportSpecificFileSystem from the media of the multisession
+    /// mechanism in use; as [`FileSystemImage::import_file_system`].
     ///
     /// # Errors
     /// As [`FileSystemImage::import_file_system`], plus
     /// [`ImageError::FileSystemNotFound`] (I-16).
     pub fn import_specific_file_system(
         &mut self,
-        recorder: &mut discburn_recorder::DiscRecorder,
+        media: &mut dyn SectorSource,
         file_system: FileSystems,
     ) -> Result<(), ImageError> {
-        self.import_with(recorder, Some(file_system)).map(drop)
+        self.import_with(media, Some(file_system)).map(drop)
     }
 
     fn import_with(
         &mut self,
-        recorder: &mut discburn_recorder::DiscRecorder,
+        media: &mut dyn SectorSource,
         fs: Option<FileSystems>,
     ) -> Result<FileSystems, ImageError> {
-        if self.multisession.is_empty() {
-            return Err(ImageError::MultisessionNotSet);
-        }
-        require_media(recorder)?;
-        let used = self.import_with_media(recorder, fs)?;
-        self.disc_id = Some(
-            discburn_writer::disc_identifier(recorder)
-                .map_err(|source| ImageError::Recorder { source })?,
-        );
+        let m = self.chosen()?.clone();
+        require_media(media)?;
+        let used = self.import_with_media(&m, media, fs)?;
+        self.disc_id = m.disc_identifier().map(str::to_string);
         Ok(used)
     }
 
     fn import_with_media(
         &mut self,
-        recorder: &mut discburn_recorder::DiscRecorder,
+        m: &Arc<dyn Multisession>,
+        media: &mut dyn SectorSource,
         fs: Option<FileSystems>,
     ) -> Result<FileSystems, ImageError> {
-        let seq = self.in_use_sequential()?;
-        let mut src = RecorderSectorSource::new(recorder)?;
-        match seq {
-            Some(prev) => {
-                let start = self.session_start_block;
-                let free = self.free_media_blocks;
-                let used = match fs {
-                    Some(f) => {
-                        self.import_specific_file_system_from(&mut src, prev, f)?;
-                        f
-                    }
-                    None => self.import_file_system_from(&mut src, prev)?,
-                };
-                self.session_start_block = start;
-                self.free_media_blocks = free;
-                Ok(used)
-            }
-            None => {
-                let total = src.total_sectors();
-                // The safety scan reads one sector per 16 blocks up to the end: bound it
-                // by the drive's last recorded address when it reports one (a whole
-                // BD-RE would take hundreds of thousands of READ(10)s).
-                let lra = self
-                    .multisession
-                    .iter()
-                    .find_map(|m| m.as_random_write())
-                    .and_then(|r| r.last_written_address().ok())
-                    .and_then(|l| u64::try_from(l).ok());
-                if let Some(l) = lra {
-                    src.limit_to(l + 1);
+        if let Some(prev) = self.in_use_sequential()? {
+            let start = self.session_start_block;
+            let free = self.free_media_blocks;
+            let used = match fs {
+                Some(f) => {
+                    self.import_specific_file_system_from(media, prev, f)?;
+                    f
                 }
-                let list = discburn_reader::sessions::list_sessions(&mut src)
-                    .map_err(|source| ImageError::Import { source })?;
-                if list.sessions.is_empty() {
-                    return Err(ImageError::EmptyDisc);
-                }
-                let used = match fs {
-                    Some(f) => {
-                        let last = list.last().expect("not empty").start;
-                        self.import_specific_file_system_from(&mut src, last, f)?;
-                        let next = list.next_session_start();
-                        check_nothing_at_or_after(&mut src, next)?;
-                        self.session_start_block = u32::try_from(next)
-                            .map_err(|_| ImageError::ImageTooLarge { blocks: next })?;
-                        f
-                    }
-                    None => self
-                        .import_last_session_from(&mut src)?
-                        .ok_or(ImageError::EmptyDisc)?,
-                };
-                let start = u64::from(self.session_start_block);
-                self.free_media_blocks =
-                    u32::try_from(total.saturating_sub(start).max(1)).unwrap_or(u32::MAX);
-                Ok(used)
-            }
+                None => self.import_file_system_from(media, prev)?,
+            };
+            self.session_start_block = start;
+            self.free_media_blocks = free;
+            return Ok(used);
         }
+        let Some(SessionPlacement::Overwrite {
+            total_sectors,
+            last_written_address,
+        }) = m.session_placement()
+        else {
+            return Err(ImageError::NoCompatibleMultisessionType {
+                reason: "the mechanism in use is not supported by the file-system image",
+            });
+        };
+        // The safety scan reads one sector per 16 blocks up to the end: bound it by the
+        // drive's last recorded address when it reports one (a whole BD-RE would take
+        // hundreds of thousands of READ(10)s).
+        let limit = last_written_address.map(|l| u64::from(l) + 1);
+        let mut src = Limited {
+            inner: media,
+            limit,
+        };
+        let list = discburn_reader::sessions::list_sessions(&mut src)
+            .map_err(|source| ImageError::Import { source })?;
+        if list.sessions.is_empty() {
+            return Err(ImageError::EmptyDisc);
+        }
+        let used = match fs {
+            Some(f) => {
+                let last = list.last().expect("not empty").start;
+                self.import_specific_file_system_from(&mut src, last, f)?;
+                let next = list.next_session_start();
+                check_nothing_at_or_after(&mut src, next)?;
+                self.session_start_block =
+                    u32::try_from(next).map_err(|_| ImageError::ImageTooLarge { blocks: next })?;
+                f
+            }
+            None => self
+                .import_last_session_from(&mut src)?
+                .ok_or(ImageError::EmptyDisc)?,
+        };
+        let start = self.session_start_block;
+        self.free_media_blocks = total_sectors.saturating_sub(start).max(1);
+        Ok(used)
     }
 
     /// IFileSystemImage::get_ImportedVolumeName: the volume identifier of the imported
@@ -798,12 +835,58 @@ impl FileSystemImage {
     }
 
     /// See [`Tree::add_tree`] (IFsiDirectoryItem::AddTree with includeBaseDirectory =
-    /// FALSE into `dest_dir`, created if missing).
+    /// FALSE into `dest_dir`, created if missing). Returns the number of files
+    /// (non-directories) added or replaced.
     ///
     /// # Errors
     /// See [`Tree::add_tree`].
-    pub fn add_tree(&mut self, host_dir: &Path, dest_dir: &str) -> Result<(), ImageError> {
+    pub fn add_tree(&mut self, host_dir: &Path, dest_dir: &str) -> Result<usize, ImageError> {
         self.tree_mut().add_tree(host_dir, dest_dir)
+    }
+
+    /// Adds host path `host` the way `mkisofs` grafts `SRC[=DEST]`: a directory's
+    /// contents go into `dest` (default: the root; see [`FileSystemImage::add_tree`]); a
+    /// file (or link, or special file) goes at `dest` (default: `/BASENAME`; a `dest`
+    /// ending in `/` means `dest/BASENAME`), its missing parent directories created.
+    /// Returns the number of files (non-directories) added or replaced.
+    ///
+    /// # Errors
+    /// [`ImageError::SourceRead`] when `host` cannot be examined, or has no UTF-8 base
+    /// name where one is needed; those of [`FileSystemImage::add_tree`] and
+    /// [`FileSystemImage::add_file`].
+    pub fn add_graft(&mut self, host: &Path, dest: Option<&str>) -> Result<usize, ImageError> {
+        let meta = std::fs::metadata(host).map_err(|source| ImageError::SourceRead {
+            host_path: host.to_owned(),
+            source,
+        })?;
+        if meta.is_dir() {
+            return self.add_tree(host, dest.unwrap_or("/"));
+        }
+        let base =
+            host.file_name()
+                .and_then(|b| b.to_str())
+                .ok_or_else(|| ImageError::SourceRead {
+                    host_path: host.to_owned(),
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        "no UTF-8 file name to record it under",
+                    ),
+                })?;
+        let dest = match dest {
+            None => format!("/{base}"),
+            Some(d) if d.ends_with('/') => format!("{d}{base}"),
+            Some(d) => d.to_string(),
+        };
+        let mut end = 0;
+        while let Some(i) = dest[end + 1..].find('/') {
+            end += 1 + i;
+            match self.add_directory(&dest[..end]) {
+                Ok(()) | Err(ImageError::PathExists { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.add_file(&dest, host)?;
+        Ok(1)
     }
 
     /// See [`Tree::add_file`].
@@ -995,17 +1078,32 @@ impl FileSystemImage {
     }
 }
 
-/// IMAPI_E_NO_COMPATIBLE_MULTISESSION_TYPE when the drive holds no media (I-10).
-fn require_media(recorder: &mut discburn_recorder::DiscRecorder) -> Result<(), ImageError> {
-    let present = recorder.media_present().map_err(|e| ImageError::Recorder {
-        source: discburn_writer::WriterError::Recorder(e),
-    })?;
-    if present {
+/// IMAPI_E_NO_COMPATIBLE_MULTISESSION_TYPE when the drive holds no media (I-10): the
+/// media has no sectors.
+fn require_media(media: &mut dyn SectorSource) -> Result<(), ImageError> {
+    if media.total_sectors() > 0 {
         Ok(())
     } else {
         Err(ImageError::NoCompatibleMultisessionType {
             reason: "there is no media in the drive",
         })
+    }
+}
+
+/// A sector source seen only up to `limit` sectors (the drive's last recorded address),
+/// so scans for recorded sessions stop there.
+struct Limited<'a> {
+    inner: &'a mut dyn SectorSource,
+    limit: Option<u64>,
+}
+
+impl SectorSource for Limited<'_> {
+    fn read_sectors(&mut self, lba: u64, buf: &mut [u8]) -> std::io::Result<()> {
+        self.inner.read_sectors(lba, buf)
+    }
+    fn total_sectors(&self) -> u64 {
+        let t = self.inner.total_sectors();
+        self.limit.map_or(t, |l| t.min(l))
     }
 }
 

@@ -467,7 +467,7 @@ impl Tree {
     /// [`ImageError::SourceRead`] if an entry cannot be examined,
     /// [`ImageError::InvalidPath`], [`ImageError::NotADirectory`] if `dest_dir` or one
     /// of its parents is a file.
-    pub fn add_tree(&mut self, host_dir: &Path, dest_dir: &str) -> Result<(), ImageError> {
+    pub fn add_tree(&mut self, host_dir: &Path, dest_dir: &str) -> Result<usize, ImageError> {
         parse_path(dest_dir)?;
         // The source directory itself: a symbolic link to one is followed.
         let (root_kind, root_meta) =
@@ -494,7 +494,11 @@ impl Tree {
         self.nodes[base as usize].meta = root_meta;
         // parents[d - 1]: the directory the entries at depth d go into.
         let mut parents: Vec<NodeId> = vec![base];
+        let mut files = 0usize;
         for (depth, entry) in staged {
+            if !matches!(entry.kind, NodeKind::Directory(_)) {
+                files += 1;
+            }
             parents.truncate(depth);
             let parent = parents[depth - 1];
             let existing = self
@@ -513,7 +517,7 @@ impl Tree {
                 parents.push(id);
             }
         }
-        Ok(())
+        Ok(files)
     }
 
     /// `make_dirs`, but checks first (without changing anything) that no component is

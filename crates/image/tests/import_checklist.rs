@@ -14,12 +14,10 @@ use std::sync::{Arc, Mutex};
 
 use common::{new_image, sha256_file};
 use discburn_emu::{DiscOptions, MediaType, create_disc_with};
-use discburn_image::{
-    FileSystemImage, FileSystems, ImageError, ImportProgress, RecorderSectorSource,
-};
+use discburn_image::{FileSystemImage, FileSystems, ImageError, ImportProgress};
 use discburn_reader::{ReadOptions, View, Volume};
 use discburn_recorder::DiscRecorder;
-use discburn_writer::{DISC_IDENTIFIER_PREFIX, DiscFormat2Data, WriterError};
+use discburn_writer::{DISC_IDENTIFIER_PREFIX, DiscFormat2Data, RecorderSectorSource, WriterError};
 
 fn writer(path: &Path) -> DiscFormat2Data {
     let w = DiscFormat2Data::with_recorder(DiscRecorder::open(path).unwrap()).unwrap();
@@ -53,7 +51,8 @@ fn imported(w: &DiscFormat2Data, volume: &str) -> FileSystemImage {
     let mut im = new_image(volume);
     im.set_multisession_interfaces(w.multisession_interfaces().unwrap())
         .unwrap();
-    im.import_file_system(&mut w.recorder().unwrap()).unwrap();
+    im.import_file_system(&mut *w.media_source().unwrap())
+        .unwrap();
     im
 }
 
@@ -69,7 +68,7 @@ fn disc_bytes(path: &Path) -> (String, Vec<u8>) {
 /// Paths of the Rock Ridge tree of the session at `start`.
 fn session_paths(w: &DiscFormat2Data, start: u64) -> BTreeSet<String> {
     let mut rec = w.recorder().unwrap();
-    let mut src = RecorderSectorSource::new(&mut rec).unwrap();
+    let mut src = RecorderSectorSource::new(&mut *rec).unwrap();
     let vol = Volume::open(&mut src, start, &ReadOptions::default()).unwrap();
     let tree = vol.read_tree(&mut src, View::RockRidge).unwrap();
     let mut out = BTreeSet::new();
@@ -110,11 +109,11 @@ fn i02_i27_disc_identifier_same_state_same_string_new_session_new_string() {
         // I-27: same state → same string, through a second handle or the writer's.
         assert_eq!(im.calculate_disc_identifier().unwrap(), id1, "{media:?}");
         assert_eq!(
-            im.calculate_disc_identifier_with(&mut w.recorder().unwrap())
-                .unwrap(),
+            discburn_writer::disc_identifier(&mut w.recorder().unwrap()).unwrap(),
             id1
         );
-        im.import_file_system(&mut w.recorder().unwrap()).unwrap();
+        im.import_file_system(&mut *w.media_source().unwrap())
+            .unwrap();
         assert_eq!(
             im.calculate_disc_identifier().unwrap(),
             id1,
@@ -242,7 +241,8 @@ fn i22_udf_revision_values_and_fixed_after_import() {
     im.set_multisession_interfaces(w.multisession_interfaces().unwrap())
         .unwrap();
     im.set_udf_revision(0x150).unwrap(); // before the import: still allowed
-    im.import_file_system(&mut w.recorder().unwrap()).unwrap();
+    im.import_file_system(&mut *w.media_source().unwrap())
+        .unwrap();
     let err = im.set_udf_revision(0x250).unwrap_err();
     assert!(
         matches!(
@@ -279,7 +279,8 @@ fn i23_file_systems_fixed_after_import() {
     .unwrap();
     im.set_multisession_interfaces(w.multisession_interfaces().unwrap())
         .unwrap();
-    im.import_file_system(&mut w.recorder().unwrap()).unwrap();
+    im.import_file_system(&mut *w.media_source().unwrap())
+        .unwrap();
     let all = FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::ROCK_RIDGE;
     for drop in [
         FileSystems::JOLIET,
@@ -361,7 +362,9 @@ fn i29_update_import_events_before_each_directory_and_per_file() {
     im.set_import_callback(Box::new(move |p| sink.lock().unwrap().push(p.clone())));
     im.set_multisession_interfaces(w.multisession_interfaces().unwrap())
         .unwrap();
-    let fs = im.import_file_system(&mut w.recorder().unwrap()).unwrap();
+    let fs = im
+        .import_file_system(&mut *w.media_source().unwrap())
+        .unwrap();
     let ev = events.lock().unwrap().clone();
 
     // The oracle: the tree as read back from the medium.
@@ -449,7 +452,7 @@ fn i08_multisession_interfaces_on_blank_overwritable_media() {
             .unwrap_or_else(|e| panic!("{media:?}: {e}"));
         // Nothing to import on a blank disc (I-11).
         let err = im
-            .import_file_system(&mut w.recorder().unwrap())
+            .import_file_system(&mut *w.media_source().unwrap())
             .unwrap_err();
         assert!(matches!(err, ImageError::EmptyDisc), "{err}");
         // The first session, through the random-write mechanism.
@@ -501,17 +504,18 @@ fn i10_import_without_media_is_no_compatible_multisession_type() {
     w.recorder().unwrap().eject_media().unwrap();
     assert!(!w.recorder().unwrap().media_present().unwrap());
     let err = im
-        .import_file_system(&mut w.recorder().unwrap())
+        .import_file_system(&mut *w.media_source().unwrap())
         .unwrap_err();
     assert_no_compatible_multisession_type(&err);
     let err = im
-        .import_specific_file_system(&mut w.recorder().unwrap(), FileSystems::ISO9660)
+        .import_specific_file_system(&mut *w.media_source().unwrap(), FileSystems::ISO9660)
         .unwrap_err();
     assert_eq!(err.hresult(), 0xC0AA_B15C, "{err}");
     assert_eq!(im.imported_volume_name(), None, "nothing imported");
     // With the media back, the import works.
     w.recorder().unwrap().close_tray().unwrap();
-    im.import_file_system(&mut w.recorder().unwrap()).unwrap();
+    im.import_file_system(&mut *w.media_source().unwrap())
+        .unwrap();
     assert_eq!(im.imported_volume_name(), Some("ONE"));
 }
 
@@ -528,7 +532,7 @@ fn i15_identify_with_null_recorder_uses_the_import_recorder() {
         .unwrap();
     let via_import = im.identify_file_systems_on_import_recorder().unwrap();
     let via_writer = im
-        .identify_file_systems_on_disc(&mut w.recorder().unwrap())
+        .identify_file_systems_on_disc(&mut *w.media_source().unwrap())
         .unwrap();
     assert_eq!(via_import, via_writer);
     assert_eq!(
@@ -581,7 +585,7 @@ fn i17_deviation_iso9660_only_sessions_appended_on_rewritable_media() {
             .set_multisession_interfaces(w.multisession_interfaces().unwrap())
             .unwrap();
         let used = second
-            .import_file_system(&mut w.recorder().unwrap())
+            .import_file_system(&mut *w.media_source().unwrap())
             .unwrap();
         assert_eq!(used, FileSystems::ISO9660, "{media:?}");
         second.remove("/GONE.TXT").unwrap();

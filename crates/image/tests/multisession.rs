@@ -481,7 +481,9 @@ fn i18_import_reads_no_file_data() {
     make_tree(&src);
     let img = dir.path().join("d.iso");
     fs::File::create(&img).unwrap();
-    append(&img, |im| im.add_tree(&src, "/").unwrap());
+    append(&img, |im| {
+        im.add_tree(&src, "/").unwrap();
+    });
     // The data extents of every file, from the reader.
     let mut plain = Src::open(&img).unwrap();
     let vol = discburn_reader::Volume::open(&mut plain, 32, &Default::default()).unwrap();
@@ -619,7 +621,9 @@ fn o23_multi_extent_file_kept_at_its_extents_by_import() {
     make_huge_file(&src, size);
     let img = dir.path().join("big.iso");
     fs::File::create(&img).unwrap();
-    append(&img, |im| im.add_tree(&src, "/").unwrap());
+    append(&img, |im| {
+        im.add_tree(&src, "/").unwrap();
+    });
     let i = img.to_str().unwrap();
     let lba1 = run(
         "xorriso",

@@ -6,13 +6,16 @@ mod common;
 
 use std::fs;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use common::{new_image, run};
 use discburn_emu::{DiscOptions, MediaType, create_disc_with};
-use discburn_image::{FileSystems, ImageError, RecorderSectorSource};
+use discburn_image::{FileSystems, ImageError};
 use discburn_reader::{ReadOptions, View, Volume};
 use discburn_recorder::DiscRecorder;
-use discburn_writer::{DiscFormat2Data, Multisession};
+use discburn_writer::RecorderSectorSource;
+use discburn_writer::{DiscFormat2Data, Multisession, MultisessionError, MultisessionSequential};
 
 fn writer(path: &Path) -> DiscFormat2Data {
     let w = DiscFormat2Data::with_recorder(DiscRecorder::open(path).unwrap()).unwrap();
@@ -23,7 +26,7 @@ fn writer(path: &Path) -> DiscFormat2Data {
 /// Reads file `path` of the Rock Ridge view of the session at `start` via READ(10).
 fn read_file(w: &DiscFormat2Data, start: u64, path: &str) -> Vec<u8> {
     let mut rec = w.recorder().unwrap();
-    let mut src = RecorderSectorSource::new(&mut rec).unwrap();
+    let mut src = RecorderSectorSource::new(&mut *rec).unwrap();
     let vol = Volume::open(&mut src, start, &ReadOptions::default()).unwrap();
     let tree = vol.read_tree(&mut src, View::RockRidge).unwrap();
     let node = tree.find(path).unwrap_or_else(|| panic!("{path} missing"));
@@ -40,7 +43,7 @@ fn i01_i13_i21_i24_i25_sequential_media_second_session() {
     let mut im = new_image("EMU");
     // I-01: no multisession interfaces.
     let err = im
-        .import_file_system(&mut w.recorder().unwrap())
+        .import_file_system(&mut *w.media_source().unwrap())
         .unwrap_err();
     assert!(matches!(err, ImageError::MultisessionNotSet), "{err}");
     assert_eq!(err.hresult(), 0xC0AA_B15D, "IMAPI_E_MULTISESSION_NOT_SET");
@@ -61,7 +64,9 @@ fn i01_i13_i21_i24_i25_sequential_media_second_session() {
     let nwa = im.session_start_block();
     assert!(nwa > 0, "I-21: start block = next writable address");
     assert!(im.free_media_blocks() > 0, "I-25");
-    let fs = im.import_file_system(&mut w.recorder().unwrap()).unwrap();
+    let fs = im
+        .import_file_system(&mut *w.media_source().unwrap())
+        .unwrap();
     assert_eq!(fs, FileSystems::JOLIET, "I-13");
     assert_eq!(im.imported_volume_name(), Some("EMU"), "I-24");
     assert_eq!(im.session_start_block(), nwa);
@@ -104,7 +109,8 @@ fn o24_random_write_media_sessions_written_by_block_ranges() {
     assert!(ms[0].as_random_write().is_some());
     let mut im = new_image("EMU");
     im.set_multisession_interfaces(ms).unwrap();
-    im.import_file_system(&mut w.recorder().unwrap()).unwrap();
+    im.import_file_system(&mut *w.media_source().unwrap())
+        .unwrap();
     let start = im.session_start_block();
     assert!(start >= 32 && start.is_multiple_of(32), "{start}");
     im.remove("/one.txt").unwrap();
@@ -130,10 +136,12 @@ fn o24_random_write_media_sessions_written_by_block_ranges() {
     let _ = fs::metadata(&disc).unwrap();
 }
 
+/// A sequential mechanism with fixed values (start of the previous session 0, next
+/// writable address 100).
 #[derive(Debug)]
 struct Fake {
     supported: bool,
-    in_use: bool,
+    in_use: AtomicBool,
 }
 
 impl Multisession for Fake {
@@ -141,36 +149,133 @@ impl Multisession for Fake {
         self.supported
     }
     fn in_use(&self) -> bool {
-        self.in_use
+        self.in_use.load(Ordering::SeqCst)
     }
-    fn set_in_use(&mut self, in_use: bool) {
-        self.in_use = in_use;
+    fn set_in_use(&self, in_use: bool) {
+        self.in_use.store(in_use, Ordering::SeqCst);
     }
     fn import_recorder(&self) -> &str {
         "fake"
+    }
+    fn class_name(&self) -> &str {
+        "FakeMultisessionSequential"
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn as_sequential(&self) -> Option<&dyn MultisessionSequential> {
+        Some(self)
+    }
+}
+
+impl MultisessionSequential for Fake {
+    fn is_first_data_session(&self) -> bool {
+        false
+    }
+    fn start_address_of_previous_session(&self) -> i32 {
+        0
+    }
+    fn last_written_address_of_previous_session(&self) -> i32 {
+        99
+    }
+    fn next_writable_address(&self) -> Result<i32, MultisessionError> {
+        Ok(100)
+    }
+    fn free_sectors_on_media(&self) -> i32 {
+        1000
+    }
+    fn write_unit_size(&self) -> i32 {
+        1
+    }
+}
+
+/// A mechanism no file-system image knows (no session placement): BD-R Pseudo-Overwrite
+/// as a third party might write it before the image supports it.
+#[derive(Debug)]
+struct Foreign {
+    in_use: AtomicBool,
+}
+
+impl Multisession for Foreign {
+    fn is_supported_on_current_media_state(&self) -> bool {
+        true
+    }
+    fn in_use(&self) -> bool {
+        self.in_use.load(Ordering::SeqCst)
+    }
+    fn set_in_use(&self, in_use: bool) {
+        self.in_use.store(in_use, Ordering::SeqCst);
+    }
+    fn import_recorder(&self) -> &str {
+        "foreign"
+    }
+    fn class_name(&self) -> &str {
+        "TestMultisessionForeign"
     }
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }
 }
 
-fn fakes(v: &[(bool, bool)]) -> Vec<Box<dyn Multisession>> {
+fn fakes(v: &[(bool, bool)]) -> Vec<Arc<dyn Multisession>> {
     v.iter()
-        .map(|&(supported, in_use)| Box::new(Fake { supported, in_use }) as Box<dyn Multisession>)
+        .map(|&(supported, in_use)| {
+            Arc::new(Fake {
+                supported,
+                in_use: AtomicBool::new(in_use),
+            }) as Arc<dyn Multisession>
+        })
         .collect()
 }
 
 #[test]
-fn i03_i04_i05_i06_multisession_interface_acceptance() {
+fn i03_i04_i05_i06_multisession_interface_acceptance_marking_and_foreign_mechanisms() {
     let mut im = new_image("EMU");
-    // I-03: exactly one in use and supported.
-    im.set_multisession_interfaces(fakes(&[(true, true), (true, false)]))
-        .unwrap();
-    // I-04: none in use, one supported.
+    // I-03: exactly one in use and supported: the caller's choice wins over the first
+    // supported one, and its placement is applied (start block = its NWA).
+    let list = fakes(&[(true, false), (true, true)]);
+    im.set_multisession_interfaces(list.clone()).unwrap();
+    assert!(
+        !list[0].in_use() && list[1].in_use(),
+        "the caller's choice stays"
+    );
+    assert!(Arc::ptr_eq(im.multisession_in_use().unwrap(), &list[1]));
+    assert_eq!(im.session_start_block(), 100);
+    // I-04: none in use, one supported: the image chooses it and marks it in use, seen
+    // through the caller's handles too (shared objects, as IMAPI2's COM objects).
     let mut im = new_image("EMU");
-    im.set_multisession_interfaces(fakes(&[(false, false), (true, false)]))
-        .unwrap();
+    let list = fakes(&[(false, false), (true, false)]);
+    im.set_multisession_interfaces(list.clone()).unwrap();
     assert_eq!(im.multisession_interfaces().len(), 2);
+    assert!(
+        !list[0].in_use() && list[1].in_use(),
+        "the image marks its choice"
+    );
+    // A mechanism the image does not support (no placement) is never chosen: the
+    // supported one after it is.
+    let foreign: Arc<dyn Multisession> = Arc::new(Foreign {
+        in_use: AtomicBool::new(false),
+    });
+    let list = vec![Arc::clone(&foreign), fakes(&[(true, false)]).remove(0)];
+    let mut im = new_image("EMU");
+    im.set_multisession_interfaces(list.clone()).unwrap();
+    assert!(!foreign.in_use() && list[1].in_use());
+    // Alone, or marked in use by the caller, it is refused with
+    // IMAPI_E_NO_COMPATIBLE_MULTISESSION_TYPE (not taken down another path).
+    let err = new_image("EMU")
+        .set_multisession_interfaces(vec![Arc::clone(&foreign)])
+        .unwrap_err();
+    assert_eq!(err.hresult(), 0xC0AA_B15C, "{err}");
+    foreign.set_in_use(true);
+    let err = new_image("EMU")
+        .set_multisession_interfaces(list)
+        .unwrap_err();
+    assert_eq!(err.hresult(), 0xC0AA_B15C, "{err}");
+    assert!(
+        err.to_string()
+            .contains("not supported by the file-system image"),
+        "{err}"
+    );
     // I-05: two in use.
     let err = new_image("EMU")
         .set_multisession_interfaces(fakes(&[(true, true), (true, true)]))
@@ -217,7 +322,7 @@ fn i07_i11_blank_write_once_media_has_nothing_to_import() {
         // … or accepted, and then there is no session to import (I-11).
         Ok(()) => {
             let err = im
-                .import_file_system(&mut w.recorder().unwrap())
+                .import_file_system(&mut *w.media_source().unwrap())
                 .unwrap_err();
             assert!(matches!(err, ImageError::EmptyDisc), "{err}");
         }

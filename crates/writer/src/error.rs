@@ -126,6 +126,9 @@ pub enum WriterError {
     /// A recorder or device error, with its own IMAPI2 code.
     #[error(transparent)]
     Recorder(#[from] RecorderError),
+    /// An error of a multisession mechanism's getter, with its own IMAPI2 code.
+    #[error(transparent)]
+    Multisession(#[from] discburn_image::MultisessionError),
 }
 
 impl WriterError {
@@ -148,6 +151,7 @@ impl WriterError {
             WriterError::StreamRead { .. } => 0x8000_4005,
             WriterError::DiscMismatch { .. } => 0xC0AA_B158,
             WriterError::Recorder(e) => e.hresult(),
+            WriterError::Multisession(e) => e.hresult(),
         }
     }
 
@@ -172,6 +176,7 @@ impl WriterError {
             WriterError::StreamRead { .. } => "E_FAIL",
             WriterError::DiscMismatch { .. } => "IMAPI_E_DISC_MISMATCH",
             WriterError::Recorder(e) => e.imapi_name(),
+            WriterError::Multisession(e) => e.imapi_name(),
         }
     }
 }

@@ -31,20 +31,23 @@ mod disc_id;
 mod engine;
 mod error;
 mod events;
+mod mechanism;
 mod media;
-mod multisession;
+mod source;
 mod speed;
 mod state;
 mod stream;
 mod writer;
 
 pub use disc_id::{DISC_IDENTIFIER_PREFIX, disc_identifier};
+pub use discburn_image::{
+    Multisession, MultisessionError, MultisessionRandomWrite, MultisessionSequential,
+    SessionPlacement,
+};
 pub use error::WriterError;
 pub use events::{Clock, DiscFormat2DataEventArgs, ManualClock, SystemClock};
-pub use multisession::{
-    MsftMultisessionRandomWrite, MsftMultisessionSequential, Multisession, MultisessionRandomWrite,
-    MultisessionSequential,
-};
+pub use mechanism::{MsftMultisessionRandomWrite, MsftMultisessionSequential};
+pub use source::{RecorderSectorSource, image_file_path, media_source};
 pub use speed::{WriteSpeedDescriptor, WriteSpeedStatus};
 pub use state::{
     IMAPI_SECTOR_SIZE, IMAPI_SECTORS_PER_SECOND_AT_1X_BD, IMAPI_SECTORS_PER_SECOND_AT_1X_CD,

@@ -195,3 +195,44 @@ mod tests {
         assert_eq!(BlockRange::new(5, 4).sectors(), 0);
     }
 }
+
+impl SessionStream for discburn_image::ImageResult {
+    /// The session's bytes (TotalBlocks × 2048): on sequential media the writer records
+    /// them from the next writable address.
+    fn len_bytes(&self) -> u64 {
+        self.total_blocks() * 2048
+    }
+    /// IFileSystemImage::SessionStartBlock, checked by the writer against the media.
+    fn session_start_block(&self) -> Option<u32> {
+        Some(discburn_image::ImageResult::session_start_block(self))
+    }
+    /// IFileSystemImageResult::DiscId, checked by the writer (IMAPI_E_DISC_MISMATCH).
+    fn disc_identifier(&self) -> Option<&str> {
+        self.disc_id()
+    }
+}
+
+impl SessionStream for discburn_image::RandomWriteStream {
+    /// The image of the medium from LBA 0 to the end of the session.
+    fn len_bytes(&self) -> u64 {
+        self.end_block() * 2048
+    }
+    /// IFileSystemImageResult2::ModifiedBlocks: the session, then the head at LBA 0–31.
+    fn block_ranges(&self) -> Option<Vec<BlockRange>> {
+        Some(
+            self.modified_blocks()
+                .into_iter()
+                .map(|(a, b)| BlockRange::new(a, b))
+                .collect(),
+        )
+    }
+    fn session_start_block(&self) -> Option<u32> {
+        Some(discburn_image::RandomWriteStream::session_start_block(self))
+    }
+    fn disc_identifier(&self) -> Option<&str> {
+        self.disc_id()
+    }
+    fn seek_block(&mut self, block: u64) -> io::Result<()> {
+        discburn_image::RandomWriteStream::seek_block(self, block)
+    }
+}

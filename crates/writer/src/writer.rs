@@ -14,11 +14,12 @@ use discburn_recorder::{DiscRecorder, PhysicalMediaType, RecorderError, is_valid
 use crate::engine::Job;
 use crate::error::WriterError;
 use crate::events::{Clock, DiscFormat2DataEventArgs, SystemClock};
+use crate::mechanism::{self, Mechanism};
 use crate::media::{self, MediaInfo};
-use crate::multisession::{self, Multisession};
 use crate::speed::{self, WriteSpeedDescriptor, WriteSpeedStatus};
 use crate::state::{MediaState, WriteProtectState};
 use crate::stream::SessionStream;
+use discburn_image::Multisession;
 
 /// The configuration properties (imapi2.md §5.1) with IMAPI's defaults (D-01).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +55,8 @@ pub(crate) struct Shared {
     config: Mutex<Config>,
     pub writing: AtomicBool,
     pub cancel: AtomicBool,
+    /// The mechanisms last handed out by `multisession_interfaces`.
+    pub offered: Mutex<Vec<Arc<dyn Mechanism>>>,
 }
 
 impl Shared {
@@ -538,8 +541,54 @@ impl DiscFormat2Data {
     ///
     /// # Errors
     /// E_IMAPI_RECORDER_REQUIRED; E_IMAPI_RECORDER_MEDIA_NO_MEDIA; STD-DEV errors.
-    pub fn multisession_interfaces(&self) -> Result<Vec<Box<dyn Multisession>>, WriterError> {
-        Ok(multisession::mechanisms(&self.info()?))
+    /// The objects are shared with the writer: the one marked in use
+    /// ([`Multisession::set_in_use`], by the caller or by the file-system image that
+    /// chose it) is the mechanism [`DiscFormat2Data::write`] records with; with none in
+    /// use, the media's first one. Each object keeps the media's
+    /// [`crate::disc_identifier`] for IFileSystemImage::CalculateDiscIdentifier.
+    pub fn multisession_interfaces(&self) -> Result<Vec<Arc<dyn Multisession>>, WriterError> {
+        let info = self.info()?;
+        let disc_id = self.with_recorder_do(|rec| Ok(crate::disc_id::disc_identifier(rec).ok()))?;
+        let list = mechanism::offered(&info, disc_id);
+        let out = list
+            .iter()
+            .map(|m| Arc::clone(m) as Arc<dyn Multisession>)
+            .collect();
+        *self
+            .shared
+            .offered
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = list;
+        Ok(out)
+    }
+
+    /// The media in the recorder as a sector source for the file-system image and the
+    /// readers (IFileSystemImage::ImportFileSystem reads the ImportRecorder this way):
+    /// the image file itself for an image file, else READ(10) (MMC-6 6.15). The
+    /// recorder stays borrowed while the source lives.
+    ///
+    /// # Errors
+    /// E_IMAPI_RECORDER_REQUIRED; E_IMAPI_DF2DATA_WRITE_IN_PROGRESS during a write;
+    /// opening the image file; device errors of READ CAPACITY.
+    pub fn media_source(&self) -> Result<Box<dyn discburn_image::SectorSource + '_>, WriterError> {
+        let rec = self.recorder()?;
+        if let Some(path) = crate::source::image_file_path(&rec) {
+            let f = discburn_reader::FileSource::open(std::path::Path::new(&path))
+                .map_err(|e| WriterError::Recorder(RecorderError::from_open(&path, e)))?;
+            return Ok(Box::new(f));
+        }
+        Ok(Box::new(crate::source::RecorderSectorSource::new(rec)?))
+    }
+
+    /// The class name of the mechanism marked in use among those last handed out.
+    fn mechanism_in_use(&self) -> Option<String> {
+        self.shared
+            .offered
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .find(|m| m.in_use())
+            .map(|m| m.class_name().to_string())
     }
 
     // ----- speeds (imapi2.md §5.3) -----
@@ -712,9 +761,10 @@ impl DiscFormat2Data {
                 reason: format!("stream of {len} bytes exceeds 2^31 sectors"),
             });
         }
+        let wanted = self.mechanism_in_use();
         rec.acquire_exclusive_access(false, &client)?;
         let result = check_disc_identifier(rec, stream).and_then(|()| {
-            Job::new(rec, &cfg, &self.shared, &*self.clock, &mut progress).run(stream)
+            Job::new(rec, &cfg, wanted, &self.shared, &*self.clock, &mut progress).run(stream)
         });
         let released = rec.release_exclusive_access();
         result?;

@@ -330,7 +330,7 @@ fn ms_17_random_total_equals_writer_total() {
 /// caller) could add it.
 #[derive(Debug)]
 struct PseudoOverwrite {
-    in_use: bool,
+    in_use: std::sync::atomic::AtomicBool,
 }
 
 impl Multisession for PseudoOverwrite {
@@ -338,13 +338,17 @@ impl Multisession for PseudoOverwrite {
         true
     }
     fn in_use(&self) -> bool {
-        self.in_use
+        self.in_use.load(std::sync::atomic::Ordering::SeqCst)
     }
-    fn set_in_use(&mut self, in_use: bool) {
-        self.in_use = in_use;
+    fn set_in_use(&self, in_use: bool) {
+        self.in_use
+            .store(in_use, std::sync::atomic::Ordering::SeqCst);
     }
     fn import_recorder(&self) -> &str {
         "bd-r"
+    }
+    fn class_name(&self) -> &str {
+        "TestMultisessionPseudoOverwrite"
     }
     fn as_any(&self) -> &dyn Any {
         self
@@ -355,7 +359,9 @@ impl Multisession for PseudoOverwrite {
 fn ms_18_mechanism_set_is_open() {
     let d = disc(MediaType::BdR);
     let mut ms = writer(&d.path).multisession_interfaces().unwrap();
-    ms.push(Box::new(PseudoOverwrite { in_use: false }));
+    ms.push(std::sync::Arc::new(PseudoOverwrite {
+        in_use: Default::default(),
+    }));
     ms[1].set_in_use(true);
     // A consumer that knows only the base interface and the two standard ones.
     let kinds: Vec<&str> = ms

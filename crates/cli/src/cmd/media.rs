@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::{Context, anyhow};
 use discburn::mmc::TrackAddress;
 use discburn::mmc::reply::{DiscStatus, SessionState, TrackInformation};
-use discburn::recorder::{DiscRecorder, PhysicalMediaType};
+use discburn::recorder::PhysicalMediaType;
 use discburn::writer::{DiscFormat2Data, Multisession, WriterError};
 use serde_json::{Value, json};
 
@@ -76,6 +76,7 @@ fn mechanism_json(m: &dyn Multisession) -> Value {
         "supported_on_current_media_state": m.is_supported_on_current_media_state(),
         "in_use": m.in_use(),
         "import_recorder": m.import_recorder(),
+        "class": m.class_name(),
     });
     if let Some(s) = m.as_sequential() {
         v["interface"] = json!("IMultisessionSequential2");
@@ -113,8 +114,13 @@ fn result<T: Into<Value>>(r: Result<T, WriterError>) -> Value {
 /// Everything `media` reports, as JSON.
 fn report(args: &Args) -> anyhow::Result<Value> {
     let device = args.drive.display().to_string();
-    let mut rec = DiscRecorder::open(&args.drive)
-        .map_err(|e| anyhow!("{e} ({:#010X} {})", e.hresult(), e.imapi_name()))?;
+    // The library's entry point for every target (it refuses a path that does not
+    // exist); the recorder is taken back out for the raw queries.
+    let disc = discburn::Disc::open(&args.drive).map_err(super::common::lib_err)?;
+    let mut rec = disc
+        .into_writer()
+        .take_recorder()?
+        .ok_or_else(|| anyhow!("{device}: no recorder"))?;
     let profile = rec
         .current_profile()
         .map_err(|e| anyhow!("{device}: {e} ({:#010X} {})", e.hresult(), e.imapi_name()))?;

@@ -132,7 +132,7 @@ pub fn random_values(w: &DiscFormat2Data) -> (i32, Result<i32, WriterError>, i32
     let r: &dyn MultisessionRandomWrite = ms[0].as_random_write().expect("random-write mechanism");
     (
         r.write_unit_size(),
-        r.last_written_address(),
+        r.last_written_address().map_err(WriterError::from),
         r.total_sectors_on_media(),
         ms[0].is_supported_on_current_media_state(),
     )

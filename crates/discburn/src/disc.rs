@@ -1,0 +1,264 @@
+//! Reading a disc: open any recorder (a real drive, an emulated disc, an image file or a
+//! block device) by path, list its sessions, read a session's tree, and the
+//! multisession info a mastering front-end needs. The same entry point serves the
+//! append operation ([`crate::append`]), so every target is handled in one place.
+
+use std::path::Path;
+
+use discburn_image::SectorSource;
+use discburn_mmc::TrackAddress;
+use discburn_reader::sessions::{DiscoveryMethod, list_sessions};
+use discburn_reader::{ReadOptions, Tree, Volume};
+use discburn_recorder::DiscRecorder;
+use discburn_writer::{DiscFormat2Data, MediaState, RecorderSectorSource, media_source};
+
+use crate::Error;
+
+/// One session of a disc, as the session history lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SessionInfo {
+    /// 1-based number.
+    pub number: u32,
+    /// First LBA (the `sbsector` of `mount -o sbsector=`).
+    pub start: u64,
+    /// Size in blocks (2048 bytes): what was recorded for the session.
+    pub blocks: u64,
+    /// Volume identifier of its primary volume descriptor (ECMA-119 8.4.5; "" if
+    /// unreadable).
+    pub volume_identifier: String,
+    /// Its volume descriptors were replaced by the head of a later session (a first
+    /// session mastered at LBA 0 on an image appended to in the random-write layout):
+    /// listed, but its tree cannot be opened alone.
+    pub descriptors_replaced: bool,
+}
+
+/// A recorder opened for reading: the data writer's view of its media
+/// ([`DiscFormat2Data`]) and the readers over its sectors.
+#[derive(Debug)]
+pub struct Disc {
+    device: String,
+    writer: DiscFormat2Data,
+}
+
+impl Disc {
+    /// Opens the recorder at `path` (IDiscRecorder2::InitializeDiscRecorder): `/dev/srN`,
+    /// an emulated disc, an image file or a block device. The path must exist.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchDrive`]; [`Error::Recorder`] (cannot open, locked, damaged
+    /// emulator state).
+    pub fn open(path: impl AsRef<Path>) -> Result<Disc, Error> {
+        let path = path.as_ref();
+        if !path.exists() {
+            return Err(Error::NoSuchDrive {
+                path: path.display().to_string(),
+            });
+        }
+        Disc::open_recorder(DiscRecorder::open(path)?)
+    }
+
+    /// A disc over an already open recorder.
+    ///
+    /// # Errors
+    /// [`Error::Writer`] when the recorder cannot be set.
+    pub fn open_recorder(recorder: DiscRecorder) -> Result<Disc, Error> {
+        let device = recorder.active_disc_recorder().to_string();
+        let writer = DiscFormat2Data::new();
+        writer.set_recorder(recorder)?;
+        Ok(Disc { device, writer })
+    }
+
+    /// The recorder's unique ID (its path).
+    pub fn device(&self) -> &str {
+        &self.device
+    }
+
+    /// The data writer over this recorder, for the IDiscFormat2Data media getters
+    /// (CurrentMediaStatus, FreeSectorsOnMedia, MultisessionInterfaces, …).
+    pub fn writer(&self) -> &DiscFormat2Data {
+        &self.writer
+    }
+
+    /// The data writer, taken out (for writing with it).
+    pub fn into_writer(self) -> DiscFormat2Data {
+        self.writer
+    }
+
+    /// True on overwritable media (IMAPI_FORMAT2_DATA_MEDIA_STATE_OVERWRITE_ONLY),
+    /// image files and block devices: logical sessions, a head at LBA 0.
+    ///
+    /// # Errors
+    /// [`Error::Writer`] (device errors).
+    pub fn is_overwrite(&self) -> Result<bool, Error> {
+        Ok(self
+            .writer
+            .current_media_status()?
+            .contains(MediaState::OVERWRITE_ONLY))
+    }
+
+    /// The sessions of the disc in LBA order (the session history). Sequential media:
+    /// the complete sessions of the drive's table of contents (READ DISC INFORMATION and
+    /// READ TRACK INFORMATION, MMC-6 6.22, 6.27); overwritable media and image files:
+    /// the ISO 9660 session chain of the head at LBA 16, or a superblock scan (xorriso's
+    /// emulated TOC).
+    ///
+    /// # Errors
+    /// [`Error::Writer`], [`Error::Recorder`] (device errors), [`Error::Read`] (a
+    /// malformed session chain).
+    pub fn sessions(&self) -> Result<Vec<SessionInfo>, Error> {
+        let overwrite = self
+            .writer
+            .current_media_status()?
+            .contains(MediaState::OVERWRITE_ONLY);
+        let mut rec = self.writer.recorder()?;
+        if !overwrite {
+            let toc = sequential_toc(&mut rec)?;
+            let mut src = RecorderSectorSource::new(&mut *rec)?;
+            return Ok(toc
+                .into_iter()
+                .map(|mut s| {
+                    if let Ok(v) = Volume::open(&mut src, s.start, &ReadOptions::default()) {
+                        s.volume_identifier = v.primary.volume_identifier;
+                    }
+                    s
+                })
+                .collect());
+        }
+        let mut src = media_source(&mut rec)?;
+        let list = list_sessions(&mut *src)?;
+        let head_over_first = list.method == DiscoveryMethod::HeadOverFirstSession;
+        Ok(list
+            .sessions
+            .into_iter()
+            .map(|s| SessionInfo {
+                number: s.number,
+                start: s.start,
+                blocks: s.size,
+                volume_identifier: s.volume_identifier,
+                descriptors_replaced: head_over_first && s.number == 1,
+            })
+            .collect())
+    }
+
+    /// `(START, NWA)` as `cdrecord -msinfo` prints it for `mkisofs -C START,NWA`:
+    /// sequential media give the start of the last complete session (READ TOC format 1)
+    /// and the next writable address; overwritable media and image files give 0 and the
+    /// end of the session chain rounded up to 32 blocks (the head at LBA 0 always
+    /// describes the newest session). `None` on blank media: there is no previous
+    /// session to continue.
+    ///
+    /// # Errors
+    /// [`Error::Finalized`] on closed media; device and read errors.
+    pub fn msinfo(&self) -> Result<Option<(u64, u64)>, Error> {
+        let status = self.writer.current_media_status()?;
+        if status.contains(MediaState::FINALIZED) {
+            return Err(Error::Finalized {
+                device: self.device.clone(),
+                state: status,
+            });
+        }
+        if status.contains(MediaState::OVERWRITE_ONLY) {
+            if self.writer.media_physically_blank()? {
+                return Ok(None);
+            }
+            let mut rec = self.writer.recorder()?;
+            let mut src = media_source(&mut rec)?;
+            let list = list_sessions(&mut *src)?;
+            if list.sessions.is_empty() {
+                return Ok(None);
+            }
+            return Ok(Some((0, list.next_session_start())));
+        }
+        let start = self.writer.start_address_of_previous_session()?;
+        if start < 0 {
+            return Ok(None);
+        }
+        let nwa = self.writer.next_writable_address()?;
+        Ok(Some((start as u64, nwa.max(0) as u64)))
+    }
+
+    /// The media as an owned sector source (the image file itself, else READ(10)).
+    ///
+    /// # Errors
+    /// [`Error::Writer`] (device errors, opening the image file).
+    pub fn into_media_source(self) -> Result<Box<dyn SectorSource>, Error> {
+        let rec = self
+            .writer
+            .take_recorder()?
+            .ok_or(discburn_writer::WriterError::RecorderRequired)?;
+        if let Some(path) = discburn_writer::image_file_path(&rec) {
+            let f = discburn_reader::FileSource::open(&path).map_err(|e| {
+                Error::Recorder(discburn_recorder::RecorderError::from_open(&path, e))
+            })?;
+            return Ok(Box::new(f));
+        }
+        Ok(Box::new(RecorderSectorSource::new(Box::new(rec))?))
+    }
+
+    /// The media as a sector source and the tree of session `number` (default: the
+    /// last) in the preferred view: Rock Ridge names, else Joliet, else ISO 9660.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchSession`], [`Error::DescriptorsReplaced`], [`Error::Read`] and
+    /// those of [`Disc::sessions`].
+    pub fn open_tree(self, number: Option<u32>) -> Result<(Box<dyn SectorSource>, Tree), Error> {
+        let sessions = self.sessions()?;
+        let device = self.device.clone();
+        let s = match number {
+            Some(n) => sessions.iter().find(|s| s.number == n),
+            None => sessions.last(),
+        }
+        .ok_or_else(|| Error::NoSuchSession {
+            device: device.clone(),
+            number,
+            count: sessions.len(),
+        })?;
+        if s.descriptors_replaced {
+            return Err(Error::DescriptorsReplaced {
+                device,
+                number: s.number,
+            });
+        }
+        let start = s.start;
+        let mut src = self.into_media_source()?;
+        let vol = Volume::open(&mut *src, start, &ReadOptions::default())?;
+        let tree = vol.read_tree(&mut *src, vol.default_view())?;
+        Ok((src, tree))
+    }
+}
+
+/// The complete sessions of sequential media from the drive's track table.
+fn sequential_toc(rec: &mut DiscRecorder) -> Result<Vec<SessionInfo>, Error> {
+    let mut toc: Vec<SessionInfo> = Vec::new();
+    let di = rec.disc_information()?;
+    let complete = u32::from(di.complete_sessions());
+    if complete == 0 {
+        return Ok(toc);
+    }
+    let first = u32::from(di.first_track_number.max(1));
+    let last = u32::from(di.last_track_in_last_session);
+    for n in first..=last {
+        let t = rec.track_information(TrackAddress::Track(n))?;
+        let s = u32::from(t.session_number);
+        if s == 0 || s > complete {
+            continue;
+        }
+        let end = t
+            .last_recorded_address
+            .map_or(t.track_start_address + t.track_size, |l| l + 1);
+        match toc.last_mut() {
+            Some(last) if last.number == s => {
+                last.blocks = u64::from(end).saturating_sub(last.start);
+            }
+            _ => toc.push(SessionInfo {
+                number: s,
+                start: u64::from(t.track_start_address),
+                blocks: u64::from(end - t.track_start_address),
+                volume_identifier: String::new(),
+                descriptors_replaced: false,
+            }),
+        }
+    }
+    Ok(toc)
+}
