@@ -119,6 +119,12 @@ fn extract_a_subdirectory_and_a_single_file_with_modes_and_times() {
     fs::write(src.join("d/e/f.txt"), b"deep file\n").unwrap();
     fs::write(src.join("d/x.sh"), b"#!/bin/sh\n").unwrap();
     fs::set_permissions(src.join("d/x.sh"), fs::Permissions::from_mode(0o750)).unwrap();
+    // Before SOURCE_DATE_EPOCH, so it is recorded as it is (later times are clamped).
+    let before = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_600_000_000);
+    fs::File::open(src.join("d/x.sh"))
+        .unwrap()
+        .set_modified(before)
+        .unwrap();
     std::os::unix::fs::symlink("e/f.txt", src.join("d/link")).unwrap();
     fs::write(src.join("top.txt"), b"top\n").unwrap();
     let img = dir.path().join("a.iso");
@@ -137,6 +143,13 @@ fn extract_a_subdirectory_and_a_single_file_with_modes_and_times() {
     assert_eq!(md.mode() & 0o777, 0o750);
     let host = fs::metadata(src.join("d/x.sh")).unwrap();
     assert_eq!(md.mtime(), host.mtime(), "Rock Ridge TF modify time");
+    // A file written after SOURCE_DATE_EPOCH is recorded at SOURCE_DATE_EPOCH.
+    let clamped = fs::metadata(out.join("e/f.txt")).unwrap().mtime();
+    assert_eq!(
+        clamped.to_string(),
+        common::EPOCH,
+        "times clamped to SOURCE_DATE_EPOCH"
+    );
     assert!(!out.join("top.txt").exists() && !out.join("d").exists());
 
     let one = dir.path().join("one");

@@ -42,13 +42,29 @@ fn msinfo_cd_r_follows_the_mmc_6_1_vector() {
     let dir = tempfile::tempdir().unwrap();
     let cd = dir.path().join("cd.img");
     create_disc(&cd, MediaType::CdR, None).unwrap();
-    assert_eq!(msinfo(&cd), "0,0");
+    // Blank: no session to continue (cdrecord -msinfo fails too), exit status 1.
+    discburn()
+        .args(["msinfo", "--drive"])
+        .arg(&cd)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("the disc is blank"));
     // 150 sectors + the 150-sector post-gap = a 300-block track at 0.
     write_session(&cd, 150, false);
     assert_eq!(msinfo(&cd), "0,11702");
     // 850 + 150 = 1000 blocks at 11702; lead-out 12704; next session 6900 later.
     write_session(&cd, 850, false);
     assert_eq!(msinfo(&cd), "11702,19604");
+    let json = discburn()
+        .args(["msinfo", "--json", "--drive"])
+        .arg(&cd)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        (v["start"].as_u64(), v["next_writable_address"].as_u64()),
+        (Some(11702), Some(19604))
+    );
     // Closed: no next writable address, as cdrecord fails too.
     write_session(&cd, 10, true);
     discburn()

@@ -10,8 +10,7 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 use crate::FormatError;
 use crate::codec::{Reader, put_both_u16, put_both_u32};
 
-/// Logical sector and logical block size used throughout (ECMA-119 6.1.2, 6.2.2).
-pub const LOGICAL_BLOCK_SIZE: usize = 2048;
+use crate::SECTOR_SIZE;
 /// Standard Identifier "CD001" (ECMA-119 8.1.2).
 pub const STANDARD_IDENTIFIER: [u8; 5] = *b"CD001";
 /// First logical sector of the volume descriptor set, relative to the session start
@@ -444,7 +443,7 @@ pub struct PrimaryVolumeDescriptor {
     /// Reserved for future standardization, zeros (8.4.33, BP 1396–2048).
     pub reserved2: [u8; 653],
 }
-const _: () = assert!(size_of::<PrimaryVolumeDescriptor>() == LOGICAL_BLOCK_SIZE);
+const _: () = assert!(size_of::<PrimaryVolumeDescriptor>() == SECTOR_SIZE);
 
 /// ECMA-119 8.5 Supplementary Volume Descriptor (used for Joliet). Same layout as the
 /// primary descriptor except BP 8 (Volume Flags) and BP 89–120 (Escape Sequences).
@@ -518,7 +517,7 @@ pub struct SupplementaryVolumeDescriptor {
     /// Reserved, zeros (BP 1396–2048).
     pub reserved2: [u8; 653],
 }
-const _: () = assert!(size_of::<SupplementaryVolumeDescriptor>() == LOGICAL_BLOCK_SIZE);
+const _: () = assert!(size_of::<SupplementaryVolumeDescriptor>() == SECTOR_SIZE);
 
 /// ECMA-119 8.3 Volume Descriptor Set Terminator.
 #[derive(Debug, Clone, FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
@@ -533,7 +532,7 @@ pub struct VolumeDescriptorSetTerminator {
     /// Reserved for future standardization, zeros (8.3.4, BP 8–2048).
     pub reserved: [u8; 2041],
 }
-const _: () = assert!(size_of::<VolumeDescriptorSetTerminator>() == LOGICAL_BLOCK_SIZE);
+const _: () = assert!(size_of::<VolumeDescriptorSetTerminator>() == SECTOR_SIZE);
 
 impl VolumeDescriptorSetTerminator {
     /// The terminator with its fixed fields set.
@@ -561,11 +560,11 @@ impl Default for VolumeDescriptorSetTerminator {
 /// Standard Identifier is not "CD001" or the version is not 1.
 pub fn volume_descriptor_type(sector: &[u8]) -> Result<u8, FormatError> {
     let mut r = Reader::new(sector, "ECMA-119 volume descriptor");
-    if sector.len() != LOGICAL_BLOCK_SIZE {
+    if sector.len() != SECTOR_SIZE {
         return Err(FormatError::Short {
             structure: "ECMA-119 volume descriptor",
             offset: 0,
-            needed: LOGICAL_BLOCK_SIZE,
+            needed: SECTOR_SIZE,
             available: sector.len(),
         });
     }

@@ -9,6 +9,8 @@
 //! | [`joliet`] | Joliet (Microsoft, 1995) | UCS-2 BE names, escape sequences, character rules |
 //! | [`susp`] | SUSP 1.12 (IEEE P1281) | SP, CE, ER, ST, PD and the entry iterator |
 //! | [`rrip`] | RRIP 1.12 (IEEE P1282) | PX, PN, SL, NM, TF, CL, PL, RE |
+//! | [`eltorito`] | El Torito 1.0 | boot record volume descriptor (decode) |
+//! | [`ecma167`] | ECMA-167 3rd ed. | volume recognition sequence identifiers, descriptor tag and checksum |
 //!
 //! Decoders take a [`codec::Reader`]: they are bounded by the length fields of the data,
 //! reject short and trailing data with a [`FormatError`] naming the structure and byte
@@ -17,10 +19,18 @@
 #![deny(missing_docs)]
 
 pub mod codec;
+pub mod ecma167;
+pub mod eltorito;
 pub mod iso9660;
 pub mod joliet;
 pub mod rrip;
 pub mod susp;
+
+/// Bytes in a logical sector and logical block (ECMA-119 6.1.2 and the Logical Block
+/// Size of 8.4.12 as this crate writes it; the user data of a Mode 1 CD sector and of a
+/// DVD or BD sector, MMC-6 4.2): the unit of every LBA in discburn. The one definition
+/// of the 2048-byte block; other crates re-export or use it.
+pub const SECTOR_SIZE: usize = 2048;
 
 /// A decoding error: which structure, where (byte offset within the decoded buffer; the
 /// caller adds the LBA), and what was wrong.

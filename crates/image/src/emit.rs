@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use rustix::fs::{Mode, OFlags};
 
-use discburn_format::iso9660::LOGICAL_BLOCK_SIZE;
+use discburn_format::SECTOR_SIZE;
 
 use crate::ImageError;
 use crate::layout::{Layout, RegionKind};
@@ -132,7 +132,7 @@ impl ImageResult {
 
     /// Block size in bytes, 2048 (IFileSystemImageResult::BlockSize).
     pub fn block_size(&self) -> u32 {
-        LOGICAL_BLOCK_SIZE as u32
+        SECTOR_SIZE as u32
     }
 
     /// First block of the session (IFileSystemImage::SessionStartBlock).
@@ -162,7 +162,7 @@ impl ImageResult {
     }
 
     fn report(&mut self, current: Option<String>) {
-        self.state.blocks_done = self.bytes_done / LOGICAL_BLOCK_SIZE as u64;
+        self.state.blocks_done = self.bytes_done / SECTOR_SIZE as u64;
         self.state.current_file = current;
         if let Some(cb) = self.progress.as_mut() {
             cb(&self.state);
@@ -174,9 +174,9 @@ impl ImageResult {
     }
 
     fn pad_to_block(buf: &mut Vec<u8>, size: u64) {
-        let rem = (size % LOGICAL_BLOCK_SIZE as u64) as usize;
+        let rem = (size % SECTOR_SIZE as u64) as usize;
         if rem != 0 {
-            buf.resize(buf.len() + LOGICAL_BLOCK_SIZE - rem, 0);
+            buf.resize(buf.len() + SECTOR_SIZE - rem, 0);
         }
     }
 
@@ -329,7 +329,7 @@ impl ImageResult {
             pos: base,
         };
         let start = self.layout.session_start_block;
-        let total = self.layout.total_blocks * LOGICAL_BLOCK_SIZE as u64;
+        let total = self.layout.total_blocks * SECTOR_SIZE as u64;
         if sink.fresh {
             // Reserve the image's blocks at once (as unwritten extents, which read as
             // zeros; the file gets its final length): writing into them costs the
@@ -347,7 +347,7 @@ impl ImageResult {
         let mut jobs = Vec::new();
         let regions = self.layout.regions.clone();
         for region in regions {
-            let off = base + u64::from(region.lba - start) * LOGICAL_BLOCK_SIZE as u64;
+            let off = base + u64::from(region.lba - start) * SECTOR_SIZE as u64;
             if buf.is_empty() {
                 buf_off = off;
             }
@@ -378,7 +378,7 @@ impl ImageResult {
                         None,
                         &mut events,
                     )?;
-                    self.bytes_done += region.blocks * LOGICAL_BLOCK_SIZE as u64;
+                    self.bytes_done += region.blocks * SECTOR_SIZE as u64;
                     self.state.files_done += 1;
                     self.report(None);
                 }
@@ -552,7 +552,7 @@ impl ImageResult {
                     } => {
                         *bytes_done += bytes;
                         state.files_done += files;
-                        state.blocks_done = *bytes_done / LOGICAL_BLOCK_SIZE as u64;
+                        state.blocks_done = *bytes_done / SECTOR_SIZE as u64;
                         state.current_file = current.map(|i| layout.data_path(&tree, i));
                         if let Some(cb) = callback.as_mut() {
                             cb(state);
@@ -600,7 +600,7 @@ const SMALL_FILE: u64 = 128 << 10;
 const GROUP_BYTES: u64 = 1 << 20;
 
 /// The logical block size (ECMA-119 6.1.2) as a `u64` byte count.
-const BLOCK: u64 = LOGICAL_BLOCK_SIZE as u64;
+const BLOCK: u64 = SECTOR_SIZE as u64;
 
 /// How many of the first `jobs` form one group for [`copy_group`]: small files
 /// ([`SMALL_FILE`]), each right after the previous one in the image, together at most
@@ -680,7 +680,7 @@ fn copy_job(
 ) -> Result<(), ImageError> {
     let wr = |e| ImageError::Write { source: e };
     let mut of = open_source(tree, layout, index, dirs)?;
-    let padded = blocks * LOGICAL_BLOCK_SIZE as u64;
+    let padded = blocks * SECTOR_SIZE as u64;
     if let Some(b) = of.bytes.take() {
         sink.write_at(off, &b).map_err(wr)?;
         sink.zeros(off + of.size, padded - of.size).map_err(wr)?;
@@ -998,7 +998,7 @@ impl Seek for ImageResult {
     /// before the start is an `InvalidInput` error. [`ImageResult::write_to`] needs a
     /// result that was neither read nor moved.
     fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
-        let total = self.layout.total_blocks * LOGICAL_BLOCK_SIZE as u64;
+        let total = self.layout.total_blocks * SECTOR_SIZE as u64;
         let target = match pos {
             io::SeekFrom::Start(n) => Some(n),
             io::SeekFrom::End(d) => total.checked_add_signed(d),
@@ -1017,7 +1017,7 @@ impl Seek for ImageResult {
         self.failed = false;
         self.bytes_done = target;
         let start = u64::from(self.layout.session_start_block);
-        let block = target / LOGICAL_BLOCK_SIZE as u64;
+        let block = target / SECTOR_SIZE as u64;
         let idx = self
             .layout
             .regions
@@ -1031,12 +1031,12 @@ impl Seek for ImageResult {
             return Ok(target);
         };
         self.region = idx + 1;
-        let within = target - (u64::from(region.lba) - start) * LOGICAL_BLOCK_SIZE as u64;
+        let within = target - (u64::from(region.lba) - start) * SECTOR_SIZE as u64;
         let res = match region.kind {
             RegionKind::FileData { index } => (|| {
                 let mut of = self.open(index as usize)?;
                 if within >= of.size {
-                    let padded = region.blocks * LOGICAL_BLOCK_SIZE as u64;
+                    let padded = region.blocks * SECTOR_SIZE as u64;
                     self.buf.resize((padded - within) as usize, 0);
                     self.state.files_done += 1;
                     return Ok(());
@@ -1144,7 +1144,7 @@ impl ImageResult {
         if start < RANDOM_WRITE_HEAD_BLOCKS {
             return Err(ImageError::RandomWriteStart { start });
         }
-        let bs = LOGICAL_BLOCK_SIZE;
+        let bs = SECTOR_SIZE;
         let mut head = vec![0u8; RANDOM_WRITE_HEAD_BLOCKS as usize * bs];
         let mut fresh = ImageResult::new(Arc::clone(&self.tree), self.layout.clone());
         fresh
@@ -1191,7 +1191,7 @@ impl ImageResult {
     pub fn write_random_access(&mut self, out: &mut File) -> Result<u64, ImageError> {
         let head = self.random_write_head()?;
         let wr = |e| ImageError::Write { source: e };
-        let start = u64::from(self.layout.session_start_block) * LOGICAL_BLOCK_SIZE as u64;
+        let start = u64::from(self.layout.session_start_block) * SECTOR_SIZE as u64;
         out.seek(io::SeekFrom::Start(start)).map_err(wr)?;
         let n = self.write_to(out)?;
         out.sync_data().map_err(wr)?;
@@ -1208,7 +1208,7 @@ mod tests {
 
     #[test]
     fn claim_runs_cover_every_job_in_bounded_runs() {
-        let mb = (1 << 20) / LOGICAL_BLOCK_SIZE as u64;
+        let mb = (1 << 20) / SECTOR_SIZE as u64;
         // 100 small files, a 20 MiB file, 40 files of 1 MiB, one small file.
         let mut blocks = vec![1u64; 100];
         blocks.push(20 * mb);
@@ -1223,7 +1223,7 @@ mod tests {
             assert!(!r.is_empty() && r.len() <= CLAIM_FILES, "{runs:?}");
             let bytes: u64 = jobs[r.clone()]
                 .iter()
-                .map(|j| j.2 * LOGICAL_BLOCK_SIZE as u64)
+                .map(|j| j.2 * SECTOR_SIZE as u64)
                 .sum();
             assert!(r.len() == 1 || bytes <= CLAIM_BYTES, "{r:?}: {bytes}");
             next = r.end;

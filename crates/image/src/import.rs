@@ -30,7 +30,7 @@ pub fn identify_file_systems(
     session_start: u64,
 ) -> Result<FileSystems, ImageError> {
     match reader::identify(src, session_start) {
-        Ok(fs) => Ok(FileSystems::from_bits_truncate(fs.bits())),
+        Ok(fs) => Ok(fs),
         Err(reader::ReadError::NoVolume { .. }) => Ok(FileSystems::empty()),
         Err(source) => Err(ImageError::Import { source }),
     }
@@ -69,7 +69,7 @@ pub(crate) fn import_into(
 ) -> Result<(Tree, Imported), ImageError> {
     let rerr = |source| ImageError::Import { source };
     let vol = Volume::open(src, session_start, &ReadOptions::default()).map_err(rerr)?;
-    let present = FileSystems::from_bits_truncate(vol.file_systems().bits());
+    let present = vol.file_systems();
     let requested = if fs == FileSystems::JOLIET {
         "JOLIET"
     } else if fs == FileSystems::ISO9660 {

@@ -19,9 +19,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use discburn_format::SECTOR_SIZE;
 use discburn_format::iso9660::{
     self as ecma, BothU16, BothU32, DecDateTime, DirectoryDateTime, DirectoryRecord, FileFlags,
-    LOGICAL_BLOCK_SIZE, MAX_EXTENT_LENGTH, PathTableRecord, PathTableType, PrimaryVolumeDescriptor,
+    MAX_EXTENT_LENGTH, PathTableRecord, PathTableType, PrimaryVolumeDescriptor,
     SupplementaryVolumeDescriptor, VolumeDescriptorSetTerminator,
 };
 use discburn_format::rrip::{
@@ -37,7 +38,7 @@ use crate::names::{self, NameInput};
 use crate::tree::{FileSource, NodeId, NodeKind, ROOT, Tree};
 use crate::{FileSystems, ImageError, IsoLevel, Timestamp};
 
-const BS: u64 = LOGICAL_BLOCK_SIZE as u64;
+const BS: u64 = SECTOR_SIZE as u64;
 /// ECMA-119 6.8.2.1: at most eight levels of directories (the root is level 1).
 const MAX_LEVELS: u32 = 8;
 /// Name of the Rock Ridge relocation directory in the root (as genisoimage/xorriso).
@@ -932,9 +933,9 @@ impl Layout {
 /// block boundary (ECMA-119 6.8.1.1).
 fn put_record(out: &mut Vec<u8>, rec: &DirectoryRecord<'_>) -> Result<(), ImageError> {
     let len = DirectoryRecord::encoded_len(rec.file_identifier.len(), rec.system_use.len());
-    let used = out.len() % LOGICAL_BLOCK_SIZE;
-    if used + len > LOGICAL_BLOCK_SIZE {
-        out.resize(out.len() + LOGICAL_BLOCK_SIZE - used, 0);
+    let used = out.len() % SECTOR_SIZE;
+    if used + len > SECTOR_SIZE {
+        out.resize(out.len() + SECTOR_SIZE - used, 0);
     }
     rec.encode(out)?;
     Ok(())
@@ -970,13 +971,12 @@ fn pack_su(su: &Su, avail: usize, ce: &mut Vec<u8>, ce_lba: u32, out: &mut Vec<u
     let mut i = k;
     while i < lens.len() {
         let start = lens[i].0;
-        if total - start <= LOGICAL_BLOCK_SIZE {
+        if total - start <= SECTOR_SIZE {
             chunks.push((start, total));
             break;
         }
         let mut used = 0;
-        while i < lens.len() && used + (lens[i].1 - lens[i].0) + susp::CE_LEN <= LOGICAL_BLOCK_SIZE
-        {
+        while i < lens.len() && used + (lens[i].1 - lens[i].0) + susp::CE_LEN <= SECTOR_SIZE {
             used += lens[i].1 - lens[i].0;
             i += 1;
         }
@@ -992,16 +992,16 @@ fn pack_su(su: &Su, avail: usize, ce: &mut Vec<u8>, ce_lba: u32, out: &mut Vec<u
             } else {
                 0
             };
-        if pos % LOGICAL_BLOCK_SIZE + len > LOGICAL_BLOCK_SIZE {
-            pos = pos.next_multiple_of(LOGICAL_BLOCK_SIZE);
+        if pos % SECTOR_SIZE + len > SECTOR_SIZE {
+            pos = pos.next_multiple_of(SECTOR_SIZE);
         }
         placed.push((pos, len));
         pos += len;
     }
     let ce_entry = |p: (usize, usize), o: &mut Vec<u8>| {
         ContinuationArea {
-            block_location: ce_lba + (p.0 / LOGICAL_BLOCK_SIZE) as u32,
-            offset: (p.0 % LOGICAL_BLOCK_SIZE) as u32,
+            block_location: ce_lba + (p.0 / SECTOR_SIZE) as u32,
+            offset: (p.0 % SECTOR_SIZE) as u32,
             length: p.1 as u32,
         }
         .encode(o)
@@ -1440,7 +1440,7 @@ impl Layout {
     ) -> Result<(), ImageError> {
         let start = out.len();
         match kind {
-            RegionKind::SystemArea => out.resize(start + 16 * LOGICAL_BLOCK_SIZE, 0),
+            RegionKind::SystemArea => out.resize(start + 16 * SECTOR_SIZE, 0),
             RegionKind::PrimaryVolumeDescriptor => {
                 out.extend_from_slice(self.primary_volume_descriptor(tree)?.as_bytes())
             }
@@ -1460,7 +1460,7 @@ impl Layout {
                 };
                 encode_path_table(v, table_type, out)?;
                 let b = blocks_for(u64::from(v.path_table_size)).max(1) as usize;
-                out.resize(start + b * LOGICAL_BLOCK_SIZE, 0);
+                out.resize(start + b * SECTOR_SIZE, 0);
             }
             RegionKind::Directory { hierarchy, index } => {
                 let v = match hierarchy {
@@ -1477,8 +1477,8 @@ impl Layout {
                     "directory size changed between plan and emit"
                 );
                 out.extend_from_slice(&dir);
-                out.resize(start + d.blocks as usize * LOGICAL_BLOCK_SIZE, 0);
-                ce_out.resize(d.ce_blocks as usize * LOGICAL_BLOCK_SIZE, 0);
+                out.resize(start + d.blocks as usize * SECTOR_SIZE, 0);
+                ce_out.resize(d.ce_blocks as usize * SECTOR_SIZE, 0);
             }
             RegionKind::ContinuationArea { .. } => {
                 out.extend_from_slice(ce_out);

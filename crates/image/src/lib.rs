@@ -104,20 +104,9 @@ pub use multisession::{
 };
 pub use tree::{Extent, FileSource, ItemMetadata, Tree};
 
-bitflags::bitflags! {
-    /// File systems to create (IMAPI2 FsiFileSystems; ROCK_RIDGE is ours).
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-    pub struct FileSystems: u32 {
-        /// ECMA-119 / ISO 9660 (FsiFileSystemISO9660 = 1).
-        const ISO9660 = 1;
-        /// Joliet (FsiFileSystemJoliet = 2).
-        const JOLIET = 2;
-        /// UDF (FsiFileSystemUDF = 4); not supported yet.
-        const UDF = 4;
-        /// Rock Ridge (SUSP/RRIP) in the ECMA-119 hierarchy.
-        const ROCK_RIDGE = 0x100;
-    }
-}
+/// File systems to create (IMAPI2 FsiFileSystems; ROCK_RIDGE is ours): the one type the
+/// reader also uses for the file systems it finds. UDF is not created yet.
+pub use discburn_reader::FileSystems;
 
 /// ECMA-119 interchange level (IFileSystemImage::ISO9660InterchangeLevel, ECMA-119 10).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

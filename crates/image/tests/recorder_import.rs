@@ -266,6 +266,7 @@ fn i03_i04_i05_i06_multisession_interface_acceptance_marking_and_foreign_mechani
         .set_multisession_interfaces(vec![Arc::clone(&foreign)])
         .unwrap_err();
     assert_eq!(err.hresult(), 0xC0AA_B15C, "{err}");
+    list[1].set_in_use(false);
     foreign.set_in_use(true);
     let err = new_image("EMU")
         .set_multisession_interfaces(list)

@@ -46,7 +46,7 @@ pub mod transport;
 
 pub use cdb::{Cdb, TrackAddress};
 pub use drive::{
-    BLOCK_SIZE, Drive, NoSleep, ProgressObserver, RetryPolicy, Sleeper, StdSleeper,
+    Drive, NoSleep, ProgressObserver, RetryPolicy, SECTOR_SIZE, Sleeper, StdSleeper,
     next_track_address,
 };
 pub use error::{MmcError, ReplyError};

@@ -10,7 +10,7 @@ use std::path::Path;
 use crate::error::ReadError;
 
 /// Bytes per logical sector (ECMA-119 6.1.2; the only size this reader accepts).
-pub const SECTOR_SIZE: usize = 2048;
+pub use discburn_format::SECTOR_SIZE;
 
 /// A medium of 2048-byte sectors addressed by LBA.
 ///

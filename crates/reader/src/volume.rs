@@ -6,7 +6,7 @@ use discburn_format::iso9660::{
     self, DecDateTime, PrimaryVolumeDescriptor, SupplementaryVolumeDescriptor, VD_TYPE_BOOT_RECORD,
     VD_TYPE_PRIMARY, VD_TYPE_SUPPLEMENTARY, VD_TYPE_TERMINATOR,
 };
-use discburn_format::joliet;
+use discburn_format::{ecma167, eltorito, joliet};
 use zerocopy::FromBytes;
 
 use crate::error::{Limit, Place, ReadError};
@@ -17,9 +17,9 @@ use crate::tree::{Extent, Tree, View};
 use crate::walk;
 
 bitflags::bitflags! {
-    /// File systems found in a session, with IMAPI2's FsiFileSystems values
-    /// (imapi2.md §1.9: ISO9660 = 1, Joliet = 2, UDF = 4) plus Rock Ridge (ours, 0x100,
-    /// the same value as `discburn_image::FileSystems::ROCK_RIDGE`).
+    /// File systems, with IMAPI2's FsiFileSystems values (FsiFileSystemISO9660 = 1,
+    /// FsiFileSystemJoliet = 2, FsiFileSystemUDF = 4) plus Rock Ridge (ours, 0x100): those
+    /// found in a session here, those to create in `discburn_image` (the same type).
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
     pub struct FileSystems: u32 {
         /// ECMA-119 primary volume descriptor and directory hierarchy (FsiFileSystemISO9660).
@@ -289,21 +289,19 @@ fn root_extent(rec: &RawRecord<'_>, place: Place, total_sectors: u64) -> Result<
     })
 }
 
-/// UDF volume structure descriptor identifiers (ECMA-167 2/9.1, 3/9.1).
-const VRS_IDS: [&[u8; 5]; 6] = [b"BEA01", b"NSR02", b"NSR03", b"TEA01", b"BOOT2", b"CDW02"];
-
-/// Checks a UDF descriptor tag (ECMA-167 3/7.2): identifier, checksum, location.
+/// Checks a UDF descriptor tag (ECMA-167 3/7.2): an Anchor Volume Descriptor Pointer
+/// with a valid checksum recorded where it says (absolute or session-relative).
 fn is_avdp(sector: &[u8], lba: u64, session_start: u64) -> bool {
-    let ident = u16::from_le_bytes([sector[0], sector[1]]);
-    let sum = sector[..16]
-        .iter()
-        .enumerate()
-        .filter(|&(i, _)| i != 4)
-        .fold(0u8, |a, (_, &b)| a.wrapping_add(b));
-    let loc = u64::from(u32::from_le_bytes([
-        sector[12], sector[13], sector[14], sector[15],
-    ]));
-    ident == 2 && sum == sector[4] && (loc == lba || loc == lba - session_start)
+    let (Some(tag), Some(sum)) = (
+        ecma167::DescriptorTag::decode(sector),
+        ecma167::DescriptorTag::checksum_of(sector),
+    ) else {
+        return false;
+    };
+    let loc = u64::from(tag.tag_location);
+    tag.tag_identifier == ecma167::TAG_ANCHOR_VOLUME_DESCRIPTOR_POINTER
+        && sum == tag.tag_checksum
+        && (loc == lba || loc == lba - session_start)
 }
 
 /// What the volume descriptor area of a session holds, without requiring ISO 9660.
@@ -364,19 +362,21 @@ fn scan_descriptors(
                         scan.other_supplementary += 1;
                     }
                 }
-                VD_TYPE_BOOT_RECORD if &s[7..30] == b"EL TORITO SPECIFICATION" => {
-                    scan.boot_catalog = Some(u32::from_le_bytes([s[71], s[72], s[73], s[74]]));
+                VD_TYPE_BOOT_RECORD => {
+                    if let Ok(Some(b)) = eltorito::BootRecordVolumeDescriptor::decode(&s[..]) {
+                        scan.boot_catalog = Some(b.boot_catalog_pointer);
+                    }
                 }
                 VD_TYPE_TERMINATOR => scan.terminator = Some(lba),
                 _ => {}
             }
             continue;
         }
-        if VRS_IDS.iter().any(|v| &v[..] == id) && s[0] == 0 {
-            if id == b"NSR02" || id == b"NSR03" {
-                scan.nsr = Some(String::from_utf8_lossy(id).into_owned());
+        if let Some(vsd) = ecma167::volume_structure_identifier(&s[..]) {
+            if vsd == ecma167::vsd_id::NSR02 || vsd == ecma167::vsd_id::NSR03 {
+                scan.nsr = Some(String::from_utf8_lossy(vsd).into_owned());
             }
-            if id == b"TEA01" {
+            if vsd == ecma167::vsd_id::TEA01 {
                 return Ok(scan);
             }
             continue;

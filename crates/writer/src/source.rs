@@ -97,7 +97,7 @@ pub(crate) fn open_media(path: &str) -> Result<Box<dyn SectorSource>, WriterErro
     let mut rec = DiscRecorder::open(path)?;
     if image_file_path(&rec).is_some() {
         let f = FileSource::open(Path::new(path))
-            .map_err(|e| WriterError::Recorder(RecorderError::from_open(&path, e)))?;
+            .map_err(|e| WriterError::Recorder(RecorderError::from_open(path, e)))?;
         return Ok(Box::new(f));
     }
     rec.media_present()?;

@@ -7,7 +7,7 @@ use std::fmt;
 use std::ops::{BitOr, BitOrAssign};
 
 /// IMAPI_SECTOR_SIZE: bytes per logical sector.
-pub const IMAPI_SECTOR_SIZE: u32 = 2048;
+pub const IMAPI_SECTOR_SIZE: u32 = discburn_format::SECTOR_SIZE as u32;
 /// IMAPI_SECTORS_PER_SECOND_AT_1X_CD.
 pub const IMAPI_SECTORS_PER_SECOND_AT_1X_CD: u32 = 75;
 /// IMAPI_SECTORS_PER_SECOND_AT_1X_DVD.

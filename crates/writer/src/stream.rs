@@ -174,28 +174,6 @@ impl<R: Read + Seek> SessionStream for BlockRangeStream<R> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursor_and_ranges() {
-        let c = Cursor::new(vec![0u8; 4096]);
-        assert_eq!(c.len_bytes(), 4096);
-        assert!(c.block_ranges().is_none());
-        let mut s =
-            BlockRangeStream::new(Cursor::new(vec![7u8; 8192]), vec![BlockRange::new(3, 3)])
-                .unwrap();
-        assert_eq!(s.len_bytes(), 8192);
-        assert_eq!(s.block_ranges().unwrap()[0].sectors(), 1);
-        s.seek_block(3).unwrap();
-        let mut b = [0u8; 2048];
-        s.read_exact(&mut b).unwrap();
-        assert_eq!(b[0], 7);
-        assert_eq!(BlockRange::new(5, 4).sectors(), 0);
-    }
-}
-
 impl SessionStream for discburn_image::ImageResult {
     /// The session's bytes (TotalBlocks × 2048): on sequential media the writer records
     /// them from the next writable address.
@@ -234,5 +212,27 @@ impl SessionStream for discburn_image::RandomWriteStream {
     }
     fn seek_block(&mut self, block: u64) -> io::Result<()> {
         discburn_image::RandomWriteStream::seek_block(self, block)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_and_ranges() {
+        let c = Cursor::new(vec![0u8; 4096]);
+        assert_eq!(c.len_bytes(), 4096);
+        assert!(c.block_ranges().is_none());
+        let mut s =
+            BlockRangeStream::new(Cursor::new(vec![7u8; 8192]), vec![BlockRange::new(3, 3)])
+                .unwrap();
+        assert_eq!(s.len_bytes(), 8192);
+        assert_eq!(s.block_ranges().unwrap()[0].sectors(), 1);
+        s.seek_block(3).unwrap();
+        let mut b = [0u8; 2048];
+        s.read_exact(&mut b).unwrap();
+        assert_eq!(b[0], 7);
+        assert_eq!(BlockRange::new(5, 4).sectors(), 0);
     }
 }

@@ -221,7 +221,7 @@ fn ms_11_supported_on_appendable_not_on_finalized() {
 #[test]
 fn ms_12_in_use_defaults_false_and_can_be_set() {
     let d = disc(MediaType::DvdPlusR);
-    let mut ms = writer(&d.path).multisession_interfaces().unwrap();
+    let ms = writer(&d.path).multisession_interfaces().unwrap();
     assert!(!ms[0].in_use());
     ms[0].set_in_use(true);
     assert!(ms[0].in_use());

@@ -196,8 +196,9 @@ impl<T: Transport> std::fmt::Debug for Drive<T> {
     }
 }
 
-/// Block size of data commands (IMAPI_SECTOR_SIZE).
-pub const BLOCK_SIZE: usize = 2048;
+/// Block size of data commands: READ(10)/WRITE(10) transfer whole 2048-byte blocks
+/// (MMC-6 4.2; IMAPI_SECTOR_SIZE).
+pub use discburn_format::SECTOR_SIZE;
 
 fn be16(b: &[u8], at: usize) -> usize {
     u16::from_be_bytes([b[at], b[at + 1]]) as usize
@@ -884,16 +885,16 @@ impl<T: Transport> Drive<T> {
     /// [`MmcError::InvalidArgument`] when `data` is not whole blocks; [`MmcError`] from
     /// the drive (`5/21/02` invalid address for write ...).
     pub fn write10(&mut self, lba: u32, data: &[u8]) -> Result<(), MmcError> {
-        if !data.len().is_multiple_of(BLOCK_SIZE) {
+        if !data.len().is_multiple_of(SECTOR_SIZE) {
             return Err(MmcError::InvalidArgument(format!(
-                "WRITE(10) data of {} bytes is not a multiple of {BLOCK_SIZE}",
+                "WRITE(10) data of {} bytes is not a multiple of {SECTOR_SIZE}",
                 data.len()
             )));
         }
-        let per = (self.max_transfer() / BLOCK_SIZE).clamp(1, 0xFFFF);
+        let per = (self.max_transfer() / SECTOR_SIZE).clamp(1, 0xFFFF);
         let mut lba = lba;
-        for chunk in data.chunks(per * BLOCK_SIZE) {
-            let blocks = (chunk.len() / BLOCK_SIZE) as u16;
+        for chunk in data.chunks(per * SECTOR_SIZE) {
+            let blocks = (chunk.len() / SECTOR_SIZE) as u16;
             self.execute(&cdb::write10(lba, blocks), Data::Out(chunk))?;
             lba = lba.wrapping_add(blocks as u32);
         }
@@ -905,16 +906,16 @@ impl<T: Transport> Drive<T> {
     /// # Errors
     /// [`MmcError::InvalidArgument`] when `buf` is not whole blocks; drive errors.
     pub fn read10(&mut self, lba: u32, buf: &mut [u8]) -> Result<(), MmcError> {
-        if !buf.len().is_multiple_of(BLOCK_SIZE) {
+        if !buf.len().is_multiple_of(SECTOR_SIZE) {
             return Err(MmcError::InvalidArgument(format!(
-                "READ(10) buffer of {} bytes is not a multiple of {BLOCK_SIZE}",
+                "READ(10) buffer of {} bytes is not a multiple of {SECTOR_SIZE}",
                 buf.len()
             )));
         }
-        let per = (self.max_transfer() / BLOCK_SIZE).clamp(1, 0xFFFF);
+        let per = (self.max_transfer() / SECTOR_SIZE).clamp(1, 0xFFFF);
         let mut lba = lba;
-        for chunk in buf.chunks_mut(per * BLOCK_SIZE) {
-            let blocks = (chunk.len() / BLOCK_SIZE) as u16;
+        for chunk in buf.chunks_mut(per * SECTOR_SIZE) {
+            let blocks = (chunk.len() / SECTOR_SIZE) as u16;
             self.execute(&cdb::read10(lba, blocks), Data::In(chunk))?;
             lba = lba.wrapping_add(blocks as u32);
         }

@@ -105,11 +105,11 @@ fn long_write_in_progress_resends_same_lba() {
         }
         Completion::good()
     });
-    fake.max = 4 * BLOCK_SIZE;
+    fake.max = 4 * SECTOR_SIZE;
     let (sleeper, slept) = sleeps();
     let mut d = Drive::with_sleeper(fake, sleeper);
-    let data: Vec<u8> = (0..20 * BLOCK_SIZE)
-        .map(|i| (i / BLOCK_SIZE) as u8)
+    let data: Vec<u8> = (0..20 * SECTOR_SIZE)
+        .map(|i| (i / SECTOR_SIZE) as u8)
         .collect();
     d.write10(100, &data).unwrap();
 
@@ -122,7 +122,7 @@ fn long_write_in_progress_resends_same_lba() {
     assert_eq!(lbas, vec![100, 104, 108, 108, 112, 116, 116]);
     assert!(
         log.iter()
-            .all(|(c, len)| c[8] == 4 && *len == 4 * BLOCK_SIZE)
+            .all(|(c, len)| c[8] == 4 && *len == 4 * SECTOR_SIZE)
     );
     let w = written.lock().unwrap();
     assert_eq!(
