@@ -9,7 +9,7 @@
 //! | S … S+15 | system area (zeros), ECMA-119 6.2.1 |
 //! | S+16 … | Primary VD, Supplementary VD (Joliet), Terminator (8.4, 8.5, 8.3) |
 //! | | path tables: ISO type L, type M, Joliet type L, type M (9.4) |
-//! | | ECMA-119 directories in path-table order (the relocation directory `rr_moved` and its subtree last), each followed by its SUSP continuation areas (CE) |
+//! | | ECMA-119 directories in path-table order, except the relocation directory `rr_moved` and its subtree: last, in depth-first order of the tree; each followed by its SUSP continuation areas (CE) |
 //! | | Joliet directories in path-table order |
 //! | | file data, in depth-first order of the tree (names in byte order) |
 //!
@@ -583,9 +583,25 @@ pub fn plan(
         under_relocation[i] = matches!(iso.dirs[i].src, DirSource::Relocation)
             || under_relocation[iso.dirs[i].parent as usize];
     }
+    // Below the relocation directory, directories go in depth-first order of the tree
+    // (as genisoimage places them), not in path-table order: a directory relocated
+    // from inside another relocated one then comes after its real parent, which holds
+    // its CL entry. libarchive, reading forward, cannot connect an RE directory it
+    // meets before the CL entry that names it (RRIP 4.1.5.1).
+    let mut pre_order = vec![0usize; n];
+    for (k, &id) in order.iter().enumerate() {
+        pre_order[id as usize] = k + 1;
+    }
+    let mut relocated_part: Vec<usize> = (0..iso.dirs.len())
+        .filter(|&i| under_relocation[i])
+        .collect();
+    relocated_part.sort_by_key(|&i| match iso.dirs[i].src {
+        DirSource::Relocation => 0,
+        DirSource::Node(id) => pre_order[id as usize],
+    });
     let placement: Vec<usize> = (0..iso.dirs.len())
         .filter(|&i| !under_relocation[i])
-        .chain((0..iso.dirs.len()).filter(|&i| under_relocation[i]))
+        .chain(relocated_part)
         .collect();
     for i in placement {
         let d = &mut iso.dirs[i];
@@ -772,9 +788,11 @@ fn build_view(
                 .iter()
                 .zip(&kids)
                 .map(|(u, k)| {
+                    // The recorded identifier, byte for byte, when its name was kept.
                     let raw = k
                         .node
                         .and_then(|n| tree.node(n).fixed.as_deref())
+                        .filter(|f| f.joliet.as_deref() == Some(&u[..]))
                         .and_then(|f| f.joliet_raw.clone());
                     raw.unwrap_or_else(|| joliet_ident(u, !k.is_dir))
                 })

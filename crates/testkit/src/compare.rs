@@ -412,9 +412,15 @@ impl Ctx<'_> {
                             || (c as u32) > 0xFFFF
                             || (latin1 && (c as u32) > 0xFF)
                     })
-                    && !siblings
-                        .keys()
-                        .any(|s| *s != name && s.to_lowercase() == name.to_lowercase())
+                    // Readers drop trailing dots from Joliet names (Windows, Linux,
+                    // 7-Zip): such a name, and one equal to a sibling without regard
+                    // to case and trailing dots, cannot be shown as it is.
+                    && !name.ends_with('.')
+                    && !siblings.keys().any(|s| {
+                        *s != name
+                            && s.trim_end_matches('.').to_lowercase()
+                                == name.trim_end_matches('.').to_lowercase()
+                    })
             }
             Names::Iso9660 { .. } => false,
         }
