@@ -188,9 +188,9 @@ pub const MAX_COMPONENT_CHUNK: usize = 248;
 
 /// Splits a symbolic-link target into RRIP component records: a leading '/' becomes
 /// ROOT, "." CURRENT, ".." PARENT, and components longer than
-/// [`MAX_COMPONENT_CHUNK`] are split with CONTINUE. Empty components (`a//b`, `//x`,
-/// `a/`) are kept as component records of length 0 (RRIP 4.1.3.1), so the target reads
-/// back byte for byte.
+/// [`MAX_COMPONENT_CHUNK`] are split with CONTINUE. Repeated slashes (`a//b`, `//x`) are
+/// kept as ROOT records and a trailing slash as an empty record (RRIP 4.1.3.1), so the
+/// target reads back byte for byte.
 pub fn symlink_components(target: &[u8]) -> Vec<ComponentRecord<'_>> {
     let mut out = Vec::new();
     for (flags, content) in logical_components(target) {
@@ -214,7 +214,12 @@ pub fn symlink_components(target: &[u8]) -> Vec<ComponentRecord<'_>> {
     out
 }
 
-/// The components of a target, whole: ROOT, CURRENT, PARENT or text (possibly empty).
+/// The components of a target, whole: ROOT, CURRENT, PARENT or text.
+///
+/// ROOT stands for a '/' that no separator follows: the leading one, and every further
+/// slash of a run (`a//b` is `a`, ROOT, `b`; `//x` is ROOT, ROOT, `x`), as genisoimage
+/// and xorriso record them and Linux, libarchive and libisofs read them. A single
+/// trailing slash (`a/`) is an empty text component.
 fn logical_components(target: &[u8]) -> Vec<(ComponentFlags, &[u8])> {
     let mut out = Vec::new();
     let rest = match target.strip_prefix(b"/") {
@@ -227,8 +232,14 @@ fn logical_components(target: &[u8]) -> Vec<(ComponentFlags, &[u8])> {
     if rest.is_empty() {
         return out;
     }
-    for comp in rest.split(|&c| c == b'/') {
+    let comps: Vec<&[u8]> = rest.split(|&c| c == b'/').collect();
+    let last = comps.len() - 1;
+    for (i, comp) in comps.into_iter().enumerate() {
+        let after_root = out.last().is_some_and(|(f, _)| *f == ComponentFlags::ROOT);
         out.push(match comp {
+            b"" if i == last && after_root => break,
+            b"" if i == last => (ComponentFlags::empty(), comp),
+            b"" => (ComponentFlags::ROOT, comp),
             b"." => (ComponentFlags::CURRENT, &[][..]),
             b".." => (ComponentFlags::PARENT, &[][..]),
             _ => (ComponentFlags::empty(), comp),
@@ -351,15 +362,14 @@ pub fn join_symlink<'a>(components: impl IntoIterator<Item = ComponentRecord<'a>
     let mut first = true;
     let mut after_root = false;
     for c in components {
-        // A '/' separates complete components; ROOT is itself the '/'. Empty
-        // components give repeated slashes ("a//b").
+        // A '/' separates complete components; ROOT is itself a '/' that no separator
+        // follows, also within a target ("a//b" is "a", ROOT, "b").
         if !continuing && !first && !after_root {
             out.push(b'/');
         }
         first = false;
         after_root = c.flags.contains(ComponentFlags::ROOT);
         if after_root {
-            out.clear();
             out.push(b'/');
         } else if c.flags.contains(ComponentFlags::CURRENT) {
             out.push(b'.');
@@ -737,6 +747,29 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn sl_records_repeated_slashes_as_genisoimage_and_xorriso_do() {
+        // SL bytes genisoimage 1.1.11 and xorriso 1.5.4 write for these targets.
+        for (target, want) in [
+            ("a//b", &b"SL\x0d\x01\x00\x00\x01a\x08\x00\x00\x01b"[..]),
+            ("//x", b"SL\x0c\x01\x00\x08\x00\x08\x00\x00\x01x"),
+            (
+                "/a//b//",
+                b"SL\x11\x01\x00\x08\x00\x00\x01a\x08\x00\x00\x01b\x08\x00",
+            ),
+            ("a///", b"SL\x0c\x01\x00\x00\x01a\x08\x00\x08\x00"),
+            ("//", b"SL\x09\x01\x00\x08\x00\x08\x00"),
+        ] {
+            assert_eq!(
+                encode_symlink_entries(target.as_bytes()),
+                vec![want.to_vec()],
+                "{target}"
+            );
+            let sl = SymbolicLink::decode(&one(want)).unwrap();
+            assert_eq!(join_symlink(sl.components), target.as_bytes());
+        }
     }
 
     #[test]

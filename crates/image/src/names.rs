@@ -418,9 +418,18 @@ pub(crate) fn resolve_joliet(items: &[NameInput<'_>]) -> Vec<Vec<u16>> {
     // A recorded name is kept unless a reader would take it for "." or ".." (or show
     // it empty), or it collides with a recorded name kept before it (an odd image, or
     // one written before hard links were matched one-to-one): those are named afresh.
+    // Of two items recorded with one name, the one this module would name so keeps it.
     let mut kept_fixed = vec![false; items.len()];
-    for (i, item) in items.iter().enumerate() {
-        if let Some(f) = item.fixed_joliet
+    let mut fixed: Vec<usize> = (0..items.len())
+        .filter(|&i| items[i].fixed_joliet.is_some())
+        .collect();
+    fixed.sort_by_key(|&i| {
+        let f = items[i].fixed_joliet.unwrap_or_default();
+        let own = first[i].0 == f || joliet_name(items[i].name, items[i].is_dir, 0, true).0 == f;
+        (!own, i)
+    });
+    for i in fixed {
+        if let Some(f) = items[i].fixed_joliet
             && fixed_joliet_fits(f)
             && taken.insert(joliet_key(f))
         {
@@ -682,7 +691,7 @@ mod tests {
         }
         // A recorded name of dots only is named afresh; one recorded twice is kept once.
         let dots: Vec<u16> = "...".encode_utf16().collect();
-        let same: Vec<u16> = "bbbb_1A2B3C".encode_utf16().collect();
+        let same: Vec<u16> = "b2".encode_utf16().collect();
         let items = [
             NameInput {
                 fixed_joliet: Some(&dots),
@@ -699,8 +708,8 @@ mod tests {
         ];
         let r = resolve_joliet(&items);
         assert_ne!(r[0], dots);
-        assert_eq!(r[1], same);
-        assert_ne!(r[2], same);
+        assert_ne!(r[1], same);
+        assert_eq!(r[2], same, "b2 is named so by this module");
         let keys: BTreeSet<_> = r.iter().map(|u| joliet_key(u)).collect();
         assert_eq!(keys.len(), 3);
     }

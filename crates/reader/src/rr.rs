@@ -285,14 +285,14 @@ impl RrEntries {
                 self.has_target = true;
                 for (i, c) in sl.components.iter().enumerate() {
                     let fresh = first && i == 0;
-                    // A '/' separates complete components (RRIP 4.1.3.1); empty
-                    // components give repeated slashes ("a//b", "//x").
+                    // A '/' separates complete components (RRIP 4.1.3.1); ROOT is
+                    // itself a '/' that no separator follows, also within a target
+                    // ("a//b" is "a", ROOT, "b" as genisoimage and xorriso write it).
                     if !self.component_continues && !fresh && !self.after_root {
                         self.target.push(b'/');
                     }
                     self.after_root = c.flags.contains(ComponentFlags::ROOT);
                     if self.after_root {
-                        self.target.clear();
                         self.target.push(b'/');
                     } else if c.flags.contains(ComponentFlags::CURRENT) {
                         self.target.push(b'.');

@@ -85,14 +85,20 @@ pub fn check_image(what: &str, img: Image<'_>, expected: &Tree, e: &Expect, scra
         truncates_after: Some(LIBCDIO_RR_TRUNCATES_AFTER),
         ..RrQuirks::NONE
     });
+    // pycdlib.
     let rr_root_empty = View::rock_ridge(RrQuirks {
         root_target_empty: true,
+        slash_runs_unread: true,
         ..RrQuirks::NONE
     });
     // isoinfo -R does not follow RRIP CL entries.
     let isoinfo_rr = View {
         shows_relocation: true,
-        ..rr_root_empty
+        ..View::rock_ridge(RrQuirks {
+            root_target_empty: true,
+            drops_trailing_slash: true,
+            ..RrQuirks::NONE
+        })
     };
     let rr_libarchive = View::rock_ridge(RrQuirks {
         split_target_loses_slash: true,
