@@ -268,7 +268,7 @@ fn apply(
                 let under = |t: &String| t == &rel || t.starts_with(&format!("{rel}/"));
                 if is_removed(&removed, &rel)
                     || touched.iter().any(under)
-                    || !model.join(&rel).symlink_metadata().is_ok()
+                    || model.join(&rel).symlink_metadata().is_err()
                 {
                     continue;
                 }

@@ -16,6 +16,9 @@ use tempfile::TempDir;
 
 use crate::common::ok;
 
+/// Makes a blank medium.
+pub type MakeDisc = fn() -> Disc;
+
 /// A medium in a temporary directory.
 pub struct Disc {
     pub dir: TempDir,
@@ -49,7 +52,7 @@ impl Disc {
     }
 
     /// Both media of the suite, with their names.
-    pub fn both() -> [(&'static str, fn() -> Disc); 2] {
+    pub fn both() -> [(&'static str, MakeDisc); 2] {
         [("image file", Disc::image_file), ("BD-R", Disc::bd_r)]
     }
 
