@@ -188,40 +188,62 @@ pub const MAX_COMPONENT_CHUNK: usize = 248;
 
 /// Splits a symbolic-link target into RRIP component records: a leading '/' becomes
 /// ROOT, "." CURRENT, ".." PARENT, and components longer than
-/// [`MAX_COMPONENT_CHUNK`] are split with CONTINUE. Repeated slashes are collapsed.
+/// [`MAX_COMPONENT_CHUNK`] are split with CONTINUE. Repeated slashes (`a//b`, `//x`) are
+/// kept as ROOT records and a trailing slash as an empty record (RRIP 4.1.3.1), so the
+/// target reads back byte for byte.
 pub fn symlink_components(target: &[u8]) -> Vec<ComponentRecord<'_>> {
     let mut out = Vec::new();
-    if target.first() == Some(&b'/') {
-        out.push(ComponentRecord {
-            flags: ComponentFlags::ROOT,
-            content: &[],
-        });
-    }
-    for comp in target.split(|&c| c == b'/').filter(|c| !c.is_empty()) {
-        match comp {
-            b"." => out.push(ComponentRecord {
-                flags: ComponentFlags::CURRENT,
-                content: &[],
-            }),
-            b".." => out.push(ComponentRecord {
-                flags: ComponentFlags::PARENT,
-                content: &[],
-            }),
-            _ => {
-                let chunks: Vec<&[u8]> = comp.chunks(MAX_COMPONENT_CHUNK).collect();
-                let n = chunks.len();
-                for (i, c) in chunks.into_iter().enumerate() {
-                    out.push(ComponentRecord {
-                        flags: if i + 1 < n {
-                            ComponentFlags::CONTINUE
-                        } else {
-                            ComponentFlags::empty()
-                        },
-                        content: c,
-                    });
-                }
-            }
+    for (flags, content) in logical_components(target) {
+        if !flags.is_empty() || content.is_empty() {
+            out.push(ComponentRecord { flags, content });
+            continue;
         }
+        let chunks: Vec<&[u8]> = content.chunks(MAX_COMPONENT_CHUNK).collect();
+        let n = chunks.len();
+        for (i, c) in chunks.into_iter().enumerate() {
+            out.push(ComponentRecord {
+                flags: if i + 1 < n {
+                    ComponentFlags::CONTINUE
+                } else {
+                    ComponentFlags::empty()
+                },
+                content: c,
+            });
+        }
+    }
+    out
+}
+
+/// The components of a target, whole: ROOT, CURRENT, PARENT or text.
+///
+/// ROOT stands for a '/' that no separator follows: the leading one, and every further
+/// slash of a run (`a//b` is `a`, ROOT, `b`; `//x` is ROOT, ROOT, `x`), as genisoimage
+/// and xorriso record them and Linux, libarchive and libisofs read them. A single
+/// trailing slash (`a/`) is an empty text component.
+fn logical_components(target: &[u8]) -> Vec<(ComponentFlags, &[u8])> {
+    let mut out = Vec::new();
+    let rest = match target.strip_prefix(b"/") {
+        Some(r) => {
+            out.push((ComponentFlags::ROOT, &[][..]));
+            r
+        }
+        None => target,
+    };
+    if rest.is_empty() {
+        return out;
+    }
+    let comps: Vec<&[u8]> = rest.split(|&c| c == b'/').collect();
+    let last = comps.len() - 1;
+    for (i, comp) in comps.into_iter().enumerate() {
+        let after_root = out.last().is_some_and(|(f, _)| *f == ComponentFlags::ROOT);
+        out.push(match comp {
+            b"" if i == last && after_root => break,
+            b"" if i == last => (ComponentFlags::empty(), comp),
+            b"" => (ComponentFlags::ROOT, comp),
+            b"." => (ComponentFlags::CURRENT, &[][..]),
+            b".." => (ComponentFlags::PARENT, &[][..]),
+            _ => (ComponentFlags::empty(), comp),
+        });
     }
     out
 }
@@ -229,18 +251,53 @@ pub fn symlink_components(target: &[u8]) -> Vec<ComponentRecord<'_>> {
 /// The SL entries (complete SUSP entries, each ≤ 255 bytes) that record `target`:
 /// component records are packed into entries in order; every entry but the last has
 /// the SL CONTINUE flag (RRIP 4.1.3).
+///
+/// An entry never ends with a complete component: its last component record has the
+/// component CONTINUE flag (RRIP 4.1.3.1 bit 0), holding the first bytes of a text
+/// component split there, or no bytes at all when the next component is not text.
+/// Readers that start a new SL entry without a separator (libarchive) and readers that
+/// add one between complete components of consecutive entries (Linux) then read the
+/// same target.
 pub fn encode_symlink_entries(target: &[u8]) -> Vec<Vec<u8>> {
-    let comps = symlink_components(target);
+    // Two bytes stay free in every entry for the closing empty CONTINUE record.
+    const ROOM: usize = MAX_DATA - 2;
     let mut entries = Vec::new();
     let mut data: Vec<u8> = vec![0];
-    for c in comps {
-        let need = 2 + c.content.len();
-        if data.len() + need > MAX_DATA {
-            entries.push(std::mem::replace(&mut data, vec![0]));
+    let push = |data: &mut Vec<u8>, flags: ComponentFlags, content: &[u8]| {
+        data.push(flags.bits());
+        data.push(content.len() as u8);
+        data.extend_from_slice(content);
+    };
+    for (flags, content) in logical_components(target) {
+        if !flags.is_empty() || content.is_empty() {
+            // ROOT, CURRENT, PARENT or an empty component: two bytes.
+            if data.len() + 2 > ROOM {
+                push(&mut data, ComponentFlags::CONTINUE, &[]);
+                entries.push(std::mem::replace(&mut data, vec![0]));
+            }
+            push(&mut data, flags, &[]);
+            continue;
         }
-        data.push(c.flags.bits());
-        data.push(c.content.len() as u8);
-        data.extend_from_slice(c.content);
+        let mut rest = content;
+        while !rest.is_empty() {
+            let room = ROOM.saturating_sub(data.len() + 2);
+            let cap = room.min(MAX_COMPONENT_CHUNK);
+            if rest.len() <= cap {
+                push(&mut data, ComponentFlags::empty(), rest);
+                break;
+            }
+            if cap == 0 {
+                push(&mut data, ComponentFlags::CONTINUE, &[]);
+                entries.push(std::mem::replace(&mut data, vec![0]));
+                continue;
+            }
+            push(&mut data, ComponentFlags::CONTINUE, &rest[..cap]);
+            rest = &rest[cap..];
+            if cap == room {
+                // The entry is full and ends inside this component.
+                entries.push(std::mem::replace(&mut data, vec![0]));
+            }
+        }
     }
     entries.push(data);
     let n = entries.len();
@@ -303,13 +360,16 @@ pub fn join_symlink<'a>(components: impl IntoIterator<Item = ComponentRecord<'a>
     let mut out = Vec::new();
     let mut continuing = false;
     let mut first = true;
+    let mut after_root = false;
     for c in components {
-        if !continuing && !first && out.last() != Some(&b'/') {
+        // A '/' separates complete components; ROOT is itself a '/' that no separator
+        // follows, also within a target ("a//b" is "a", ROOT, "b").
+        if !continuing && !first && !after_root {
             out.push(b'/');
         }
         first = false;
-        if c.flags.contains(ComponentFlags::ROOT) {
-            out.clear();
+        after_root = c.flags.contains(ComponentFlags::ROOT);
+        if after_root {
             out.push(b'/');
         } else if c.flags.contains(ComponentFlags::CURRENT) {
             out.push(b'.');
@@ -661,25 +721,105 @@ mod tests {
         assert_eq!(joined, name);
     }
 
+    /// How libarchive joins SL entries: each entry starts without a separator, a
+    /// separator follows every component record but a CONTINUE one or ROOT.
+    fn libarchive_join(entries: &[SymbolicLink<'_>]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for e in entries {
+            let mut sep: &[u8] = b"";
+            for c in &e.components {
+                out.extend_from_slice(sep);
+                sep = b"/";
+                match c.flags.bits() {
+                    0 => out.extend_from_slice(c.content),
+                    1 => {
+                        out.extend_from_slice(c.content);
+                        sep = b"";
+                    }
+                    2 => out.push(b'.'),
+                    4 => out.extend_from_slice(b".."),
+                    8 => {
+                        out.push(b'/');
+                        sep = b"";
+                    }
+                    f => panic!("flags {f}"),
+                }
+            }
+        }
+        out
+    }
+
     #[test]
-    fn sl_round_trip() {
+    fn sl_records_repeated_slashes_as_genisoimage_and_xorriso_do() {
+        // SL bytes genisoimage 1.1.11 and xorriso 1.5.4 write for these targets.
+        for (target, want) in [
+            ("a//b", &b"SL\x0d\x01\x00\x00\x01a\x08\x00\x00\x01b"[..]),
+            ("//x", b"SL\x0c\x01\x00\x08\x00\x08\x00\x00\x01x"),
+            (
+                "/a//b//",
+                b"SL\x11\x01\x00\x08\x00\x00\x01a\x08\x00\x00\x01b\x08\x00",
+            ),
+            ("a///", b"SL\x0c\x01\x00\x00\x01a\x08\x00\x08\x00"),
+            ("//", b"SL\x09\x01\x00\x08\x00\x08\x00"),
+        ] {
+            assert_eq!(
+                encode_symlink_entries(target.as_bytes()),
+                vec![want.to_vec()],
+                "{target}"
+            );
+            let sl = SymbolicLink::decode(&one(want)).unwrap();
+            assert_eq!(join_symlink(sl.components), target.as_bytes());
+        }
+    }
+
+    #[test]
+    fn sl_round_trip_keeps_empty_components_and_splits_inside_components() {
         let long = "x".repeat(600);
-        for target in [
+        let mut targets: Vec<String> = [
             "/usr/lib/../bin/./sh",
             "rel/a",
             "..",
             "/",
+            "a//b",
+            "//x",
+            "a/",
+            "/a//",
             &format!("a/{long}/b"),
-        ] {
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Every split position near an entry boundary: component ends, "..", "." and
+        // empty components right at it.
+        for pad in 230..260 {
+            let p = "p".repeat(pad);
+            targets.push(format!("{p}/q"));
+            targets.push(format!("{p}/../q"));
+            targets.push(format!("/{p}/./q"));
+            targets.push(format!("{p}//q"));
+            targets.push(format!("{p}/ab/{}/../..", "z".repeat(240)));
+            targets.push(format!("{}/{p}", "../".repeat(pad / 3)));
+        }
+        for target in &targets {
             let es = encode_symlink_entries(target.as_bytes());
             let mut comps = Vec::new();
+            let mut decoded = Vec::new();
             for (i, e) in es.iter().enumerate() {
                 assert!(e.len() <= 255);
                 let sl = SymbolicLink::decode(&one(e)).unwrap();
                 assert_eq!(sl.continues, i + 1 < es.len());
-                comps.extend(sl.components);
+                if sl.continues {
+                    let last = sl.components.last().expect("a component");
+                    assert_eq!(last.flags, ComponentFlags::CONTINUE, "{target}");
+                }
+                comps.extend(sl.components.iter().copied());
+                decoded.push(sl);
             }
-            assert_eq!(String::from_utf8(join_symlink(comps)).unwrap(), target);
+            assert_eq!(String::from_utf8(join_symlink(comps)).unwrap(), *target);
+            assert_eq!(
+                String::from_utf8(libarchive_join(&decoded)).unwrap(),
+                *target
+            );
         }
         let e = SuspEntry {
             signature: *b"SL",

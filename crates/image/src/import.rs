@@ -300,9 +300,12 @@ fn meta_from(
     meta
 }
 
-/// Pairs the nodes of tree `a` with those of tree `b` (two hierarchies of one session):
-/// children of paired directories are paired by equal name, then files by their first
-/// extent, then directories by the extents of the files they hold.
+/// Pairs the nodes of tree `a` with those of tree `b` (two hierarchies of one session),
+/// one to one: children of paired directories are paired by equal name, then (`b` a
+/// Joliet tree) by a Joliet name this crate gives `a`'s name, then files by their
+/// first extent, then directories by the extents of the files they hold. Each node of
+/// `b` is paired at most once, so hard links (which share their extent) and
+/// directories of equal contents never take the same record.
 fn match_trees(a: &reader::Tree, b: &reader::Tree) -> HashMap<usize, reader::NodeId> {
     fn file_key(n: &reader::Node<'_>) -> Option<(u32, u64)> {
         (n.kind() == reader::NodeKind::File && n.size() > 0)
@@ -314,40 +317,99 @@ fn match_trees(a: &reader::Tree, b: &reader::Tree) -> HashMap<usize, reader::Nod
         v.sort_unstable();
         v
     }
+    let joliet = b.view() == View::Joliet;
     let mut out = HashMap::new();
     let mut stack = vec![(a.root(), b.root())];
     while let Some((da, db)) = stack.pop() {
+        let kids_a: Vec<_> = da.children().collect();
         let kids_b: Vec<_> = db.children().collect();
-        let mut by_name: HashMap<(&[u8], bool), usize> = HashMap::new();
-        let mut by_extent: HashMap<(u32, u64), usize> = HashMap::new();
-        let mut by_sig: HashMap<Vec<(u32, u64)>, usize> = HashMap::new();
-        for (i, k) in kids_b.iter().enumerate() {
-            by_name.insert((k.name_bytes(), k.is_dir()), i);
-            if let Some(key) = file_key(k) {
-                by_extent.insert(key, i);
-            }
-            if k.is_dir() {
-                let s = signature(k);
-                if !s.is_empty() {
-                    by_sig.insert(s, i);
+        let mut hit: Vec<Option<usize>> = vec![None; kids_a.len()];
+        let mut used = vec![false; kids_b.len()];
+        // Candidates of `b` per key, in record order; the first unused one is taken.
+        let pass = |hit: &mut Vec<Option<usize>>,
+                    used: &mut Vec<bool>,
+                    key_b: &dyn Fn(&reader::Node<'_>) -> Vec<Vec<u8>>,
+                    key_a: &dyn Fn(&reader::Node<'_>) -> Vec<Vec<u8>>| {
+            let mut index: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
+            for (i, k) in kids_b.iter().enumerate() {
+                if !used[i] {
+                    for key in key_b(k) {
+                        index.entry(key).or_default().push(i);
+                    }
                 }
             }
-        }
-        for ca in da.children() {
-            let hit = by_name
-                .get(&(ca.name_bytes(), ca.is_dir()))
-                .copied()
-                .or_else(|| file_key(&ca).and_then(|k| by_extent.get(&k).copied()))
-                .or_else(|| {
-                    ca.is_dir()
-                        .then(|| by_sig.get(&signature(&ca)).copied())
-                        .flatten()
+            for (j, ca) in kids_a.iter().enumerate() {
+                if hit[j].is_some() {
+                    continue;
+                }
+                let found = key_a(ca).iter().find_map(|key| {
+                    index
+                        .get(key)
+                        .and_then(|c| c.iter().copied().find(|&i| !used[i]))
                 });
-            if let Some(i) = hit {
+                if let Some(i) = found {
+                    used[i] = true;
+                    hit[j] = Some(i);
+                }
+            }
+        };
+        let typed = |n: &reader::Node<'_>, mut k: Vec<u8>| {
+            k.push(u8::from(n.is_dir()));
+            k
+        };
+        pass(
+            &mut hit,
+            &mut used,
+            &|k| vec![typed(k, k.name_bytes().to_vec())],
+            &|k| vec![typed(k, k.name_bytes().to_vec())],
+        );
+        if joliet {
+            pass(
+                &mut hit,
+                &mut used,
+                &|k| {
+                    let units = joliet_units(k.identifier());
+                    vec![typed(
+                        k,
+                        units.iter().flat_map(|u| u.to_be_bytes()).collect(),
+                    )]
+                },
+                &|k| {
+                    crate::names::joliet_name_candidates(k.name_bytes(), k.is_dir())
+                        .into_iter()
+                        .map(|u| typed(k, u.iter().flat_map(|u| u.to_be_bytes()).collect()))
+                        .collect()
+                },
+            );
+        }
+        let extent_key = |k: &reader::Node<'_>| -> Vec<Vec<u8>> {
+            file_key(k)
+                .map(|(lba, size)| [&lba.to_le_bytes()[..], &size.to_le_bytes()].concat())
+                .into_iter()
+                .collect()
+        };
+        pass(&mut hit, &mut used, &extent_key, &extent_key);
+        let sig_key = |k: &reader::Node<'_>| -> Vec<Vec<u8>> {
+            if !k.is_dir() {
+                return Vec::new();
+            }
+            let s = signature(k);
+            if s.is_empty() {
+                return Vec::new();
+            }
+            vec![
+                s.iter()
+                    .flat_map(|(lba, size)| [&lba.to_le_bytes()[..], &size.to_le_bytes()].concat())
+                    .collect(),
+            ]
+        };
+        pass(&mut hit, &mut used, &sig_key, &sig_key);
+        for (ca, h) in kids_a.iter().zip(hit) {
+            if let Some(i) = h {
                 let cb = kids_b[i];
                 out.insert(ca.id().index(), cb.id());
                 if ca.is_dir() && cb.is_dir() {
-                    stack.push((ca, cb));
+                    stack.push((*ca, cb));
                 }
             }
         }

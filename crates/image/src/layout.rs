@@ -9,7 +9,7 @@
 //! | S … S+15 | system area (zeros), ECMA-119 6.2.1 |
 //! | S+16 … | Primary VD, Supplementary VD (Joliet), Terminator (8.4, 8.5, 8.3) |
 //! | | path tables: ISO type L, type M, Joliet type L, type M (9.4) |
-//! | | ECMA-119 directories in path-table order (the relocation directory `rr_moved` and its subtree last), each followed by its SUSP continuation areas (CE) |
+//! | | ECMA-119 directories in path-table order (the relocation directory `rr_moved` and its subtree last; a chain relocated twice right after the root and `rr_moved`, depth-first), each followed by its SUSP continuation areas (CE) |
 //! | | Joliet directories in path-table order |
 //! | | file data, in depth-first order of the tree (names in byte order) |
 //!
@@ -584,15 +584,47 @@ pub fn plan(
     // only (libarchive) then reads the directory holding a CL entry before the
     // relocated directory and its files: a file of an earlier session, whose data lies
     // before the directories, is named by its real path as soon as it is listed.
+    //
+    // A chain relocated twice (a relocated directory below another one) cannot be read
+    // that way: libarchive connects a relocated directory found inside another one only
+    // while the outer one is still unconnected (RRIP 4.1.5.1 CL/RE), that is before the
+    // outer one's CL entry is read. Such a group goes right after the root and the
+    // relocation directory, before every other directory, in depth-first order of the
+    // tree (each relocated directory after its real parent), as genisoimage places it.
     let mut under_relocation = vec![false; iso.dirs.len()];
     for i in 1..iso.dirs.len() {
         under_relocation[i] = matches!(iso.dirs[i].src, DirSource::Relocation)
             || under_relocation[iso.dirs[i].parent as usize];
     }
-    let placement: Vec<usize> = (0..iso.dirs.len())
-        .filter(|&i| !under_relocation[i])
-        .chain((0..iso.dirs.len()).filter(|&i| under_relocation[i]))
-        .collect();
+    let nested = nested_relocation_groups(tree, &iso, &relocated, &under_relocation);
+    let placement: Vec<usize> = if nested.iter().any(|&g| g) {
+        let mut pre_order = vec![0usize; n];
+        for (k, &id) in order.iter().enumerate() {
+            pre_order[id as usize] = k;
+        }
+        let mut first: Vec<usize> = (0..iso.dirs.len()).filter(|&i| nested[i]).collect();
+        first.sort_by_key(|&i| match iso.dirs[i].src {
+            DirSource::Node(id) => pre_order[id as usize],
+            DirSource::Relocation => 0,
+        });
+        let reloc_dir = (0..iso.dirs.len())
+            .find(|&i| matches!(iso.dirs[i].src, DirSource::Relocation))
+            .expect("a relocated directory implies rr_moved");
+        [0, reloc_dir]
+            .into_iter()
+            .chain(first)
+            .chain((1..iso.dirs.len()).filter(|&i| !under_relocation[i]))
+            .chain(
+                (0..iso.dirs.len())
+                    .filter(|&i| under_relocation[i] && !nested[i] && i != reloc_dir),
+            )
+            .collect()
+    } else {
+        (0..iso.dirs.len())
+            .filter(|&i| !under_relocation[i])
+            .chain((0..iso.dirs.len()).filter(|&i| under_relocation[i]))
+            .collect()
+    };
     for i in placement {
         let d = &mut iso.dirs[i];
         d.lba = place(
@@ -692,6 +724,49 @@ fn joliet_cmp(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
     a.cmp(b)
 }
 
+/// For each ECMA-119 directory: whether it belongs to a relocation group holding more
+/// than one relocated directory (a directory relocated from below another relocated
+/// one). A group is a directory relocated from outside any relocated directory, with
+/// everything relocated from below it, and their subtrees.
+fn nested_relocation_groups(
+    tree: &Tree,
+    iso: &View,
+    relocated: &[bool],
+    under_relocation: &[bool],
+) -> Vec<bool> {
+    // The outermost relocated directory of the tree above or at `id`.
+    let outermost = |id: NodeId| -> Option<NodeId> {
+        let mut found = None;
+        let mut cur = id;
+        loop {
+            if relocated[cur as usize] {
+                found = Some(cur);
+            }
+            if cur == ROOT {
+                return found;
+            }
+            cur = tree.node(cur).parent;
+        }
+    };
+    let mut members: HashMap<NodeId, usize> = HashMap::new();
+    for (id, &r) in relocated.iter().enumerate() {
+        if r && let Some(g) = outermost(id as NodeId) {
+            *members.entry(g).or_default() += 1;
+        }
+    }
+    (0..iso.dirs.len())
+        .map(|i| {
+            under_relocation[i]
+                && match iso.dirs[i].src {
+                    DirSource::Node(id) => {
+                        outermost(id).is_some_and(|g| members.get(&g).copied().unwrap_or(0) > 1)
+                    }
+                    DirSource::Relocation => false,
+                }
+        })
+        .collect()
+}
+
 fn build_view(
     tree: &Tree,
     options: &ImageOptions,
@@ -778,9 +853,11 @@ fn build_view(
                 .iter()
                 .zip(&kids)
                 .map(|(u, k)| {
+                    // The recorded identifier, byte for byte, when its name was kept.
                     let raw = k
                         .node
                         .and_then(|n| tree.node(n).fixed.as_deref())
+                        .filter(|f| f.joliet.as_deref() == Some(&u[..]))
                         .and_then(|f| f.joliet_raw.clone());
                     raw.unwrap_or_else(|| joliet_ident(u, !k.is_dir))
                 })

@@ -365,7 +365,12 @@ fn joliet_name(name: &[u8], is_dir: bool, salt: u32, force_hash: bool) -> (Vec<u
     let text = String::from_utf8_lossy(name);
     let valid_utf8 = matches!(text, std::borrow::Cow::Borrowed(_));
     let (units, lossless) = joliet_units(&text);
-    let lossless = lossless && valid_utf8;
+    // Readers drop trailing dots from Joliet names (Windows, Linux's Joliet lookup,
+    // 7-Zip, libcdio): a name ending in '.' would read as another name, and "..." as
+    // "." or "..". Such names are not kept as they are.
+    let dot = u16::from(b'.');
+    let trailing_dot = units.last() == Some(&dot);
+    let lossless = lossless && valid_utf8 && !trailing_dot;
     let max = if is_dir {
         JOLIET_MAX_UNITS
     } else {
@@ -374,8 +379,7 @@ fn joliet_name(name: &[u8], is_dir: bool, salt: u32, force_hash: bool) -> (Vec<u
     if lossless && units.len() <= max && !force_hash {
         return (units, true);
     }
-    let dot = u16::from(b'.');
-    let ext_at = if is_dir {
+    let ext_at = if is_dir || trailing_dot {
         None
     } else {
         units
@@ -404,33 +408,52 @@ pub(crate) fn resolve_joliet(items: &[NameInput<'_>]) -> Vec<Vec<u16>> {
         .iter()
         .map(|i| joliet_name(i.name, i.is_dir, 0, false))
         .collect();
-    // Windows (and Linux's Joliet lookup) compare names without regard to case, so
-    // names that differ only in case collide: the first in host-name order keeps its
-    // name, the others get the hash suffix.
+    // Windows (and Linux's Joliet lookup) compare names without regard to case and
+    // without trailing dots, so names that differ only in those collide: the first in
+    // host-name order keeps its name, the others get the hash suffix.
     let mut lossless: Vec<usize> = (0..items.len()).filter(|&i| first[i].1).collect();
     lossless.sort_by(|&a, &b| items[a].name.cmp(items[b].name).then(a.cmp(&b)));
     let mut taken: BTreeSet<Vec<u16>> = BTreeSet::new();
     let mut out: Vec<Vec<u16>> = first.iter().map(|(u, _)| u.clone()).collect();
-    for (i, item) in items.iter().enumerate() {
-        if let Some(f) = item.fixed_joliet {
+    // A recorded name is kept unless a reader would take it for "." or ".." (or show
+    // it empty), or it collides with a recorded name kept before it (an odd image, or
+    // one written before hard links were matched one-to-one): those are named afresh.
+    // Of two items recorded with one name, the one this module would name so keeps it.
+    let mut kept_fixed = vec![false; items.len()];
+    let mut fixed: Vec<usize> = (0..items.len())
+        .filter(|&i| items[i].fixed_joliet.is_some())
+        .collect();
+    fixed.sort_by_key(|&i| {
+        let f = items[i].fixed_joliet.unwrap_or_default();
+        let own = first[i].0 == f || joliet_name(items[i].name, items[i].is_dir, 0, true).0 == f;
+        (!own, i)
+    });
+    for i in fixed {
+        if let Some(f) = items[i].fixed_joliet
+            && fixed_joliet_fits(f)
+            && taken.insert(joliet_key(f))
+        {
             out[i] = f.to_vec();
-            taken.insert(fold_case(f));
+            kept_fixed[i] = true;
         }
     }
     lossless.retain(|&i| items[i].fixed_joliet.is_none());
     let mut order: Vec<usize> = Vec::new();
     for i in lossless {
-        if !taken.insert(fold_case(&first[i].0)) {
+        if !taken.insert(joliet_key(&first[i].0)) {
             order.push(i);
         }
     }
-    order.extend((0..items.len()).filter(|&i| !first[i].1 && items[i].fixed_joliet.is_none()));
+    order.extend(
+        (0..items.len())
+            .filter(|&i| !kept_fixed[i] && (items[i].fixed_joliet.is_some() || !first[i].1)),
+    );
     order.sort_by(|&a, &b| items[a].name.cmp(items[b].name).then(a.cmp(&b)));
     for i in order {
         let mut salt = 0;
         loop {
             let (u, _) = joliet_name(items[i].name, items[i].is_dir, salt, true);
-            if taken.insert(fold_case(&u)) {
+            if taken.insert(joliet_key(&u)) {
                 out[i] = u;
                 break;
             }
@@ -438,6 +461,30 @@ pub(crate) fn resolve_joliet(items: &[NameInput<'_>]) -> Vec<Vec<u16>> {
         }
     }
     out
+}
+
+/// The name readers compare Joliet names by: trailing dots dropped, case folded.
+fn joliet_key(units: &[u16]) -> Vec<u16> {
+    let dot = u16::from(b'.');
+    let end = units.iter().rposition(|&u| u != dot).map_or(0, |i| i + 1);
+    fold_case(&units[..end])
+}
+
+/// Whether a recorded Joliet name (without `;1`) can be kept: not empty and not only
+/// dots (readers would show "", "." or ".."). Other writers' names are kept as they
+/// recorded them otherwise (longer names, other characters).
+fn fixed_joliet_fits(units: &[u16]) -> bool {
+    units.iter().any(|&u| u != u16::from(b'.'))
+}
+
+/// The Joliet names an item named `name` may have been given by this module (the plain
+/// name and the first hashed ones), to find an imported item's record among several
+/// candidates (hard links share their extent).
+pub(crate) fn joliet_name_candidates(name: &[u8], is_dir: bool) -> Vec<Vec<u16>> {
+    let text = String::from_utf8_lossy(name);
+    let mut v = vec![text.encode_utf16().collect::<Vec<u16>>()];
+    v.extend((0..4).map(|salt| joliet_name(name, is_dir, salt, true).0));
+    v
 }
 
 /// Simple case folding of UCS-2 units (one-to-one lower-casing within the BMP).
@@ -618,6 +665,55 @@ mod tests {
         assert!(String::from_utf16(&r[0]).unwrap().ends_with(".extension"));
     }
 
+    #[test]
+    fn joliet_names_that_readers_would_cut_get_the_hash_suffix() {
+        // Readers drop trailing dots: "..." must not read as "." or "..", and "a."
+        // must not read as its sibling "a".
+        let items = [
+            inp("...", false),
+            inp("..", true),
+            inp("a.", false),
+            inp("a", false),
+            inp("x.tar.", false),
+            inp("....", true),
+        ];
+        let r: Vec<String> = resolve_joliet(&items)
+            .iter()
+            .map(|u| String::from_utf16(u).unwrap())
+            .collect();
+        assert!(r[0].starts_with("..._") && r[0].len() == 10, "{r:?}");
+        assert!(r[1].starts_with(".._"), "{r:?}");
+        assert!(r[2].starts_with("a._"), "{r:?}");
+        assert_eq!(r[3], "a");
+        assert!(r[4].starts_with("x.tar._"), "{r:?}");
+        for n in &r {
+            assert!(!n.ends_with('.'), "{r:?}");
+        }
+        // A recorded name of dots only is named afresh; one recorded twice is kept once.
+        let dots: Vec<u16> = "...".encode_utf16().collect();
+        let same: Vec<u16> = "b2".encode_utf16().collect();
+        let items = [
+            NameInput {
+                fixed_joliet: Some(&dots),
+                ..inp("...", false)
+            },
+            NameInput {
+                fixed_joliet: Some(&same),
+                ..inp("b1", false)
+            },
+            NameInput {
+                fixed_joliet: Some(&same),
+                ..inp("b2", false)
+            },
+        ];
+        let r = resolve_joliet(&items);
+        assert_ne!(r[0], dots);
+        assert_ne!(r[1], same);
+        assert_eq!(r[2], same, "b2 is named so by this module");
+        let keys: BTreeSet<_> = r.iter().map(|u| joliet_key(u)).collect();
+        assert_eq!(keys.len(), 3);
+    }
+
     fn name_strategy() -> impl Strategy<Value = String> {
         prop_oneof![
             "[a-zA-Z0-9._-]{1,40}",
@@ -666,7 +762,7 @@ mod tests {
             let names: Vec<String> = names.into_iter().collect();
             let items: Vec<_> = names.iter().enumerate().map(|(i, n)| inp(n, i % 4 == 0)).collect();
             let ids = resolve_joliet(&items);
-            let set: BTreeSet<_> = ids.iter().map(|u| fold_case(u)).collect();
+            let set: BTreeSet<_> = ids.iter().map(|u| joliet_key(u)).collect();
             prop_assert_eq!(set.len(), ids.len());
             for (i, id) in ids.iter().enumerate() {
                 let max = if items[i].is_dir { 64 } else { 62 };
@@ -681,7 +777,7 @@ mod tests {
             // when alone, whatever its siblings.
             for (i, it) in items.iter().enumerate() {
                 let alone = &resolve_joliet(&[*it])[0];
-                let clash = items.iter().enumerate().any(|(j, o)| j != i && fold_case(&resolve_joliet(&[*o])[0]) == fold_case(alone));
+                let clash = items.iter().enumerate().any(|(j, o)| j != i && joliet_key(&resolve_joliet(&[*o])[0]) == joliet_key(alone));
                 if !clash {
                     prop_assert_eq!(alone, &ids[i]);
                 }

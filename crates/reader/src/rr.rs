@@ -210,6 +210,8 @@ pub(crate) struct RrEntries {
     pub target: Vec<u8>,
     pub has_target: bool,
     component_continues: bool,
+    /// The last component record was ROOT (itself the '/').
+    after_root: bool,
     pub px: Option<PosixFileAttributes>,
     pub pn: Option<DeviceNumber>,
     pub times: RrTimes,
@@ -234,6 +236,7 @@ impl RrEntries {
         self.target.clear();
         self.has_target = false;
         self.component_continues = false;
+        self.after_root = false;
         self.px = None;
         self.pn = None;
         self.times = RrTimes::default();
@@ -282,11 +285,14 @@ impl RrEntries {
                 self.has_target = true;
                 for (i, c) in sl.components.iter().enumerate() {
                     let fresh = first && i == 0;
-                    if !self.component_continues && !fresh && self.target.last() != Some(&b'/') {
+                    // A '/' separates complete components (RRIP 4.1.3.1); ROOT is
+                    // itself a '/' that no separator follows, also within a target
+                    // ("a//b" is "a", ROOT, "b" as genisoimage and xorriso write it).
+                    if !self.component_continues && !fresh && !self.after_root {
                         self.target.push(b'/');
                     }
-                    if c.flags.contains(ComponentFlags::ROOT) {
-                        self.target.clear();
+                    self.after_root = c.flags.contains(ComponentFlags::ROOT);
+                    if self.after_root {
                         self.target.push(b'/');
                     } else if c.flags.contains(ComponentFlags::CURRENT) {
                         self.target.push(b'.');

@@ -14,13 +14,15 @@ use crate::tree::{Extent, NONE, NodeData, NodeKind, RrData, Tree, View};
 use crate::volume::Volume;
 
 /// Strips an ECMA-119 version (";1") and the "." of an empty extension ("README.").
+/// A name of dots only keeps them all: "...;1" is the name "..." (other writers record
+/// it so in Joliet), not "..".
 fn strip_version(mut name: &[u8]) -> &[u8] {
     if let Some(i) = name.iter().rposition(|&c| c == b';')
         && name[i + 1..].iter().all(u8::is_ascii_digit)
     {
         name = &name[..i];
     }
-    if name.len() > 1 && name.last() == Some(&b'.') {
+    if name.last() == Some(&b'.') && name[..name.len() - 1].iter().any(|&c| c != b'.') {
         name = &name[..name.len() - 1];
     }
     name

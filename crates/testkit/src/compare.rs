@@ -78,6 +78,13 @@ pub struct RrQuirks {
     /// One '/' may be lost where a long symlink target is continued in a second SL entry
     /// (libarchive).
     pub split_target_loses_slash: bool,
+    /// A target ending in '/' may be shown with one '/' less (isoinfo: an SL record
+    /// ending with a ROOT or empty component, as genisoimage writes `a//`).
+    pub drops_trailing_slash: bool,
+    /// Targets holding a run of slashes (`a//b`, `//x`) are not compared (pycdlib starts
+    /// the target afresh at every ROOT component, the record genisoimage and xorriso
+    /// write for the second '/' of a run; it misreads their images the same way).
+    pub slash_runs_unread: bool,
 }
 
 impl RrQuirks {
@@ -88,6 +95,8 @@ impl RrQuirks {
         drops_trailing_dot: false,
         root_target_empty: false,
         split_target_loses_slash: false,
+        drops_trailing_slash: false,
+        slash_runs_unread: false,
     };
 }
 
@@ -412,9 +421,15 @@ impl Ctx<'_> {
                             || (c as u32) > 0xFFFF
                             || (latin1 && (c as u32) > 0xFF)
                     })
-                    && !siblings
-                        .keys()
-                        .any(|s| *s != name && s.to_lowercase() == name.to_lowercase())
+                    // Readers drop trailing dots from Joliet names (Windows, Linux,
+                    // 7-Zip): such a name, and one equal to a sibling without regard
+                    // to case and trailing dots, cannot be shown as it is.
+                    && !name.ends_with('.')
+                    && !siblings.keys().any(|s| {
+                        *s != name
+                            && s.trim_end_matches('.').to_lowercase()
+                                == name.trim_end_matches('.').to_lowercase()
+                    })
             }
             Names::Iso9660 { .. } => false,
         }
@@ -512,6 +527,10 @@ impl Ctx<'_> {
                             && !at.is_empty()
                             && et.starts_with(at.as_str()))
                             || (q.root_target_empty && et == "/" && at.is_empty())
+                            || (q.drops_trailing_slash
+                                && et.ends_with('/')
+                                && et[..et.len() - 1] == **at)
+                            || (q.slash_runs_unread && et.contains("//"))
                             || (q.split_target_loses_slash
                                 && et.len() > 200
                                 && at.len() + 1 == et.len()

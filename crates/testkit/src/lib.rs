@@ -8,6 +8,7 @@
 //!   view (Rock Ridge, Joliet, ECMA-119).
 //! * [`check`]: runs every applicable reader on an image and asserts they all agree with
 //!   the manifest.
+//! * [`sessions`]: every reader on every session of a multisession medium.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -15,4 +16,5 @@ pub mod check;
 pub mod compare;
 pub mod generate;
 pub mod oracle;
+pub mod sessions;
 pub mod tree;
