@@ -1,8 +1,8 @@
 //! MMC command layer for discburn: pure CDB builders ([`cdb`]) and reply parsers
 //! ([`reply`]) (sans-I/O), decoded sense data ([`sense`]), the [`Transport`] trait that
 //! is the only door to I/O, the [`Drive`] layer above it that owns retries, timeouts and
-//! polling, and transport wrappers ([`Recording`] transcripts, [`Faulty`] fault
-//! injection).
+//! polling, and, with the `recording` Cargo feature, transport wrappers (`Recording`
+//! transcripts, `Replay`, `Faulty` fault injection) for tests and bug reports.
 //!
 //! Source: MMC-6 (T10/1836-D), SPC-4; the byte layouts used here are collected in
 //! `shared/reference/mmc.md`.
@@ -38,7 +38,9 @@
 pub mod cdb;
 pub mod drive;
 pub mod error;
+pub mod lock;
 pub mod profile;
+#[cfg(feature = "recording")]
 pub mod recording;
 pub mod reply;
 pub mod sense;
@@ -51,6 +53,7 @@ pub use drive::{
 };
 pub use error::{MmcError, ReplyError};
 pub use profile::{FeatureCode, MediaClass, Profile};
+#[cfg(feature = "recording")]
 pub use recording::{Fault, FaultEffect, FaultWhen, Faulty, Recording, Replay, TranscriptRecord};
 pub use sense::{Sense, SenseKey};
 pub use transport::{Completion, Data, DataDirection, Transport, TransportError};
