@@ -30,6 +30,7 @@
 //! | READ BUFFER CAPACITY 5Ch | [`cdb::read_buffer_capacity`] | [`reply::BufferCapacity`] | [`Drive::read_buffer_capacity`] |
 //! | BLANK A1h | [`cdb::blank`] | – | [`Drive::blank`] |
 //! | GET PERFORMANCE ACh (03h) | [`cdb::get_performance_write_speeds`] | [`reply::WriteSpeedDescriptor`] | [`Drive::write_speeds`] |
+//! | GET PERFORMANCE ACh (00h) | [`cdb::get_performance`] | [`reply::NominalPerformance`] | – |
 //! | SET STREAMING B6h | [`cdb::set_streaming`] | [`reply::PerformanceDescriptor`] (out) | [`Drive::set_streaming`] |
 //! | SET CD SPEED BBh | [`cdb::set_cd_speed`] | – | [`Drive::set_cd_speed`] |
 #![forbid(unsafe_code)]
