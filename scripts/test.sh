@@ -41,4 +41,8 @@ fi
 
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The recorder without its `emu` and `sgio` features: image files and block devices only.
+cargo build -p discburn-recorder --no-default-features --locked
+cargo clippy -p discburn-recorder --no-default-features --all-targets --locked -- -D warnings
+cargo test -p discburn-recorder --no-default-features --locked
 cargo test --workspace --locked

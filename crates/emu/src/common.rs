@@ -1,6 +1,6 @@
-//! Pieces shared by [`crate::EmulatedDrive`] and [`crate::StdioDrive`]: the completion
-//! builder with allocation-length discipline, CDB checks and the replies that do not
-//! depend on the medium (INQUIRY, GET EVENT STATUS NOTIFICATION, READ BUFFER CAPACITY).
+//! Pieces of [`crate::EmulatedDrive`]: the completion builder with allocation-length
+//! discipline, CDB checks and the replies that do not depend on the medium (INQUIRY, GET
+//! EVENT STATUS NOTIFICATION, READ BUFFER CAPACITY).
 
 use discburn_mmc::{Completion, Data, TransportError};
 

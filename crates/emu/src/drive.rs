@@ -7,6 +7,7 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::time::Duration;
 
+use discburn_mmc::lock::ExclusiveLock;
 use discburn_mmc::{Completion, Data, Transport, TransportError};
 
 use crate::cdb::{be16, be32, op, put32, transfer};
@@ -17,7 +18,6 @@ use crate::common::{
 use crate::error::EmuError;
 use crate::faults::FaultPlan;
 use crate::features::{FeatureCtx, get_configuration};
-use crate::lock::ExclusiveLock;
 use crate::media::{Family, MediaType};
 use crate::mode::{WriteParams, capabilities_page};
 use crate::random::{BgFormat, RandomKind, RandomMedium};
@@ -168,7 +168,7 @@ impl EmulatedDrive {
     /// [`EmuError::Locked`] with the holder's name when another handle or process holds
     /// it (or this handle holds it for another owner); [`EmuError::Io`].
     pub fn lock_exclusive(&mut self, owner: &str) -> Result<(), EmuError> {
-        self.lock.lock(owner)
+        Ok(self.lock.lock(owner)?)
     }
 
     /// Releases one [`lock_exclusive`](Self::lock_exclusive).
@@ -176,7 +176,7 @@ impl EmulatedDrive {
     /// # Errors
     /// [`EmuError::NotLocked`] when this handle does not hold the lock; [`EmuError::Io`].
     pub fn unlock(&mut self) -> Result<(), EmuError> {
-        self.lock.unlock()
+        Ok(self.lock.unlock()?)
     }
 
     /// The client name holding exclusive access through this handle.

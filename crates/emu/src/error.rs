@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+use discburn_mmc::lock::LockError;
+
 /// An error of the emulator API.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -77,12 +79,21 @@ pub enum EmuError {
         /// What is wrong.
         reason: &'static str,
     },
-    /// The stdio target path is neither a regular file, a block device nor missing.
-    #[error("{}: not a regular file or block device", path.display())]
-    NotStdioTarget {
-        /// The path.
-        path: PathBuf,
-    },
+}
+
+impl From<LockError> for EmuError {
+    fn from(e: LockError) -> Self {
+        match e {
+            LockError::Locked { owner } => EmuError::Locked { owner },
+            LockError::NotLocked => EmuError::NotLocked,
+            LockError::Io { op, path, source } => EmuError::Io { op, path, source },
+            other => EmuError::Io {
+                op: "exclusive access",
+                path: PathBuf::new(),
+                source: std::io::Error::other(other.to_string()),
+            },
+        }
+    }
 }
 
 impl EmuError {

@@ -16,8 +16,6 @@ pub(crate) struct FeatureCtx {
     pub incremental: bool,
     /// Overwriteable medium formatted (feature 0020h on BD-RE).
     pub formatted: bool,
-    /// The stdio drive: a file or block device, profile 0002h only.
-    pub stdio: bool,
 }
 
 /// Profiles the emulated recorder lists in feature 0000h, descending.
@@ -46,7 +44,7 @@ fn features(ctx: &FeatureCtx) -> Vec<Feature> {
     let is = |list: &[u16]| list.contains(&p);
     let cd = is(&[0x0009, 0x000A]);
     let dvd_minus = is(&[0x0011, 0x0014]);
-    let random = is(&[0x0012, 0x0013, 0x001A, 0x0043, 0x0002]) && (p != 0x0043 || ctx.formatted);
+    let random = is(&[0x0012, 0x0013, 0x001A, 0x0043]) && (p != 0x0043 || ctx.formatted);
     let mut v = Vec::new();
     let mut f = |code: u16, version: u8, persistent: bool, current: bool, payload: Vec<u8>| {
         v.push(Feature {
@@ -58,13 +56,8 @@ fn features(ctx: &FeatureCtx) -> Vec<Feature> {
         })
     };
     // 0000h Profile List.
-    let profiles: &[u16] = if ctx.stdio {
-        &[0x0002]
-    } else {
-        &EMULATED_PROFILES
-    };
     let mut list = Vec::new();
-    for &pr in profiles {
+    for &pr in &EMULATED_PROFILES {
         list.extend_from_slice(&pr.to_be_bytes());
         list.push(u8::from(pr == p));
         list.push(0);
@@ -80,16 +73,14 @@ fn features(ctx: &FeatureCtx) -> Vec<Feature> {
         true,
         vec![0x20 | 0x10 | 0x08 | 0x01, 0, 0, 0],
     );
-    if !ctx.stdio {
-        f(0x001E, 1, false, cd, vec![0, 0, 0, 0]);
-        f(
-            0x001F,
-            1,
-            false,
-            (0x0010..0x0040).contains(&p),
-            vec![0, 0, 0, 0],
-        );
-    }
+    f(0x001E, 1, false, cd, vec![0, 0, 0, 0]);
+    f(
+        0x001F,
+        1,
+        false,
+        (0x0010..0x0040).contains(&p),
+        vec![0, 0, 0, 0],
+    );
     // 0020h Random Writable.
     let mut rw = vec![0u8; 12];
     put32(&mut rw, 0, ctx.last_lba);
@@ -97,9 +88,6 @@ fn features(ctx: &FeatureCtx) -> Vec<Feature> {
     put16(&mut rw, 8, write_unit(p));
     rw[10] = 1;
     f(0x0020, 0, false, random, rw);
-    if ctx.stdio {
-        return v;
-    }
     // 0021h Incremental Streaming Writable: Mode 1 and Mode 2 Form 1, BUF, one link size.
     let link = if cd { 7 } else { 16 };
     f(

@@ -1,11 +1,11 @@
 //! Emulated MMC recorder: answers the same CDBs as a real drive from a per-profile state
 //! machine, with the medium kept as a sparse raw image (sector LBA at byte LBA×2048) and
-//! its state beside it. Also the "stdio" targets: regular files and block devices as
-//! overwriteable media.
+//! its state beside it. (Image files and block devices as random-writable media are
+//! production code: `discburn_recorder::StdioDrive`.)
 //!
-//! Both [`EmulatedDrive`] and [`StdioDrive`] implement [`discburn_mmc::Transport`], so
-//! everything above the transport (CDB builders, reply parsers, retry policy, the
-//! recorder) runs unchanged against them. The decoding here is an independent
+//! [`EmulatedDrive`] implements [`discburn_mmc::Transport`], so everything above the
+//! transport (CDB builders, reply parsers, retry policy, the
+//! recorder) runs unchanged against it. The decoding here is an independent
 //! implementation of `shared/reference/mmc.md` (MMC-6 as quoted there); it does not use
 //! the `discburn-mmc` codec.
 //!
@@ -51,7 +51,6 @@
 //! | C (§9.4) | DVD+R, DVD+R DL | fragments, sessions with Closure + Intro gap, CLOSE 101b/110b finalize, auto-finalize at the session limit or < 65 ECC blocks left |
 //! | D, E (§9.5, §9.6) | BD-R | SRM with several open tracks, FORMAT 00h/32h sub-types 00b (POW) / 01b, POW remapping, POW resources in READ DISC INFORMATION; RRM → 5/26/00 |
 //! | F (§9.7) | DVD+RW, DVD-RAM, BD-RE, DVD-RW RO | formatting (26h background, 00h/30h/31h, 10h/13h/15h), writes anywhere in the formatted area, CLOSE per kind |
-//! | stdio | file, block device | profile 0002h |
 //!
 //! Commands: TEST UNIT READY, REQUEST SENSE, INQUIRY (+ VPD 00h/80h), GET CONFIGURATION
 //! (RT 0/1/2), READ DISC INFORMATION (data types 000b/001b, POW resources), READ TRACK
@@ -75,7 +74,6 @@ mod drive;
 mod error;
 mod faults;
 mod features;
-mod lock;
 mod media;
 mod mode;
 mod random;
@@ -83,7 +81,6 @@ mod reply;
 mod sense;
 mod seq;
 mod state;
-mod stdio;
 
 use std::fmt;
 use std::path::Path;
@@ -98,7 +95,6 @@ pub use state::{
     DiscOptions, DriveSettings, create_disc, create_disc_with, disc_faults, is_emulated_disc,
     set_disc_faults,
 };
-pub use stdio::StdioDrive;
 
 /// What `discburn disc info` shows about an emulated disc.
 #[derive(Debug, Clone)]

@@ -12,6 +12,7 @@ use crate::error::EmuError;
 /// The CLI names (`FromStr` / `Display`) are `cd-r cd-rw dvd-r dvd-rw dvd+r dvd+r-dl dvd+rw
 /// dvd-ram bd-r bd-re`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum MediaType {
     /// CD-R, profile 0009h (MMC-6 Table 84), sequential TAO multisession.
     #[serde(rename = "cd-r")]

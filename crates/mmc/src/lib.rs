@@ -1,8 +1,8 @@
 //! MMC command layer for discburn: pure CDB builders ([`cdb`]) and reply parsers
 //! ([`reply`]) (sans-I/O), decoded sense data ([`sense`]), the [`Transport`] trait that
 //! is the only door to I/O, the [`Drive`] layer above it that owns retries, timeouts and
-//! polling, and transport wrappers ([`Recording`] transcripts, [`Faulty`] fault
-//! injection).
+//! polling, and, with the `recording` Cargo feature, transport wrappers (`Recording`
+//! transcripts, `Replay`, `Faulty` fault injection) for tests and bug reports.
 //!
 //! Source: MMC-6 (T10/1836-D), SPC-4; the byte layouts used here are collected in
 //! `shared/reference/mmc.md`.
@@ -30,6 +30,7 @@
 //! | READ BUFFER CAPACITY 5Ch | [`cdb::read_buffer_capacity`] | [`reply::BufferCapacity`] | [`Drive::read_buffer_capacity`] |
 //! | BLANK A1h | [`cdb::blank`] | – | [`Drive::blank`] |
 //! | GET PERFORMANCE ACh (03h) | [`cdb::get_performance_write_speeds`] | [`reply::WriteSpeedDescriptor`] | [`Drive::write_speeds`] |
+//! | GET PERFORMANCE ACh (00h) | [`cdb::get_performance`] | [`reply::NominalPerformance`] | – |
 //! | SET STREAMING B6h | [`cdb::set_streaming`] | [`reply::PerformanceDescriptor`] (out) | [`Drive::set_streaming`] |
 //! | SET CD SPEED BBh | [`cdb::set_cd_speed`] | – | [`Drive::set_cd_speed`] |
 #![forbid(unsafe_code)]
@@ -38,7 +39,9 @@
 pub mod cdb;
 pub mod drive;
 pub mod error;
+pub mod lock;
 pub mod profile;
+#[cfg(feature = "recording")]
 pub mod recording;
 pub mod reply;
 pub mod sense;
@@ -51,6 +54,7 @@ pub use drive::{
 };
 pub use error::{MmcError, ReplyError};
 pub use profile::{FeatureCode, MediaClass, Profile};
+#[cfg(feature = "recording")]
 pub use recording::{Fault, FaultEffect, FaultWhen, Faulty, Recording, Replay, TranscriptRecord};
 pub use sense::{Sense, SenseKey};
 pub use transport::{Completion, Data, DataDirection, Transport, TransportError};

@@ -72,6 +72,7 @@ pub enum Profile {
 
 /// Writing model of a profile (mmc.md §1.2 "classes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MediaClass {
     /// Not writable (ROM media, no medium, unknown).
     ReadOnly,

@@ -341,6 +341,7 @@ impl Transport for Replay {
 
 /// When a [`Fault`] fires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FaultWhen {
     /// At the n-th command through the wrapper (1-based).
     Command(u64),
@@ -362,6 +363,7 @@ pub enum FaultWhen {
 
 /// What a [`Fault`] does.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FaultEffect {
     /// The command is not passed on; the answer is CHECK CONDITION with this sense.
     Sense(Sense),

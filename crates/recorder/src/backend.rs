@@ -1,24 +1,31 @@
 //! The transports a recorder can sit on, with their exclusive-access locks:
-//! real drives (SG_IO, O_EXCL + advisory lock + an owner file), emulated discs and
-//! stdio targets (the emu crate's `lock_exclusive`).
+//! real drives (SG_IO, O_EXCL + advisory lock + an owner file; `sgio` feature),
+//! emulated discs (the emu crate's `lock_exclusive`; `emu` feature) and stdio targets
+//! ([`crate::StdioDrive`], a lock file beside the image).
 
+#[cfg(feature = "sgio")]
 use std::path::{Path, PathBuf};
+#[cfg(feature = "sgio")]
 use std::time::Duration;
 
-use discburn_mmc::{Completion, Data, Transport, TransportError};
+use discburn_mmc::Transport;
+#[cfg(feature = "sgio")]
+use discburn_mmc::{Completion, Data, TransportError};
+#[cfg(feature = "sgio")]
 use discburn_sgio::SgIoTransport;
 
 use crate::error::RecorderError;
 
-/// What kind of target a recorder drives.
+/// What kind of target a recorder drives. More kinds may be added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum BackendKind {
     /// A real optical drive through SG_IO (`/dev/srN`).
     Sgio,
     /// An emulated disc (discburn-emu `EmulatedDrive`).
     Emulated,
-    /// A regular file or block device as random-writable media (discburn-emu
-    /// `StdioDrive`).
+    /// A regular file or block device as random-writable media
+    /// ([`crate::StdioDrive`]).
     Stdio,
     /// Any other transport (tests, wrappers).
     Other,
@@ -68,6 +75,7 @@ pub const OWNER_FILE_DIR: &str = "/run/lock";
 /// A real drive: opened shared for queries; [`RecorderTransport::lock_exclusive`]
 /// reopens it with `O_EXCL` plus the advisory lock and writes the owner name to
 /// `<OWNER_FILE_DIR>/discburn-<srN>.owner`.
+#[cfg(feature = "sgio")]
 #[derive(Debug)]
 pub struct RealDrive {
     path: PathBuf,
@@ -76,6 +84,7 @@ pub struct RealDrive {
     owner_file: Option<PathBuf>,
 }
 
+#[cfg(feature = "sgio")]
 impl RealDrive {
     /// Opens `path` shared (`O_RDWR | O_NONBLOCK`).
     ///
@@ -101,6 +110,7 @@ impl RealDrive {
     }
 }
 
+#[cfg(feature = "sgio")]
 fn open_error(path: &Path, e: TransportError) -> RecorderError {
     match e {
         TransportError::Io { source, .. } => {
@@ -110,6 +120,7 @@ fn open_error(path: &Path, e: TransportError) -> RecorderError {
     }
 }
 
+#[cfg(feature = "sgio")]
 impl Transport for RealDrive {
     fn execute(
         &mut self,
@@ -127,6 +138,7 @@ impl Transport for RealDrive {
     }
 }
 
+#[cfg(feature = "sgio")]
 impl RecorderTransport for RealDrive {
     fn kind(&self) -> BackendKind {
         BackendKind::Sgio
@@ -171,10 +183,12 @@ impl RecorderTransport for RealDrive {
     }
 }
 
+#[cfg(feature = "sgio")]
 trait IntoErr {
     fn into_err(self) -> Result<(), RecorderError>;
 }
 
+#[cfg(feature = "sgio")]
 impl IntoErr for RecorderError {
     fn into_err(self) -> Result<(), RecorderError> {
         Err(self)

@@ -1,25 +1,19 @@
-//! Emulated discs and stdio targets through discburn-emu.
+//! Emulated discs through discburn-emu.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use discburn_emu::{EmuError, EmulatedDrive, StdioDrive};
+use discburn_emu::{EmuError, EmulatedDrive};
 use discburn_mmc::{Completion, Data, Transport, TransportError};
 
 use crate::backend::{BackendKind, RecorderTransport};
 use crate::error::RecorderError;
 
-/// An emulated disc or a stdio target, with the path of its lock file.
-#[derive(Debug)]
-enum Inner {
-    Emulated(Box<EmulatedDrive>),
-    Stdio(StdioDrive),
-}
-
+/// An emulated disc, with the path of its lock file.
 #[derive(Debug)]
 struct EmuBackend {
     path: PathBuf,
-    inner: Inner,
+    drive: Box<EmulatedDrive>,
 }
 
 fn map_emu(path: &Path, e: EmuError) -> RecorderError {
@@ -31,35 +25,17 @@ fn map_emu(path: &Path, e: EmuError) -> RecorderError {
     }
 }
 
-/// Opens `path` as an emulated disc (when `discburn_emu::is_emulated_disc`) or a stdio
-/// target (regular file, block device, or a path that does not exist yet).
-pub(crate) fn open(path: &Path) -> Result<Box<dyn RecorderTransport>, RecorderError> {
-    let inner = if discburn_emu::is_emulated_disc(path) {
-        Inner::Emulated(Box::new(
-            EmulatedDrive::open(path).map_err(|e| map_emu(path, e))?,
-        ))
-    } else {
-        Inner::Stdio(StdioDrive::open(path, None).map_err(|e| map_emu(path, e))?)
-    };
-    Ok(Box::new(EmuBackend {
+/// Opens `path` as an emulated disc when `discburn_emu::is_emulated_disc`; `None` when
+/// it is not one.
+pub(crate) fn open(path: &Path) -> Result<Option<Box<dyn RecorderTransport>>, RecorderError> {
+    if !discburn_emu::is_emulated_disc(path) {
+        return Ok(None);
+    }
+    let drive = Box::new(EmulatedDrive::open(path).map_err(|e| map_emu(path, e))?);
+    Ok(Some(Box::new(EmuBackend {
         path: path.to_path_buf(),
-        inner,
-    }))
-}
-
-/// Opens `path` as a stdio target whose capacity is at most `max_capacity_sectors`
-/// (regular file, block device, or a path that does not exist yet), even when it is
-/// an emulated disc's sector image.
-pub(crate) fn open_stdio(
-    path: &Path,
-    max_capacity_sectors: Option<u32>,
-) -> Result<Box<dyn RecorderTransport>, RecorderError> {
-    let inner =
-        Inner::Stdio(StdioDrive::open(path, max_capacity_sectors).map_err(|e| map_emu(path, e))?);
-    Ok(Box::new(EmuBackend {
-        path: path.to_path_buf(),
-        inner,
-    }))
+        drive,
+    })))
 }
 
 impl Transport for EmuBackend {
@@ -69,59 +45,37 @@ impl Transport for EmuBackend {
         data: Data<'_>,
         timeout: Duration,
     ) -> Result<Completion, TransportError> {
-        match &mut self.inner {
-            Inner::Emulated(d) => d.execute(cdb, data, timeout),
-            Inner::Stdio(d) => d.execute(cdb, data, timeout),
-        }
+        self.drive.execute(cdb, data, timeout)
     }
     fn max_transfer(&self) -> usize {
-        match &self.inner {
-            Inner::Emulated(d) => d.max_transfer(),
-            Inner::Stdio(d) => d.max_transfer(),
-        }
+        self.drive.max_transfer()
     }
     fn device_name(&self) -> String {
-        match &self.inner {
-            Inner::Emulated(d) => d.device_name(),
-            Inner::Stdio(d) => d.device_name(),
-        }
+        self.drive.device_name()
     }
 }
 
 impl RecorderTransport for EmuBackend {
     fn kind(&self) -> BackendKind {
-        match self.inner {
-            Inner::Emulated(_) => BackendKind::Emulated,
-            Inner::Stdio(_) => BackendKind::Stdio,
-        }
+        BackendKind::Emulated
     }
 
     fn lock_exclusive(&mut self, owner: &str) -> Result<(), RecorderError> {
-        let r = match &mut self.inner {
-            Inner::Emulated(d) => d.lock_exclusive(owner),
-            Inner::Stdio(d) => d.lock_exclusive(owner),
-        };
-        r.map_err(|e| map_emu(&self.path, e))
+        self.drive
+            .lock_exclusive(owner)
+            .map_err(|e| map_emu(&self.path, e))
     }
 
     fn unlock(&mut self) -> Result<(), RecorderError> {
-        let r = match &mut self.inner {
-            Inner::Emulated(d) => d.unlock(),
-            Inner::Stdio(d) => d.unlock(),
-        };
-        r.map_err(|e| map_emu(&self.path, e))
+        self.drive.unlock().map_err(|e| map_emu(&self.path, e))
     }
 
     fn lock_owner(&mut self) -> Option<String> {
-        if let Inner::Emulated(d) = &self.inner
-            && let Some(o) = d.exclusive_owner()
-        {
+        if let Some(o) = self.drive.exclusive_owner() {
             return Some(o.to_string());
         }
         // The lock file holds the holder's client name while held (emptied on release).
-        let mut p = self.path.clone().into_os_string();
-        p.push(".lock");
-        std::fs::read_to_string(PathBuf::from(p))
+        std::fs::read_to_string(crate::stdio::sibling(&self.path, ".lock"))
             .ok()
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())

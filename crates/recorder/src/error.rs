@@ -4,6 +4,17 @@
 
 use discburn_mmc::{MmcError, Sense, SenseKey, TransportError, cdb::op};
 
+use crate::backend::BackendKind;
+
+fn backend_words(kind: BackendKind) -> &'static str {
+    match kind {
+        BackendKind::Sgio => "a real drive (SG_IO)",
+        BackendKind::Emulated => "an emulated disc",
+        BackendKind::Stdio => "an image file or block device",
+        _ => "this kind of recorder",
+    }
+}
+
 /// An error of a recorder operation (IMAPI2 IDiscMaster2 / IDiscRecorder2 /
 /// IDiscRecorder2Ex). [`RecorderError::hresult`] and [`RecorderError::imapi_name`] give
 /// the IMAPI2 code.
@@ -17,6 +28,20 @@ pub enum RecorderError {
         device: String,
         /// The owner's client name (empty when unknown, e.g. another program).
         owner: String,
+    },
+    /// E_NOTIMPL: `device` is a real drive or an emulated disc, but this build of
+    /// discburn-recorder was made without the Cargo feature that drives it.
+    #[error(
+        "{device}: {} needs the `{feature}` Cargo feature of discburn-recorder, which this build does not have",
+        backend_words(*backend)
+    )]
+    BackendNotBuilt {
+        /// The path given.
+        device: String,
+        /// The kind of target the path names.
+        backend: BackendKind,
+        /// The Cargo feature that drives it (`sgio`, `emu`).
+        feature: &'static str,
     },
     /// E_IMAPI_RECORDER_CLIENT_NAME_IS_NOT_VALID.
     #[error("client name {0:?} is not valid (1-63 characters: letters, digits, space, -_.,()+:')")]
@@ -214,7 +239,7 @@ impl RecorderError {
             RecorderError::InvalidArgument(_) => 0x8007_0057,
             RecorderError::DeviceNotExist { .. } => 0x8007_0037,
             RecorderError::AccessDenied { .. } => 0x8007_0005,
-            RecorderError::NotImplemented(_) => 0x8000_4001,
+            RecorderError::NotImplemented(_) | RecorderError::BackendNotBuilt { .. } => 0x8000_4001,
         }
     }
 
@@ -252,7 +277,7 @@ impl RecorderError {
             RecorderError::InvalidArgument(_) => "E_INVALIDARG",
             RecorderError::DeviceNotExist { .. } => "HRESULT_FROM_WIN32(ERROR_DEV_NOT_EXIST)",
             RecorderError::AccessDenied { .. } => "E_ACCESSDENIED",
-            RecorderError::NotImplemented(_) => "E_NOTIMPL",
+            RecorderError::NotImplemented(_) | RecorderError::BackendNotBuilt { .. } => "E_NOTIMPL",
         }
     }
 

@@ -5,6 +5,7 @@ use discburn_mmc::Profile;
 /// IMAPI_MEDIA_PHYSICAL_TYPE: the kind of medium in the recorder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u32)]
+#[non_exhaustive]
 pub enum PhysicalMediaType {
     /// IMAPI_MEDIA_TYPE_UNKNOWN 0 (also: no medium).
     Unknown = 0,

@@ -13,9 +13,10 @@ use discburn_mmc::{
     TrackAddress, TransportError,
 };
 
-use crate::backend::{BackendKind, RealDrive, RecorderTransport};
+use crate::backend::{BackendKind, RecorderTransport};
 use crate::error::{RecorderError, S_IMAPI_COMMAND_HAS_SENSE_DATA};
 use crate::media::PhysicalMediaType;
+use crate::stdio::StdioDrive;
 
 /// The drive type a [`DiscRecorder`] owns (for the data writer).
 pub type RecorderDrive = Drive<Box<dyn RecorderTransport>>;
@@ -55,9 +56,24 @@ pub fn is_valid_client_name(name: &str) -> bool {
 /// device or lies under `/dev` (a regular file called `sr0` elsewhere is a stdio target).
 pub fn is_real_drive_path(path: &Path) -> bool {
     use std::os::unix::fs::FileTypeExt;
-    discburn_sgio::is_sr_device(path)
+    is_sr_device(path)
         && (path.starts_with("/dev")
             || std::fs::metadata(path).is_ok_and(|m| m.file_type().is_block_device()))
+}
+
+#[cfg(feature = "sgio")]
+use discburn_sgio::is_sr_device;
+
+/// True when `path` names an SCSI CD-ROM node (`…/srN`, or `…/scdN`); without the `sgio`
+/// feature the name rule of `discburn_sgio::is_sr_device` is applied here, so such paths
+/// are still refused rather than opened as image files.
+#[cfg(not(feature = "sgio"))]
+fn is_sr_device(path: &Path) -> bool {
+    path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+        ["sr", "scd"]
+            .iter()
+            .any(|p| n.strip_prefix(p).is_some_and(|d| d.parse::<u32>().is_ok()))
+    })
 }
 
 /// Mount points of `device` in a `/proc/self/mounts` text (octal escapes decoded).
@@ -122,38 +138,65 @@ impl DiscRecorder {
     /// SG_IO for `/dev/srN` ([`is_real_drive_path`]; opened shared; the exclusive open happens at
     /// [`DiscRecorder::acquire_exclusive_access`], so this succeeds while another
     /// client holds the drive, R-03); an emulated disc when
-    /// `discburn_emu::is_emulated_disc(path)`; otherwise a stdio target (regular file,
-    /// block device, or a path that does not exist yet).
+    /// `discburn_emu::is_emulated_disc(path)`; otherwise a stdio target ([`StdioDrive`]:
+    /// regular file, block device, or a path that does not exist yet).
     ///
     /// # Errors
-    /// [`RecorderError::DeviceNotExist`], [`RecorderError::AccessDenied`], or the
-    /// emulator's open error as [`RecorderError::Fail`].
+    /// [`RecorderError::DeviceNotExist`], [`RecorderError::AccessDenied`], the
+    /// emulator's open error as [`RecorderError::Fail`], or
+    /// [`RecorderError::BackendNotBuilt`] for a real drive or an emulated disc when the
+    /// crate was built without its `sgio` or `emu` Cargo feature.
     pub fn open(path: impl AsRef<Path>) -> Result<DiscRecorder, RecorderError> {
         let path = path.as_ref();
         let id = path.display().to_string();
         if is_real_drive_path(path) {
-            let t = RealDrive::open(path)?;
-            return Ok(Self::from_transport(id, Box::new(t)));
+            #[cfg(feature = "sgio")]
+            {
+                let t = crate::backend::RealDrive::open(path)?;
+                return Ok(Self::from_transport(id, Box::new(t)));
+            }
+            #[cfg(not(feature = "sgio"))]
+            return Err(RecorderError::BackendNotBuilt {
+                device: id,
+                backend: BackendKind::Sgio,
+                feature: "sgio",
+            });
         }
-        let t = crate::emu_backend::open(path)?;
-        Ok(Self::from_transport(id, t))
+        #[cfg(feature = "emu")]
+        if let Some(t) = crate::emu_backend::open(path)? {
+            return Ok(Self::from_transport(id, t));
+        }
+        #[cfg(not(feature = "emu"))]
+        if crate::stdio::sibling(path, ".state.json").exists() {
+            return Err(RecorderError::BackendNotBuilt {
+                device: id,
+                backend: BackendKind::Emulated,
+                feature: "emu",
+            });
+        }
+        let t = StdioDrive::open(path, None)?;
+        Ok(Self::from_transport(id, Box::new(t)))
     }
 
-    /// Opens `path` as a stdio target (random-writable media, profile 0002h): a regular
-    /// file, a block device, or a path that does not exist yet. A regular file's
-    /// capacity is the free space of its file system, capped at `max_capacity_sectors`
-    /// (2048-byte sectors) when given — a fixed capacity that does not move while other
-    /// programs use the disk.
+    /// Opens `path` as a stdio target ([`StdioDrive`], random-writable media, profile
+    /// 0002h): a regular file, a block device, or a path that does not exist yet, even
+    /// when it is an emulated disc's sector image. A regular file's capacity is the free
+    /// space of its file system, capped at `max_capacity_sectors` (2048-byte sectors)
+    /// when given — a fixed capacity that does not move while other programs use the
+    /// disk.
     ///
     /// # Errors
-    /// As [`DiscRecorder::open`].
+    /// As [`StdioDrive::open`].
     pub fn open_stdio(
         path: impl AsRef<Path>,
         max_capacity_sectors: Option<u32>,
     ) -> Result<DiscRecorder, RecorderError> {
         let path = path.as_ref();
-        let t = crate::emu_backend::open_stdio(path, max_capacity_sectors)?;
-        Ok(Self::from_transport(path.display().to_string(), t))
+        let t = StdioDrive::open(path, max_capacity_sectors)?;
+        Ok(Self::from_transport(
+            path.display().to_string(),
+            Box::new(t),
+        ))
     }
 
     /// A recorder over any [`RecorderTransport`] (tests, wrappers such as a transcript

@@ -46,8 +46,18 @@ impl MediaEventStatus {
         })
     }
 
-    /// Encodes 8 bytes (class 4 media, supported classes 10h).
+    /// Encodes 8 bytes (header + media event descriptor), or only the 4-byte header
+    /// (Event Data Length 2) when NEA is set: no event descriptor follows then (MMC-6
+    /// 6.7.2.1).
     pub fn encode(&self) -> Vec<u8> {
+        if self.nea {
+            return vec![
+                0,
+                2,
+                0x80 | (self.notification_class & 7),
+                self.supported_event_classes,
+            ];
+        }
         vec![
             0,
             6,
@@ -79,5 +89,6 @@ mod tests {
         assert!(MediaEventStatus::parse(&e.encode()[..6]).is_err());
         let nea = MediaEventStatus::parse(&[0, 2, 0x80, 0x10]).unwrap();
         assert!(nea.nea && !nea.media_present);
+        assert_eq!(nea.encode(), vec![0, 2, 0x80, 0x10]);
     }
 }

@@ -25,7 +25,10 @@ pub use mode::{
     MULTI_SESSION_NEXT_ALLOWED, MULTI_SESSION_NONE, ModePage, ModeSense, WriteParameters,
     WriteType, mode_select_parameter_list,
 };
-pub use performance::{PerformanceDescriptor, WriteSpeedDescriptor, parse_write_speeds};
+pub use performance::{
+    NominalPerformance, NominalPerformanceDescriptor, PerformanceDescriptor, WriteSpeedDescriptor,
+    parse_write_speeds,
+};
 pub use toc::{
     Atip, FullToc, FullTocDescriptor, LEAD_OUT_TRACK, Msf, SessionInfo, Toc, TocDescriptor,
 };

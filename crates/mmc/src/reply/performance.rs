@@ -73,6 +73,76 @@ pub fn parse_write_speeds(b: &[u8]) -> Result<Vec<WriteSpeedDescriptor>, ReplyEr
         .collect())
 }
 
+/// A GET PERFORMANCE Type 00h reply: nominal performance (MMC-6 6.8.2.2). Speeds are
+/// in kB/s (1000 bytes per second).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NominalPerformance {
+    /// Header byte 4 bit 1 Write: the descriptors are write (not read) performance.
+    pub write: bool,
+    /// Header byte 4 bit 0 Except: the descriptors list exceptions (CDB Except field
+    /// non-zero).
+    pub except: bool,
+    /// The performance descriptors (16 bytes each).
+    pub descriptors: Vec<NominalPerformanceDescriptor>,
+}
+
+/// One Type 00h performance descriptor (MMC-6 Table 6.8.2.2.2-1, 16 bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NominalPerformanceDescriptor {
+    /// Bytes 0-3 Start LBA.
+    pub start_lba: u32,
+    /// Bytes 4-7 Start Performance (kB/s).
+    pub start_performance: u32,
+    /// Bytes 8-11 End LBA.
+    pub end_lba: u32,
+    /// Bytes 12-15 End Performance (kB/s).
+    pub end_performance: u32,
+}
+
+impl NominalPerformance {
+    /// Parses the 8-byte header (bytes 0-3 Performance Data Length = bytes after
+    /// byte 3) and the 16-byte descriptors bounded by that length and the buffer.
+    ///
+    /// # Errors
+    /// [`ReplyError::Short`] for fewer than 8 bytes.
+    pub fn parse(b: &[u8]) -> Result<NominalPerformance, ReplyError> {
+        need("GET PERFORMANCE (nominal performance) reply", b, 8)?;
+        let end = bounded(b, be32(b, 0) as usize, 4);
+        Ok(NominalPerformance {
+            write: b[4] & 0x02 != 0,
+            except: b[4] & 0x01 != 0,
+            descriptors: b[8..end.max(8)]
+                .chunks_exact(16)
+                .map(|d| NominalPerformanceDescriptor {
+                    start_lba: be32(d, 0),
+                    start_performance: be32(d, 4),
+                    end_lba: be32(d, 8),
+                    end_performance: be32(d, 12),
+                })
+                .collect(),
+        })
+    }
+
+    /// Encodes the header (Performance Data Length = total − 4) and the descriptors.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut b = vec![0u8; 8];
+        b[4] = ((self.write as u8) << 1) | self.except as u8;
+        for d in &self.descriptors {
+            for v in [
+                d.start_lba,
+                d.start_performance,
+                d.end_lba,
+                d.end_performance,
+            ] {
+                b.extend_from_slice(&v.to_be_bytes());
+            }
+        }
+        let len = (b.len() - 4) as u32;
+        b[0..4].copy_from_slice(&len.to_be_bytes());
+        b
+    }
+}
+
 /// SET STREAMING performance descriptor (Type 00h, 28 bytes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PerformanceDescriptor {
@@ -196,5 +266,26 @@ mod tests {
         let b = p.encode();
         assert_eq!(&b[20..28], &[0, 0, 0x15, 0xA4, 0, 0, 0x03, 0xE8]);
         assert_eq!(PerformanceDescriptor::parse(&b).unwrap(), p);
+    }
+
+    #[test]
+    fn nominal_performance_roundtrip_mmc6_6_8_2_2() {
+        let p = NominalPerformance {
+            write: true,
+            except: false,
+            descriptors: vec![NominalPerformanceDescriptor {
+                start_lba: 0,
+                start_performance: 22_160,
+                end_lba: 999,
+                end_performance: 22_160,
+            }],
+        };
+        let b = p.encode();
+        assert_eq!(b.len(), 24);
+        assert_eq!(&b[..8], &[0, 0, 0, 20, 0x02, 0, 0, 0]);
+        assert_eq!(&b[8..12], &[0, 0, 0, 0]);
+        assert_eq!(&b[16..20], &999u32.to_be_bytes());
+        assert_eq!(NominalPerformance::parse(&b).unwrap(), p);
+        assert!(NominalPerformance::parse(&b[..7]).is_err());
     }
 }

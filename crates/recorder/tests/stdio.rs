@@ -1,13 +1,37 @@
 //! Stdio targets: a plain file (existing or not yet) as random-writable media, profile
 //! 0002h, like xorriso's `stdio:` drives.
 
-mod common;
-
-use common::*;
-use discburn_emu::{EmuError, StdioDrive};
 use discburn_mmc::cdb::TrackAddress;
 use discburn_mmc::reply::DiscStatus;
-use discburn_mmc::{Drive, FeatureCode, NoSleep};
+use discburn_mmc::{Drive, FeatureCode, MmcError, NoSleep};
+use discburn_recorder::{RecorderError, StdioDrive};
+
+fn expect_sense<T: std::fmt::Debug>(r: Result<T, MmcError>, want: (u8, u8, u8)) {
+    match r {
+        Ok(v) => panic!("expected sense {want:X?}, command succeeded: {v:?}"),
+        Err(MmcError::Sense { sense, .. }) => {
+            assert_eq!((sense.key as u8, sense.asc, sense.ascq), want)
+        }
+        Err(e) => panic!("expected a CHECK CONDITION, got {e}"),
+    }
+}
+
+/// `n` sectors whose bytes encode (seed, LBA, offset), so misplaced data is detected.
+fn pattern(lba: u32, n: u32, seed: u8) -> Vec<u8> {
+    let mut v = vec![0u8; n as usize * 2048];
+    for (i, sector) in v.chunks_mut(2048).enumerate() {
+        let l = lba + i as u32;
+        sector[0] = seed;
+        sector[1..5].copy_from_slice(&l.to_be_bytes());
+        for (j, b) in sector.iter_mut().enumerate().skip(5) {
+            *b = (j as u32)
+                .wrapping_mul(31)
+                .wrapping_add(l)
+                .wrapping_add(seed as u32) as u8;
+        }
+    }
+    v
+}
 
 fn stdio(path: &std::path::Path, max: Option<u32>) -> Drive<StdioDrive> {
     Drive::with_sleeper(StdioDrive::open(path, max).unwrap(), Box::new(NoSleep))
@@ -102,13 +126,49 @@ fn stdio_lock_and_non_file_targets() {
     let mut b = StdioDrive::open(&path, None).unwrap();
     a.lock_exclusive("xorriso-like").unwrap();
     match b.lock_exclusive("other") {
-        Err(EmuError::Locked { owner }) => assert_eq!(owner, "xorriso-like"),
+        Err(RecorderError::Locked { owner, .. }) => assert_eq!(owner, "xorriso-like"),
         other => panic!("{other:?}"),
     }
     a.unlock().unwrap();
     b.lock_exclusive("other").unwrap();
-    assert!(matches!(
-        StdioDrive::open(dir.path(), None),
-        Err(EmuError::NotStdioTarget { .. })
-    ));
+    let e = StdioDrive::open(dir.path(), None).unwrap_err();
+    assert!(
+        e.to_string()
+            .ends_with("not a regular file or block device"),
+        "{e}"
+    );
+    assert_eq!(e.imapi_name(), "E_FAIL");
+}
+
+/// Without the `emu` and `sgio` Cargo features an emulated disc and a real drive are
+/// refused with E_NOTIMPL naming the feature, and image files still open.
+#[cfg(not(any(feature = "emu", feature = "sgio")))]
+#[test]
+fn backends_left_out_of_the_build_are_refused_by_name() {
+    use discburn_recorder::{BackendKind, DiscRecorder};
+    let dir = tempfile::tempdir().unwrap();
+    let disc = dir.path().join("disc.bdr");
+    std::fs::write(&disc, b"").unwrap();
+    std::fs::write(dir.path().join("disc.bdr.state.json"), b"{}").unwrap();
+    for (path, kind, feature) in [
+        (disc.as_path(), BackendKind::Emulated, "emu"),
+        (std::path::Path::new("/dev/sr0"), BackendKind::Sgio, "sgio"),
+    ] {
+        let e = DiscRecorder::open(path).unwrap_err();
+        assert_eq!(e.imapi_name(), "E_NOTIMPL");
+        assert_eq!(e.hresult(), 0x8000_4001);
+        assert!(
+            e.to_string()
+                .contains(&format!("`{feature}` Cargo feature")),
+            "{e}"
+        );
+        match e {
+            RecorderError::BackendNotBuilt { backend, .. } => assert_eq!(backend, kind),
+            other => panic!("{other}"),
+        }
+    }
+    let image = dir.path().join("image.iso");
+    let r = DiscRecorder::open(&image).unwrap();
+    assert_eq!(r.backend_kind(), BackendKind::Stdio);
+    assert_eq!(discburn_recorder::DiscMaster::new().count(), 0);
 }
