@@ -49,6 +49,18 @@ pub const RELOCATION_DIRECTORY: &str = "rr_moved";
 pub enum VolumeSpaceSize {
     /// The number of blocks of this session (what `genisoimage -C` and `xorriso -as
     /// mkisofs -C` write, and what xorriso's session-chain emulation expects).
+    ///
+    /// Linux (isofs `rock_continue()`, since a 2026 stable fix) refuses a SUSP
+    /// continuation area (CE) at an LBA at or past the Volume
+    /// Space Size of the descriptors it mounted, as if the size counted from LBA 0; so
+    /// `mount -o sbsector=START` of an earlier random-write session drops the entries
+    /// whose Rock Ridge fields continue in a CE area (xorriso's sessions do the same).
+    /// No single value serves both: the chain finds the next session at START + size
+    /// rounded up to 32 blocks, while Linux needs a size above every CE area's LBA,
+    /// which is at least START + 16; both hold only for a session longer than its own
+    /// start LBA. The newest session is read through the head at LBA 0, whose size is
+    /// absolute; an earlier one reads right in Linux through a copy of its descriptors
+    /// at LBA 16 with an absolute size (as xorriso `-check_media patch_lba0=` makes).
     #[default]
     SessionLocal,
     /// Session start block + session blocks: the volume seen from LBA 0.
