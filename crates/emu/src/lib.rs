@@ -95,8 +95,8 @@ pub use media::MediaType;
 pub use sense::SenseCode;
 pub use seq::Geometry;
 pub use state::{
-    DiscOptions, DriveSettings, create_disc, create_disc_with, disc_faults, is_emulated_disc,
-    set_disc_faults,
+    DiscOptions, DriveSettings, create_disc, create_disc_with, disc_faults, emulated_disc_damage,
+    is_emulated_disc, set_disc_faults,
 };
 pub use stdio::StdioDrive;
 

@@ -32,9 +32,15 @@ fn map_emu(path: &Path, e: EmuError) -> RecorderError {
 }
 
 /// Opens `path` as an emulated disc (when `discburn_emu::is_emulated_disc`) or a stdio
-/// target (regular file, block device, or a path that does not exist yet).
+/// target (regular file, block device, or a path that does not exist yet). The remains
+/// of an emulated disc whose state file is damaged or missing
+/// (`discburn_emu::emulated_disc_damage`) are refused with E_FAIL naming the file.
 pub(crate) fn open(path: &Path) -> Result<Box<dyn RecorderTransport>, RecorderError> {
-    let inner = if discburn_emu::is_emulated_disc(path) {
+    let emulated = discburn_emu::is_emulated_disc(path);
+    if !emulated && let Some(e) = discburn_emu::emulated_disc_damage(path) {
+        return Err(RecorderError::Fail(e.to_string()));
+    }
+    let inner = if emulated {
         Inner::Emulated(Box::new(
             EmulatedDrive::open(path).map_err(|e| map_emu(path, e))?,
         ))

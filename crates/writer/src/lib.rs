@@ -33,6 +33,7 @@ mod error;
 mod events;
 mod media;
 mod multisession;
+mod ownership;
 mod speed;
 mod state;
 mod stream;

@@ -123,8 +123,11 @@ macro_rules! common_props {
             /// finalized in compatible mode after every write; set TRUE (and leave
             /// ForceMediaToBeClosed FALSE) to keep a DVD+R appendable (imapi2.md §5.1.1).
             disable_consumer_dvd_compatibility_mode / set_disable_consumer_dvd_compatibility_mode: bool;
-            /// ForceOverwrite (default FALSE): allow writing a whole image from LBA 0 over
-            /// non-blank overwritable media (else E_IMAPI_DF2DATA_MEDIA_NOT_BLANK).
+            /// ForceOverwrite (default FALSE; IMAPI2 IDiscFormat2Data::put_ForceOverwrite):
+            /// allow writing a whole image from LBA 0 over non-blank overwritable media, and
+            /// writing at all to overwritable media (image files, block devices, DVD+RW,
+            /// DVD-RAM, BD-RE) that holds data other than ISO 9660 sessions (else
+            /// E_IMAPI_DF2DATA_MEDIA_NOT_BLANK, nothing written).
             force_overwrite / set_force_overwrite: bool;
         }
 
@@ -676,7 +679,9 @@ impl DiscFormat2Data {
     /// block ranges; W-01); E_IMAPI_RECORDER_LOCKED; E_IMAPI_DF2DATA_MEDIA_IS_NOT_SUPPORTED;
     /// E_IMAPI_DF2DATA_INVALID_MEDIA_STATE (closed or open/damaged session, W-10);
     /// E_IMAPI_DF2DATA_STREAM_TOO_LARGE_FOR_CURRENT_MEDIA (before anything is written,
-    /// W-09); E_IMAPI_DF2DATA_MEDIA_NOT_BLANK; E_IMAPI_REQUEST_CANCELLED; E_FAIL for
+    /// W-09); E_IMAPI_DF2DATA_MEDIA_NOT_BLANK (also [`WriterError::ForeignData`]: before
+    /// the first WRITE, overwritable media holding data that is neither blank nor
+    /// ISO 9660 is refused unless force_overwrite); E_IMAPI_REQUEST_CANCELLED; E_FAIL for
     /// stream read errors; device errors.
     pub fn write_with_progress(
         &self,
@@ -713,9 +718,11 @@ impl DiscFormat2Data {
             });
         }
         rec.acquire_exclusive_access(false, &client)?;
-        let result = check_disc_identifier(rec, stream).and_then(|()| {
-            Job::new(rec, &cfg, &self.shared, &*self.clock, &mut progress).run(stream)
-        });
+        let result = crate::ownership::check_before_write(rec, cfg.force_overwrite)
+            .and_then(|()| check_disc_identifier(rec, stream))
+            .and_then(|()| {
+                Job::new(rec, &cfg, &self.shared, &*self.clock, &mut progress).run(stream)
+            });
         let released = rec.release_exclusive_access();
         result?;
         released?;

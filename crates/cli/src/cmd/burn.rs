@@ -65,6 +65,11 @@ pub struct Args {
     #[arg(long = "rm", value_name = "PATH")]
     pub remove: Vec<String>,
 
+    /// Write even when the image file or block device holds data that is neither blank
+    /// nor an ISO 9660 disc image (IMAPI2 ForceOverwrite); that data is destroyed.
+    #[arg(long)]
+    pub force_overwrite: bool,
+
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -233,6 +238,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let blocks = result.total_blocks();
 
     w.set_force_media_to_be_closed(args.close).map_err(imapi)?;
+    w.set_force_overwrite(args.force_overwrite).map_err(imapi)?;
     // DVD+R: only the session is closed, the disc stays appendable (imapi2.md §5.1.1).
     w.set_disable_consumer_dvd_compatibility_mode(!args.close)
         .map_err(imapi)?;

@@ -33,6 +33,9 @@ fn advice(e: &WriterError) -> &'static str {
         WriterError::StreamRead { .. } => {
             "A source file could not be read in full; the session was not completed (the earlier sessions are intact)."
         }
+        WriterError::ForeignData { .. } => {
+            "If that data may be destroyed, run the burn again with --force-overwrite."
+        }
         _ => "Check the drive and the disc, then try again.",
     }
 }
