@@ -117,10 +117,7 @@ fn tar_archive_is_refused_unchanged_and_forced() {
 fn ext4_image_is_refused_unchanged_and_forced() {
     let dir = tempfile::tempdir().unwrap();
     let t = dir.path().join("fs.ext4");
-    fs::File::create(&t)
-        .unwrap()
-        .set_len(16 << 20)
-        .unwrap();
+    fs::File::create(&t).unwrap().set_len(16 << 20).unwrap();
     let mkfs = ["/usr/sbin/mkfs.ext4", "/sbin/mkfs.ext4", "mkfs.ext4"]
         .into_iter()
         .find(|p| !p.starts_with('/') || Path::new(p).exists())
@@ -138,7 +135,9 @@ fn ext4_image_is_refused_unchanged_and_forced() {
 fn jpeg_and_png_are_refused_unchanged() {
     let dir = tempfile::tempdir().unwrap();
     let t = dir.path().join("photo.jpg");
-    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0];
+    let mut jpeg = vec![
+        0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0,
+    ];
     jpeg.extend(noise(200_000, 7));
     fs::write(&t, &jpeg).unwrap();
     refused_then_forced(&t, "JPEG");

@@ -304,7 +304,7 @@ pub fn emulated_disc_damage(path: &Path) -> Option<EmuError> {
             Err(_) => None,
         },
         Err(EmuError::BadState { reason, .. }) => Some(damaged(format!("is damaged ({reason})"))),
-        Err(e) => Some(damaged(format!("cannot be read ({e})"))),
+        Err(e) => Some(damaged(format!("is damaged or unreadable ({e})"))),
     }
 }
 

@@ -9,7 +9,7 @@
 use std::io;
 
 use discburn_reader::{MediumContent, SectorSource, identify_medium};
-use discburn_recorder::{DiscRecorder, RecorderError};
+use discburn_recorder::{BackendKind, DiscRecorder, RecorderError};
 
 use crate::error::WriterError;
 use crate::media::{self, Kind};
@@ -39,10 +39,34 @@ impl<'a> RecorderBlocks<'a> {
     }
 }
 
+/// READ(10) of `buf.len() / 2048` sectors at `lba`. On an image file (stdio target) a
+/// read that fails with 5/21/00 LOGICAL BLOCK ADDRESS OUT OF RANGE returns zeros: the
+/// capacity of an image file includes the free space of its file system, which other
+/// writers shrink between READ CAPACITY and the READ, and everything past the file's end
+/// reads as zeros anyway.
+pub(crate) fn read_blocks(
+    rec: &mut DiscRecorder,
+    lba: u32,
+    buf: &mut [u8],
+) -> Result<(), discburn_mmc::MmcError> {
+    match rec.drive().read10(lba, buf) {
+        Err(e)
+            if rec.backend_kind() == BackendKind::Stdio
+                && e.sense().is_some_and(|s| {
+                    s.key == discburn_mmc::SenseKey::IllegalRequest && s.asc == 0x21
+                }) =>
+        {
+            buf.fill(0);
+            Ok(())
+        }
+        r => r,
+    }
+}
+
 impl SectorSource for RecorderBlocks<'_> {
     fn read_sectors(&mut self, lba: u64, buf: &mut [u8]) -> io::Result<()> {
         let lba = u32::try_from(lba).map_err(|_| io::Error::other("LBA beyond 2^32"))?;
-        self.rec.drive().read10(lba, buf).map_err(io::Error::other)
+        read_blocks(self.rec, lba, buf).map_err(io::Error::other)
     }
     fn total_sectors(&self) -> u64 {
         self.total
