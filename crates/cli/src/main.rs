@@ -30,6 +30,8 @@ enum Command {
     Msinfo(cmd::msinfo::Args),
     /// Append host files and directories to a disc as a new session.
     Burn(cmd::burn::Args),
+    /// Make a disc take sessions again after an interrupted burn.
+    Repair(cmd::repair::Args),
     /// List the ISO 9660 sessions of a disc.
     Sessions(cmd::sessions::Args),
     /// List the files of a session.
@@ -47,6 +49,7 @@ fn main() {
         Command::Media(args) => cmd::media::run(args),
         Command::Msinfo(args) => cmd::msinfo::run(args),
         Command::Burn(args) => cmd::burn::run(args),
+        Command::Repair(args) => cmd::repair::run(args),
         Command::Sessions(args) => cmd::sessions::run(args),
         Command::Ls(args) => cmd::ls::run(args),
         Command::Extract(args) => cmd::extract::run(args),

@@ -34,6 +34,7 @@ mod events;
 mod media;
 mod multisession;
 mod ownership;
+mod repair;
 mod speed;
 mod state;
 mod stream;
@@ -46,6 +47,7 @@ pub use multisession::{
     MsftMultisessionRandomWrite, MsftMultisessionSequential, Multisession, MultisessionRandomWrite,
     MultisessionSequential,
 };
+pub use repair::{RepairOutcome, RepairReport, RescueSession};
 pub use speed::{WriteSpeedDescriptor, WriteSpeedStatus};
 pub use state::{
     IMAPI_SECTOR_SIZE, IMAPI_SECTORS_PER_SECOND_AT_1X_BD, IMAPI_SECTORS_PER_SECOND_AT_1X_CD,

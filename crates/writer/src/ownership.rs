@@ -33,10 +33,6 @@ impl<'a> RecorderBlocks<'a> {
         };
         Ok(RecorderBlocks { rec, total })
     }
-
-    pub(crate) fn recorder(&mut self) -> &mut DiscRecorder {
-        self.rec
-    }
 }
 
 /// READ(10) of `buf.len() / 2048` sectors at `lba`. On an image file (stdio target) a

@@ -728,4 +728,46 @@ impl DiscFormat2Data {
         released?;
         Ok(())
     }
+    /// Repairs the media after an interrupted write, so that it takes sessions again
+    /// (no IMAPI2 equivalent; IMAPI leaves such media unusable). Sequential media: the
+    /// open tracks and session are closed (CLOSE TRACK/SESSION 001b, 010b; MMC-6 6.3),
+    /// the session is kept when its ISO 9660 file system was completely recorded, else a
+    /// rescue session repeating the last complete session's volume descriptors follows
+    /// it. Overwritable media and image files: the volume descriptors of an interrupted
+    /// session's leftovers past the last complete session are cleared. Complete sessions
+    /// are never written. Exclusive access is held under the client name meanwhile. See
+    /// the `repair` module documentation for the details.
+    ///
+    /// # Errors
+    /// E_IMAPI_DF2DATA_WRITE_IN_PROGRESS; E_IMAPI_DF2DATA_CLIENT_NAME_IS_NOT_VALID
+    /// without a client name; E_IMAPI_RECORDER_REQUIRED; E_IMAPI_RECORDER_LOCKED;
+    /// E_IMAPI_DF2DATA_INVALID_MEDIA_STATE (finalized or write-protected media);
+    /// E_IMAPI_DF2DATA_MEDIA_IS_NOT_SUPPORTED (read-only media);
+    /// E_IMAPI_DF2DATA_MEDIA_NOT_BLANK ([`WriterError::ForeignData`]: overwritable
+    /// media holding data that is not ISO 9660 is not touched); device errors.
+    pub fn repair(&self) -> Result<crate::RepairReport, WriterError> {
+        let cfg = {
+            let c = self.shared.config();
+            if self.shared.writing.swap(true, Ordering::SeqCst) {
+                return Err(WriterError::WriteInProgress);
+            }
+            c.clone()
+        };
+        let _guard = WritingGuard(&self.shared);
+        let client = cfg
+            .client_name
+            .clone()
+            .ok_or_else(|| WriterError::ClientNameNotValid(String::new()))?;
+        let mut slot = self
+            .recorder
+            .try_borrow_mut()
+            .map_err(|_| WriterError::WriteInProgress)?;
+        let rec = slot.as_mut().ok_or(WriterError::RecorderRequired)?;
+        rec.acquire_exclusive_access(false, &client)?;
+        let result = crate::repair::run(rec, &cfg, &self.shared, &*self.clock);
+        let released = rec.release_exclusive_access();
+        let report = result?;
+        released?;
+        Ok(report)
+    }
 }

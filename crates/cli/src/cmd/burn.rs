@@ -130,13 +130,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return Err(finalized_error(&device, status));
     }
     if status.intersects(MediaState::UNSUPPORTED_MASK) {
+        let repair = format!(
+            "the last session is incomplete (an interrupted burn?); no session can be added after it until `discburn repair --drive {device}` closes it (complete sessions are kept)"
+        );
         let e = WriterError::InvalidMediaState {
             device,
             state: status,
             reason: String::new(),
         };
         let why = if status.contains(MediaState::NON_EMPTY_SESSION) {
-            "the last session is incomplete (an interrupted burn?); no session can be added after it"
+            repair.as_str()
         } else if status.contains(MediaState::WRITE_PROTECTED) {
             "the disc is write-protected"
         } else if status.contains(MediaState::ERASE_REQUIRED) {
@@ -144,8 +147,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         } else {
             "the disc is damaged or not supported"
         };
+        let todo = if status.contains(MediaState::NON_EMPTY_SESSION) {
+            "Run discburn repair, then burn again."
+        } else {
+            "Use a new disc."
+        };
         return Err(anyhow!(
-            "{} ({:#010X}): {why} (media state {status}). Use a new disc.",
+            "{} ({:#010X}): {why} (media state {status}). {todo}",
             e.imapi_name(),
             e.hresult()
         ));

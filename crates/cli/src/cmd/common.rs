@@ -18,6 +18,11 @@ use super::mkimage::Graft;
 /// What to do about a writer error, in plain words.
 fn advice(e: &WriterError) -> &'static str {
     match e {
+        WriterError::InvalidMediaState { state, .. }
+            if state.contains(discburn::writer::MediaState::NON_EMPTY_SESSION) =>
+        {
+            "Run discburn repair on this drive, then burn again."
+        }
         WriterError::InvalidMediaState { .. } => {
             "The disc cannot take another session in its state. Use a new disc."
         }
