@@ -55,6 +55,8 @@ use crate::state::MediaState;
 use crate::writer::{Config, Shared};
 
 const SECTOR: usize = 2048;
+/// CD TAO tracks are at least 300 user blocks; CLOSE TRACK pads shorter ones.
+const CD_MIN_TRACK: u32 = 300;
 /// Most volume descriptors copied or cleared in one set (ECMA-119 8: PVD, SVDs, boot
 /// record, partitions, terminator).
 const MAX_DESCRIPTORS: u64 = 32;
@@ -281,6 +283,8 @@ fn sequential(
     let mut start: Option<u32> = None;
     let mut recorded_end = 0u32;
     let mut open_tracks = Vec::new();
+    // CD tracks marked damaged report neither NWA nor LRA: measured after CLOSE TRACK.
+    let mut unknown = Vec::new();
     for n in di.first_track_in_last_session..=di.last_track_in_last_session {
         let t = rec.track_information(TrackAddress::Track(u32::from(n)))?;
         if t.blank && !t.reserved_track {
@@ -296,7 +300,10 @@ fn sequential(
             match (t.last_recorded_address, t.next_writable_address) {
                 (Some(lra), _) if !profile.is_cd() => lra + 1,
                 (_, Some(nwa)) => nwa,
-                _ => readable_end(rec, s, capacity.max(s)),
+                _ => {
+                    unknown.push(n);
+                    readable_end(rec, s, capacity.max(s))
+                }
             }
         };
         recorded_end = recorded_end.max(end);
@@ -308,9 +315,8 @@ fn sequential(
             reason: "the open session held no recorded blocks; it was closed".into(),
         });
     };
-    let complete = complete_session_end(rec, session_start, recorded_end).is_some();
     tracing::info!(
-        device = %info.device, session_start, recorded_end, complete, ?open_tracks,
+        device = %info.device, session_start, recorded_end, ?open_tracks,
         "repair: closing the interrupted session"
     );
     set_appendable_page05(rec, profile)?;
@@ -319,6 +325,17 @@ fn sequential(
             .close_track_session(CloseFunction::Track, n, true)
             .map_err(|e| mmc(rec, e))?;
     }
+    for &n in &unknown {
+        // A closed CD track: size = user blocks + 2 run-out blocks, at least 300 user
+        // blocks (CLOSE TRACK pads shorter ones, mmc.md §5.6), so only a size above
+        // that minimum says how far recording went.
+        let t = rec.track_information(TrackAddress::Track(u32::from(n)))?;
+        let user = t.track_size.saturating_sub(2);
+        if !t.blank && user > CD_MIN_TRACK {
+            recorded_end = recorded_end.max(t.track_start_address.saturating_add(user));
+        }
+    }
+    let complete = complete_session_end(rec, session_start, recorded_end).is_some();
     close_session(rec, profile)?;
     let rescue = if complete {
         None
