@@ -586,7 +586,6 @@ fn overwritable(rec: &mut DiscRecorder, info: &MediaInfo) -> Result<RepairOutcom
             }
         }
     }
-    drop(src);
     tracing::info!(device = %device, start, leftover_end, ?cleared, "repair: clearing leftovers");
     // Zero the sectors, whole write units at a time (read-modify-write, MS-15).
     let mut units: Vec<u64> = cleared.iter().map(|l| l - l % unit).collect();
