@@ -1,6 +1,7 @@
 //! `discburn`: master and record multisession data discs.
 //!
-//! Exit codes: 0 success, 1 failure (one-line cause on stderr), 2 usage.
+//! Exit codes: 0 success, 1 failure (one-line cause on stderr), 2 usage, 141 (quietly)
+//! when stdout is closed before the output is written.
 #![forbid(unsafe_code)]
 
 use clap::{Parser, Subcommand};
@@ -40,7 +41,27 @@ enum Command {
     Extract(cmd::extract::Args),
 }
 
+/// Ends the process quietly with status 141 (128 + SIGPIPE, what a shell reports for a
+/// process killed by SIGPIPE) when printing to stdout fails because the reader closed
+/// it (`discburn ls ... | head`); any other panic keeps the default report.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.starts_with("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
+}
+
 fn main() {
+    quiet_on_closed_stdout();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Mkimage(args) => cmd::mkimage::run(args),

@@ -49,6 +49,8 @@ pub struct StdioDrive {
     target: Target,
     max: Option<u32>,
     lock: ExclusiveLock,
+    /// Opened read-only (the file or device is readable but not writable).
+    read_only: bool,
 }
 
 fn io_fail(path: &Path, op: &'static str, source: io::Error) -> Fail {
@@ -64,8 +66,10 @@ impl StdioDrive {
     ///
     /// # Errors
     /// [`EmuError::NotStdioTarget`] for a directory or other special file;
-    /// [`EmuError::Io`] when the file or device cannot be opened for reading and writing.
+    /// [`EmuError::Io`] when the file or device cannot be opened for reading (one that
+    /// can be read but not written is opened read-only: WRITE fails with 7/27/00).
     pub fn open(path: &Path, max_capacity_sectors: Option<u32>) -> Result<Self, EmuError> {
+        let mut read_only = false;
         let (target, file) = match std::fs::metadata(path) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => (Target::Missing, None),
             Err(e) => return Err(EmuError::io("stat", path, e)),
@@ -79,11 +83,21 @@ impl StdioDrive {
                         path: path.to_path_buf(),
                     });
                 };
-                let f = OpenOptions::new()
-                    .read(true)
-                    .write(true)
-                    .open(path)
-                    .map_err(|e| EmuError::io("open", path, e))?;
+                let f = match OpenOptions::new().read(true).write(true).open(path) {
+                    Ok(f) => f,
+                    // Readable but not writable (file mode, read-only mount): opened
+                    // read-only; WRITE then fails with 7/27/00 WRITE PROTECTED.
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem
+                        ) =>
+                    {
+                        read_only = true;
+                        File::open(path).map_err(|_| EmuError::io("open", path, e))?
+                    }
+                    Err(e) => return Err(EmuError::io("open", path, e)),
+                };
                 (t, Some(f))
             }
         };
@@ -99,6 +113,7 @@ impl StdioDrive {
             target,
             max: max_capacity_sectors,
             lock,
+            read_only,
         })
     }
 
@@ -322,6 +337,9 @@ impl StdioDrive {
     }
 
     fn write(&mut self, cdb: &[u8], data: &Data<'_>) -> CmdResult {
+        if self.read_only {
+            return Err(SenseCode::WRITE_PROTECTED.into());
+        }
         let (lba, n) = transfer(cdb);
         let want = n as usize * SECTOR as usize;
         let bytes: &[u8] = match data {

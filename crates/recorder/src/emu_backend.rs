@@ -22,10 +22,21 @@ struct EmuBackend {
     inner: Inner,
 }
 
+/// `<path>.lock`, the exclusive-access lock file of an emulated disc or image file.
+fn discburn_emu_lock_path(path: &Path) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(".lock");
+    PathBuf::from(p)
+}
+
 fn map_emu(path: &Path, e: EmuError) -> RecorderError {
     let device = path.display().to_string();
     match e {
-        EmuError::Locked { owner } => RecorderError::Locked { device, owner },
+        EmuError::Locked { owner } => RecorderError::Locked {
+            device,
+            owner,
+            pid: discburn_emu::lock_file_pid(&discburn_emu_lock_path(path)),
+        },
         EmuError::Io { source, .. } => RecorderError::from_open(&device, source),
         other => RecorderError::Fail(format!("{device}: {other}")),
     }
@@ -124,12 +135,11 @@ impl RecorderTransport for EmuBackend {
         {
             return Some(o.to_string());
         }
-        // The lock file holds the holder's client name while held (emptied on release).
-        let mut p = self.path.clone().into_os_string();
-        p.push(".lock");
-        std::fs::read_to_string(PathBuf::from(p))
+        // The lock file holds the holder's client name (line 1) while held (emptied on
+        // release).
+        std::fs::read_to_string(discburn_emu_lock_path(&self.path))
             .ok()
-            .map(|s| s.trim().to_string())
+            .and_then(|s| s.lines().next().map(|l| l.trim().to_string()))
             .filter(|s| !s.is_empty())
     }
 }

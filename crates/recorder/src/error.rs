@@ -11,12 +11,17 @@ use discburn_mmc::{MmcError, Sense, SenseKey, TransportError, cdb::op};
 #[non_exhaustive]
 pub enum RecorderError {
     /// E_IMAPI_RECORDER_LOCKED: another client holds exclusive access.
-    #[error("recorder {device} is locked by {owner:?}")]
+    #[error(
+        "{device}: the recorder is in use{} (exclusive access held by client {owner:?}); wait until it finishes",
+        .pid.map(|p| format!(" by PID {p}")).unwrap_or_default()
+    )]
     Locked {
         /// The device.
         device: String,
         /// The owner's client name (empty when unknown, e.g. another program).
         owner: String,
+        /// The holder's process id, when it wrote one (emulated discs and image files).
+        pid: Option<u32>,
     },
     /// E_IMAPI_RECORDER_CLIENT_NAME_IS_NOT_VALID.
     #[error("client name {0:?} is not valid (1-63 characters: letters, digits, space, -_.,()+:')")]
@@ -311,6 +316,7 @@ impl RecorderError {
                 RecorderError::Locked {
                     device,
                     owner: String::new(),
+                    pid: None,
                 }
             }
             _ => RecorderError::Fail(format!("{device}: {source}")),
@@ -331,6 +337,7 @@ mod tests {
         let l = RecorderError::Locked {
             device: "d".into(),
             owner: "a".into(),
+            pid: None,
         };
         assert_eq!(l.hresult(), 0xC0AA0210);
         assert_eq!(l.imapi_name(), "E_IMAPI_RECORDER_LOCKED");

@@ -286,6 +286,7 @@ mod tests {
         let e = WriterError::from(RecorderError::Locked {
             device: "d".into(),
             owner: "o".into(),
+            pid: None,
         });
         assert_eq!(e.hresult(), 0xC0AA0210);
         assert_eq!(e.imapi_name(), "E_IMAPI_RECORDER_LOCKED");

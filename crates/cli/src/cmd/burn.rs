@@ -125,6 +125,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return Err(imapi(WriterError::MediaNotSupported { device, profile }));
     }
     w.set_recorder(rec).map_err(imapi)?;
+    // Exclusive access for the whole burn (the writer's own is counted inside it), so a
+    // second burn learns at once that the recorder is in use, and by whom.
+    w.recorder()
+        .map_err(imapi)?
+        .acquire_exclusive_access(false, "discburn")
+        .map_err(recorder_err)?;
     let status = w.current_media_status().map_err(imapi)?;
     if status.contains(MediaState::FINALIZED) {
         return Err(finalized_error(&device, status));
@@ -283,6 +289,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     if let Some(bar) = &bar {
         bar.finish_and_clear();
+    }
+    if let Ok(mut rec) = w.recorder() {
+        let _ = rec.release_exclusive_access();
     }
     written.map_err(imapi)?;
 
