@@ -317,7 +317,12 @@ impl StdioDrive {
                 data.len()
             )));
         }
-        if u64::from(lba) + u64::from(n) > u64::from(self.capacity()?) {
+        // The capacity of a regular file includes the free space of its file system,
+        // which other writers shrink at any time; blocks past the end of the file read
+        // as zeros whatever the capacity is now.
+        let past_eof =
+            self.target != Target::Block && u64::from(lba) * SECTOR >= self.size_bytes()?;
+        if u64::from(lba) + u64::from(n) > u64::from(self.capacity()?) && !past_eof {
             return Err(SenseCode::LBA_OUT_OF_RANGE.into());
         }
         let mut out = vec![0u8; want];

@@ -195,6 +195,7 @@ pub fn identify_medium(src: &mut (impl SectorSource + ?Sized)) -> Result<MediumC
     }
     let first = first_nonzero_sector(&head);
     if first.is_some() {
+        // (falls through to the samples only when the head is all zero)
         // A zeroed head with sessions behind it (peers.md: xorriso's layout with LBA 0-31
         // cleared): only sessions found within the head are trusted here.
         let found = sessions::scan_sessions(src, 0, head_n)?;
@@ -213,26 +214,53 @@ pub fn identify_medium(src: &mut (impl SectorSource + ?Sized)) -> Result<MediumC
             lba,
         }));
     }
-    if total > head_n {
-        let rest = total - head_n;
-        let n = SAMPLE_SECTORS.min(rest);
-        for k in 1..=SAMPLES {
-            // Sample k ends at head_n + rest * k / SAMPLES (the last one at the end).
-            let end = head_n + (u128::from(rest) * u128::from(k) / u128::from(SAMPLES)) as u64;
-            let start = end.saturating_sub(n).max(head_n);
-            if end <= start {
-                continue;
-            }
-            let buf = read(src, start, end - start)?;
-            if let Some(i) = first_nonzero_sector(&buf) {
-                return Ok(MediumContent::Foreign(Foreign {
-                    what: "unrecognised non-zero data".into(),
-                    lba: start + i,
-                }));
-            }
+    match first_nonzero_in_samples(src, head_n)? {
+        Some(lba) => Ok(MediumContent::Foreign(Foreign {
+            what: "unrecognised non-zero data".into(),
+            lba,
+        })),
+        None => Ok(MediumContent::Blank),
+    }
+}
+
+/// The first non-zero sector among [`SAMPLES`] samples of [`SAMPLE_SECTORS`] sectors
+/// spread evenly over `head..total` (the last one ends at the end of the media).
+fn first_nonzero_in_samples(
+    src: &mut (impl SectorSource + ?Sized),
+    head: u64,
+) -> Result<Option<u64>, ReadError> {
+    let total = src.total_sectors();
+    if total <= head {
+        return Ok(None);
+    }
+    let rest = total - head;
+    let n = SAMPLE_SECTORS.min(rest);
+    for k in 1..=SAMPLES {
+        // Sample k ends at head + rest * k / SAMPLES.
+        let end = head + (u128::from(rest) * u128::from(k) / u128::from(SAMPLES)) as u64;
+        let start = end.saturating_sub(n).max(head);
+        if end <= start {
+            continue;
+        }
+        let buf = read(src, start, end - start)?;
+        if let Some(i) = first_nonzero_sector(&buf) {
+            return Ok(Some(start + i));
         }
     }
-    Ok(MediumContent::Blank)
+    Ok(None)
+}
+
+/// True when the first [`HEAD_SECTORS`] sectors and the samples of
+/// [`identify_medium`] all read as zeros (at most 5 MiB read whatever the media size).
+///
+/// # Errors
+/// [`ReadError::Io`].
+pub fn looks_blank(src: &mut (impl SectorSource + ?Sized)) -> Result<bool, ReadError> {
+    let head_n = src.total_sectors().min(HEAD_SECTORS);
+    if head_n > 0 && first_nonzero_sector(&read(src, 0, head_n)?).is_some() {
+        return Ok(false);
+    }
+    Ok(first_nonzero_in_samples(src, head_n)?.is_none())
 }
 
 #[cfg(test)]

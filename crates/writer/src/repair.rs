@@ -9,8 +9,8 @@
 //!    each was recorded (Last Recorded Address, else the NWA, else — CD tracks marked
 //!    damaged — the last block READ(10) returns);
 //! 2. checks whether the open session holds a complete ISO 9660 file system: its volume
-//!    descriptors at session start + 16 open and its directory tree reads, and its
-//!    Volume Space Size ends within the recorded blocks;
+//!    descriptors at session start + 16 open and its directory trees read with every
+//!    directory and file extent inside the recorded blocks;
 //! 3. closes the open tracks (CLOSE TRACK/SESSION 001b) and the session (010b, with
 //!    page 05h Multi-session = 11b on CD and DVD-R so the disc stays appendable; MMC-6
 //!    6.3, mmc.md §5.6 closing rules);
@@ -43,7 +43,7 @@ use std::io::Cursor;
 use discburn_mmc::cdb::{CloseFunction, TrackAddress};
 use discburn_mmc::reply::{MULTI_SESSION_NEXT_ALLOWED, SessionState, WriteParameters, WriteType};
 use discburn_mmc::{MmcError, Profile};
-use discburn_reader::{MediumContent, ReadOptions, SectorSource, Volume, identify_medium};
+use discburn_reader::{MediumContent, ReadOptions, SectorSource, View, Volume, identify_medium};
 use discburn_recorder::{DiscRecorder, RecorderError};
 
 use crate::engine::Job;
@@ -235,26 +235,25 @@ impl SectorSource for Upto<'_> {
     }
 }
 
-/// The end (exclusive, absolute) of the ISO 9660 session at `start` when its file
-/// system opens and its tree reads within `recorded_end` blocks.
-fn complete_session_end(rec: &mut DiscRecorder, start: u32, recorded_end: u32) -> Option<u64> {
+/// True when the ISO 9660 session at `start` is completely recorded below
+/// `recorded_end`: its volume descriptors open and every view of its tree (the default
+/// one, and Joliet when present) reads with every directory and file extent below
+/// `recorded_end` (the reader checks each extent against the media size, here the
+/// recorded end). Volume Space Size is not used: it is absolute on sequential media for
+/// some writers and session-local for others.
+fn session_complete(rec: &mut DiscRecorder, start: u32, recorded_end: u32) -> bool {
     let mut src = Upto {
         rec,
         total: u64::from(recorded_end),
     };
     let options = ReadOptions::default();
-    let vol = Volume::open(&mut src, u64::from(start), &options).ok()?;
-    let vss = vol.primary.volume_space_size;
-    let end = if u64::from(vss) > u64::from(start) {
-        u64::from(vss)
-    } else {
-        u64::from(start) + u64::from(vss)
+    let Ok(vol) = Volume::open(&mut src, u64::from(start), &options) else {
+        return false;
     };
-    if end > u64::from(recorded_end) {
-        return None;
+    if vol.read_tree(&mut src, vol.default_view()).is_err() {
+        return false;
     }
-    vol.read_tree(&mut src, vol.default_view()).ok()?;
-    Some(end)
+    vol.joliet.is_none() || vol.read_tree(&mut src, View::Joliet).is_ok()
 }
 
 fn sequential(
@@ -335,7 +334,7 @@ fn sequential(
             recorded_end = recorded_end.max(t.track_start_address.saturating_add(user));
         }
     }
-    let complete = complete_session_end(rec, session_start, recorded_end).is_some();
+    let complete = session_complete(rec, session_start, recorded_end);
     close_session(rec, profile)?;
     let rescue = if complete {
         None
@@ -531,9 +530,9 @@ fn overwritable(rec: &mut DiscRecorder, info: &MediaInfo) -> Result<RepairOutcom
     } else {
         0
     };
-    let leftover_end = if size > start { size } else { start + size }
-        .max(start + 16 + MAX_DESCRIPTORS)
-        .min(total);
+    // Sessions on overwritable media record their own size (session-local Volume Space
+    // Size, as xorriso and discburn write them).
+    let leftover_end = (start + size).max(start + 16 + MAX_DESCRIPTORS).min(total);
     // Every volume descriptor set at a 16-aligned block + 16 inside the leftover.
     let mut targets: Vec<u64> = Vec::new();
     let chunk = 512u64;
