@@ -410,3 +410,46 @@ fn issue11_repair_never_touches_complete_sessions() {
     assert!(err.contains("E_IMAPI_DF2DATA_MEDIA_NOT_BLANK"), "{err}");
     assert_eq!(fs::read(&foreign).unwrap(), vec![0xA5u8; 100_000]);
 }
+
+/// A power cut during the first session of sequential media: repair closes it and,
+/// with no complete session to repeat, appends an empty ISO 9660 volume; the next burn
+/// records its files, which discburn lists and xorriso extracts at that session.
+#[test]
+fn issue11_interrupted_first_session_is_repaired() {
+    let work = tempfile::tempdir().unwrap();
+    let s1 = tree(work.path(), "s1", &[("big.bin", 900_000, 7)]);
+    let s2 = tree(work.path(), "s2", &[("after.txt", 77, 8)]);
+    for m in ["bd-r", "cd-r", "dvd+r", "dvd-r"] {
+        let disc = work.path().join(format!("first-{m}"));
+        let cap = if m == "cd-r" { "60000" } else { "65536" };
+        ok(args![
+            "disc",
+            "create",
+            "--media",
+            m,
+            "--capacity",
+            cap,
+            &disc
+        ]);
+        ok(args![
+            "disc",
+            "inject",
+            &disc,
+            "--power-cut-after-sectors",
+            "200"
+        ]);
+        assert!(
+            !discburn(args!["burn", "--drive", &disc, &s1])
+                .status
+                .success()
+        );
+        let out = ok(args!["repair", "--drive", &disc]);
+        assert!(out.contains("holds an empty file system"), "{m}: {out}");
+        let (start, _) = parse_burn(&ok(args!["burn", "--drive", &disc, &s2]));
+        let out = work.path().join(format!("out-{m}"));
+        discburn_extract(&disc, "last", &out);
+        assert_eq!(files(&out), files(&s2), "{m}");
+        xorriso_extract(&disc, start, &out);
+        assert_eq!(files(&out), files(&s2), "{m}");
+    }
+}

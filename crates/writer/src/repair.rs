@@ -17,8 +17,9 @@
 //! 4. when that session was not complete, appends a *rescue session*: 16 zero blocks and
 //!    a copy of the volume descriptor set of the last complete session (its Volume Space
 //!    Size set to the rescue session's end), so that the newest session a reader or the
-//!    next burn sees is the last complete one, with the same directory tree. The
-//!    incomplete session stays on the disc (write-once) but nothing refers to it.
+//!    next burn sees is the last complete one, with the same directory tree; when no
+//!    session was complete (the first one was interrupted), an empty ISO 9660 volume.
+//!    The incomplete session stays on the disc (write-once) but nothing refers to it.
 //!
 //! **Overwritable media** (image files, block devices, DVD+RW, DVD-RAM, BD-RE): an
 //! interrupted write leaves the blocks of a session that the image head at LBA 0–31
@@ -115,8 +116,10 @@ pub struct RescueSession {
     pub start: u32,
     /// Its length in blocks (16 zero blocks + the descriptor set).
     pub blocks: u32,
-    /// Start of the session whose volume descriptors it repeats.
-    pub copy_of: u32,
+    /// Start of the session whose volume descriptors it repeats; `None` when no session
+    /// was complete (the first one was interrupted): the rescue session then holds an
+    /// empty ISO 9660 volume.
+    pub copy_of: Option<u32>,
 }
 
 impl fmt::Display for RepairReport {
@@ -141,12 +144,20 @@ impl fmt::Display for RepairReport {
                 if *complete {
                     write!(f, "; it was complete and is kept as the newest session")?;
                 }
-                if let Some(r) = rescue {
-                    write!(
+                match rescue {
+                    Some(RescueSession {
+                        start,
+                        blocks,
+                        copy_of: Some(c),
+                    }) => write!(
                         f,
-                        "; it was incomplete, so session at LBA {} ({} blocks) repeats the file system of the session at LBA {}",
-                        r.start, r.blocks, r.copy_of
-                    )?;
+                        "; it was incomplete, so session at LBA {start} ({blocks} blocks) repeats the file system of the session at LBA {c}"
+                    )?,
+                    Some(RescueSession { start, blocks, .. }) => write!(
+                        f,
+                        "; it was incomplete and no earlier session is complete, so session at LBA {start} ({blocks} blocks) holds an empty file system"
+                    )?,
+                    None => {}
                 }
                 write!(f, "; the disc takes new sessions again")
             }
@@ -341,13 +352,16 @@ fn sequential(
     } else if info.start_prev >= 0 {
         Some(write_rescue(
             rec,
-            info.start_prev as u32,
+            Some(info.start_prev as u32),
             cfg,
             shared,
             clock,
         )?)
     } else {
-        None
+        // The first session was interrupted: nothing to repeat, so the rescue session
+        // holds an empty ISO 9660 volume (the disc then reads as empty, and the next
+        // burn imports it).
+        Some(write_rescue(rec, None, cfg, shared, clock)?)
     };
     Ok(RepairOutcome::SessionClosed {
         session_start,
@@ -406,7 +420,7 @@ fn close_session(rec: &mut DiscRecorder, profile: Profile) -> Result<(), WriterE
 /// of the write path, the disc kept appendable).
 fn write_rescue(
     rec: &mut DiscRecorder,
-    copy_of: u32,
+    copy_of: Option<u32>,
     cfg: &Config,
     shared: &Shared,
     clock: &dyn Clock,
@@ -414,6 +428,16 @@ fn write_rescue(
     let device = rec.active_disc_recorder().to_string();
     let after = media::read_media_info(rec)?;
     let nwa = after.next_writable_address()? as u32;
+    let Some(copy_of) = copy_of else {
+        let image = empty_volume(nwa);
+        let blocks = (image.len() / SECTOR) as u32;
+        write_session(rec, image, cfg, shared, clock)?;
+        return Ok(RescueSession {
+            start: nwa,
+            blocks,
+            copy_of: None,
+        });
+    };
     let mut descriptors: Vec<Vec<u8>> = Vec::new();
     for i in 0..MAX_DESCRIPTORS {
         let mut s = vec![0u8; SECTOR];
@@ -440,6 +464,23 @@ fn write_rescue(
         }
         image.extend_from_slice(&d);
     }
+    write_session(rec, image, cfg, shared, clock)?;
+    Ok(RescueSession {
+        start: nwa,
+        blocks,
+        copy_of: Some(copy_of),
+    })
+}
+
+/// Writes `image` as a new session through the write path (closing rules, the disc kept
+/// appendable).
+fn write_session(
+    rec: &mut DiscRecorder,
+    image: Vec<u8>,
+    cfg: &Config,
+    shared: &Shared,
+    clock: &dyn Clock,
+) -> Result<(), WriterError> {
     let mut rescue_cfg = cfg.clone();
     rescue_cfg.force_media_to_be_closed = false;
     rescue_cfg.disable_consumer_dvd_compatibility_mode = true;
@@ -447,12 +488,83 @@ fn write_rescue(
     let mut progress =
         |_: &crate::events::DiscFormat2DataEventArgs| std::ops::ControlFlow::Continue(());
     let mut stream = Cursor::new(image);
-    Job::new(rec, &rescue_cfg, shared, clock, &mut progress).run(&mut stream)?;
-    Ok(RescueSession {
-        start: nwa,
-        blocks,
-        copy_of,
-    })
+    Job::new(rec, &rescue_cfg, shared, clock, &mut progress).run(&mut stream)
+}
+
+fn both16(b: &mut [u8], v: u16) {
+    b[..2].copy_from_slice(&v.to_le_bytes());
+    b[2..4].copy_from_slice(&v.to_be_bytes());
+}
+
+fn both32(b: &mut [u8], v: u32) {
+    b[..4].copy_from_slice(&v.to_le_bytes());
+    b[4..8].copy_from_slice(&v.to_be_bytes());
+}
+
+/// A directory record (ECMA-119 9.1) of the root with identifier `id` (00h "." or 01h
+/// "..").
+fn root_record(root: u32, id: u8) -> [u8; 34] {
+    let mut r = [0u8; 34];
+    r[0] = 34;
+    both32(&mut r[2..10], root);
+    both32(&mut r[10..18], SECTOR as u32);
+    r[25] = 0x02; // Directory
+    both16(&mut r[28..32], 1);
+    r[32] = 1;
+    r[33] = id;
+    r
+}
+
+/// An empty ISO 9660 volume for a session starting at `start` (ECMA-119 8.4, 8.3, 9.4,
+/// 9.1): 16 zero blocks, the primary volume descriptor, the terminator, the type L and
+/// type M path tables and the root directory ("." and ".."), 21 blocks; Volume Space
+/// Size is the absolute end (start + 21). Dates are "not specified" (ECMA-119 8.4.26.1).
+fn empty_volume(start: u32) -> Vec<u8> {
+    const BLOCKS: u32 = 21;
+    let (l_table, m_table, root) = (start + 18, start + 19, start + 20);
+    let mut v = vec![0u8; BLOCKS as usize * SECTOR];
+    {
+        let p = &mut v[16 * SECTOR..17 * SECTOR];
+        p[0] = 1;
+        p[1..6].copy_from_slice(b"CD001");
+        p[6] = 1;
+        p[8..72].fill(b' ');
+        p[40..47].copy_from_slice(b"RESCUED");
+        both32(&mut p[80..88], start + BLOCKS);
+        both16(&mut p[120..124], 1);
+        both16(&mut p[124..128], 1);
+        both16(&mut p[128..132], SECTOR as u16);
+        both32(&mut p[132..140], 10);
+        p[140..144].copy_from_slice(&l_table.to_le_bytes());
+        p[148..152].copy_from_slice(&m_table.to_be_bytes());
+        p[156..190].copy_from_slice(&root_record(root, 0));
+        p[190..813].fill(b' ');
+        for d in [813, 830, 847, 864] {
+            p[d..d + 16].fill(b'0');
+        }
+        p[881] = 1;
+    }
+    {
+        let t = &mut v[17 * SECTOR..18 * SECTOR];
+        t[0] = 255;
+        t[1..6].copy_from_slice(b"CD001");
+        t[6] = 1;
+    }
+    for (lba, big) in [(18usize, false), (19, true)] {
+        let e = &mut v[lba * SECTOR..lba * SECTOR + 10];
+        e[0] = 1;
+        let (loc, parent) = if big {
+            (root.to_be_bytes(), 1u16.to_be_bytes())
+        } else {
+            (root.to_le_bytes(), 1u16.to_le_bytes())
+        };
+        e[2..6].copy_from_slice(&loc);
+        e[6..8].copy_from_slice(&parent);
+    }
+    let d = 20 * SECTOR;
+    v[d..d + 34].copy_from_slice(&root_record(root, 0));
+    v[d + 34..d + 68].copy_from_slice(&root_record(root, 1));
+    v
 }
 
 // ----- overwritable media -----
