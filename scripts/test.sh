@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite. Installs the independent oracle tools the tests read our images
-# with (xorriso, genisoimage/isoinfo, iso-info, bsdtar, 7-Zip, udftools, pycdlib) when
-# they are missing, then runs formatting and lint checks and every test. No test is
-# skipped for a missing tool: a missing tool is installed here or the suite fails.
+# with (xorriso, genisoimage/isoinfo, iso-info, bsdtar, 7-Zip, udftools, pycdlib; e2fsprogs
+# makes a foreign target) when they are missing, then runs formatting and lint checks and
+# every test. No test is skipped for a missing tool: a missing tool is installed here or
+# the suite fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,7 @@ have 7zz || missing+=(7zip)
 have udfinfo || missing+=(udftools)
 have python3 || missing+=(python3 python3-pip)
 have setpriv || missing+=(util-linux) # runs discburn as nobody in a root-run test
+have mkfs.ext4 || PATH="$PATH:/usr/sbin:/sbin" have mkfs.ext4 || missing+=(e2fsprogs) # a foreign target
 if ((${#missing[@]})); then
     echo "test.sh: installing ${missing[*]}" >&2
     SUDO=""

@@ -1,6 +1,7 @@
 //! `discburn`: master and record multisession data discs.
 //!
-//! Exit codes: 0 success, 1 failure (one-line cause on stderr), 2 usage.
+//! Exit codes: 0 success, 1 failure (one-line cause on stderr), 2 usage, 141 (quietly)
+//! when stdout is closed before the output is written.
 #![forbid(unsafe_code)]
 
 use clap::{Parser, Subcommand};
@@ -30,6 +31,8 @@ enum Command {
     Msinfo(cmd::msinfo::Args),
     /// Append host files and directories to a disc as a new session.
     Burn(cmd::burn::Args),
+    /// Make a disc take sessions again after an interrupted burn.
+    Repair(cmd::repair::Args),
     /// List the ISO 9660 sessions of a disc.
     Sessions(cmd::sessions::Args),
     /// List the files of a session.
@@ -38,7 +41,27 @@ enum Command {
     Extract(cmd::extract::Args),
 }
 
+/// Ends the process quietly with status 141 (128 + SIGPIPE, what a shell reports for a
+/// process killed by SIGPIPE) when printing to stdout fails because the reader closed
+/// it (`discburn ls ... | head`); any other panic keeps the default report.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.starts_with("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
+}
+
 fn main() {
+    quiet_on_closed_stdout();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Mkimage(args) => cmd::mkimage::run(args),
@@ -47,6 +70,7 @@ fn main() {
         Command::Media(args) => cmd::media::run(args),
         Command::Msinfo(args) => cmd::msinfo::run(args),
         Command::Burn(args) => cmd::burn::run(args),
+        Command::Repair(args) => cmd::repair::run(args),
         Command::Sessions(args) => cmd::sessions::run(args),
         Command::Ls(args) => cmd::ls::run(args),
         Command::Extract(args) => cmd::extract::run(args),

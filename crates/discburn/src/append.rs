@@ -50,6 +50,11 @@ pub struct AppendOptions {
     /// appendable (DVD+R: DisableConsumerDvdCompatibilityMode = TRUE). Refused on
     /// overwritable media and image files, which have no closed state.
     pub close: bool,
+    /// Write even over data on an image file, block device or overwritable disc that is
+    /// neither blank nor a disc image we can append to (IDiscFormat2Data::
+    /// put_ForceOverwrite); that data is destroyed. Off: such a target is refused before
+    /// any block is written.
+    pub force_overwrite: bool,
 }
 
 impl AppendOptions {
@@ -61,6 +66,12 @@ impl AppendOptions {
     /// With `close` set (see [`AppendOptions::close`]).
     pub fn close(mut self, close: bool) -> AppendOptions {
         self.close = close;
+        self
+    }
+
+    /// With `force_overwrite` set (see [`AppendOptions::force_overwrite`]).
+    pub fn force_overwrite(mut self, force: bool) -> AppendOptions {
+        self.force_overwrite = force;
         self
     }
 }
@@ -141,6 +152,13 @@ impl AppendSession {
         let device = disc.device().to_string();
         let writer = disc.into_writer();
         writer.set_client_name(CLIENT_NAME)?;
+        // Exclusive access for the whole append (IDiscRecorder2::AcquireExclusiveAccess;
+        // the writer's own is counted inside it), so a second client learns at once that
+        // the recorder is in use, and by whom. Released when the write ends or the
+        // recorder is dropped.
+        writer
+            .recorder()?
+            .acquire_exclusive_access(false, CLIENT_NAME)?;
         {
             let mut rec = writer.recorder()?;
             if !writer.is_recorder_supported(&mut rec)? {
@@ -283,15 +301,31 @@ impl AppendSession {
                 .set_multisession_interfaces(self.mechanisms.clone())?;
             let mut rec = self.writer.recorder()?;
             let mut media = media_source(&mut rec)?;
-            let used = self.image.import_file_system(&mut *media)?;
-            if !had_name
-                && let Some(name) = self.image.imported_volume_name()
-                && !name.is_empty()
-            {
-                let name = name.to_string();
-                let _ = self.image.set_volume_name(&name);
+            match self.image.import_file_system(&mut *media) {
+                Ok(used) => {
+                    if !had_name
+                        && let Some(name) = self.image.imported_volume_name()
+                        && !name.is_empty()
+                    {
+                        let name = name.to_string();
+                        let _ = self.image.set_volume_name(&name);
+                    }
+                    Some(used)
+                }
+                // Overwritable media (an image file, a block device) that are not blank
+                // but hold no session: nothing to import, the session goes after the
+                // head as on blank media. Whether the data there may be written over is
+                // the data writer's ownership check, before any WRITE.
+                Err(ImageError::EmptyDisc | ImageError::NoCompatibleMultisessionType { .. })
+                    if matches!(
+                        self.image.session_placement(),
+                        Some(SessionPlacement::Overwrite { .. })
+                    ) =>
+                {
+                    None
+                }
+                Err(e) => return Err(e.into()),
             }
-            Some(used)
         };
         self.prepared = true;
         self.imported_files = self.image.file_count();
@@ -386,7 +420,9 @@ impl AppendSession {
     /// [`Error::NothingToWrite`] when nothing was added or removed; [`Error::ImageTooBig`];
     /// [`Error::MediaState`] for `close` on overwritable media; [`Error::Image`] (layout
     /// and source errors); [`Error::Writer`] (E_IMAPI_REQUEST_CANCELLED, device errors,
-    /// IMAPI_E_DISC_MISMATCH when the medium changed since the import).
+    /// IMAPI_E_DISC_MISMATCH when the medium changed since the import,
+    /// E_IMAPI_DF2DATA_MEDIA_NOT_BLANK when the target holds foreign data and
+    /// `force_overwrite` is off).
     pub fn write(
         mut self,
         options: &AppendOptions,
@@ -423,17 +459,22 @@ impl AppendSession {
             .unwrap_or_default();
 
         self.writer.set_force_media_to_be_closed(options.close)?;
+        self.writer.set_force_overwrite(options.force_overwrite)?;
         // DVD+R: only the session is closed, the disc stays appendable (IMAPI2
         // IDiscFormat2Data::put_DisableConsumerDvdCompatibilityMode).
         self.writer
             .set_disable_consumer_dvd_compatibility_mode(!options.close)?;
-        if overwrite {
+        let written = if overwrite {
             let mut s = result.into_random_write_stream()?;
-            self.writer.write_with_progress(&mut s, progress)?;
+            self.writer.write_with_progress(&mut s, progress)
         } else {
             let mut r = result;
-            self.writer.write_with_progress(&mut r, progress)?;
+            self.writer.write_with_progress(&mut r, progress)
+        };
+        if let Ok(mut rec) = self.writer.recorder() {
+            let _ = rec.release_exclusive_access();
         }
+        written?;
 
         let media_status = self.writer.current_media_status()?;
         let closed = media_status.contains(MediaState::FINALIZED);

@@ -178,6 +178,23 @@ impl Disc {
         Ok(Some((start as u64, nwa.max(0) as u64)))
     }
 
+    /// Repairs the medium after an interrupted write so that it takes sessions again
+    /// (`DiscFormat2Data::repair`; no IMAPI2 equivalent): sequential media get their
+    /// open tracks and session closed (MMC-6 6.3 CLOSE TRACK/SESSION), keeping a
+    /// completely recorded session or following it with a rescue session that repeats
+    /// the last complete one; overwritable media and image files get the volume
+    /// descriptors of the interrupted session's leftovers cleared. Complete sessions are
+    /// never written. Exclusive access is held under the client name `discburn`.
+    ///
+    /// # Errors
+    /// [`Error::Writer`]: E_IMAPI_RECORDER_LOCKED, E_IMAPI_DF2DATA_INVALID_MEDIA_STATE
+    /// (finalized or write-protected media), E_IMAPI_DF2DATA_MEDIA_NOT_BLANK (the target
+    /// holds data that is not ours), device errors.
+    pub fn repair(self) -> Result<discburn_writer::RepairReport, Error> {
+        self.writer.set_client_name(crate::append::CLIENT_NAME)?;
+        Ok(self.writer.repair()?)
+    }
+
     /// The media as an owned sector source (the image file itself, else READ(10)).
     ///
     /// # Errors

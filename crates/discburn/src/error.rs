@@ -157,8 +157,16 @@ impl Error {
 
 fn writer_advice(e: &WriterError) -> &'static str {
     match e {
+        WriterError::InvalidMediaState { state, .. }
+            if state.contains(MediaState::NON_EMPTY_SESSION) =>
+        {
+            "Run `discburn repair --drive DRIVE` to close the interrupted session, then burn again."
+        }
         WriterError::InvalidMediaState { .. } => {
             "The disc cannot take another session in its state. Use a new disc."
+        }
+        WriterError::ForeignData { .. } => {
+            "If that data may be destroyed, run the burn again with --force-overwrite."
         }
         WriterError::StreamTooLarge { .. } => {
             "The session does not fit on the disc. Burn fewer files or use a new disc."

@@ -79,6 +79,23 @@ pub enum EmuError {
         /// What is wrong.
         reason: &'static str,
     },
+    /// The remains of an emulated disc whose state file is missing or unusable: its
+    /// write-ahead log (or the damaged state file) is there. Such a path is not a plain
+    /// image file: writing it as one would overwrite the disc's sessions.
+    #[error(
+        "{}: the remains of an emulated disc whose state file {} {reason}; not opened (as a plain image file it would be overwritten). Restore {} from a backup; to use {} as a plain image file instead, delete {} and {}",
+        path.display(), state.display(), state.display(), path.display(), state.display(), wal.display()
+    )]
+    DamagedDisc {
+        /// The disc image.
+        path: PathBuf,
+        /// Its state file.
+        state: PathBuf,
+        /// Its write-ahead log.
+        wal: PathBuf,
+        /// What is wrong ("is missing", "cannot be used: ...").
+        reason: String,
+    },
 }
 
 impl From<LockError> for EmuError {

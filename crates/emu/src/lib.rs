@@ -16,7 +16,7 @@
 //! | `<PATH>` | the medium: a sparse raw image, sector LBA at byte offset LBA × 2048, so `isoinfo -N <session start> -T <session start> -i <PATH>` or `xorriso -indev <PATH> -load sbsector <LBA>` read any session. Unrecorded sectors are holes (zeros). BD-R POW replacement clusters are stored at their physical address. |
 //! | `<PATH>.state.json` | media type, sessions, tracks, formatting, drive settings, persisted faults, journal (JSON, replaced atomically: temp file + fsync + rename + directory fsync) |
 //! | `<PATH>.wal` | write-ahead log: one 24-byte record per WRITE accepted since the state was last written; emptied at every clean point |
-//! | `<PATH>.lock` | exclusive-access lock (`flock`), holding the owner's client name |
+//! | `<PATH>.lock` | exclusive-access lock (`flock`), holding the owner's client name and process id |
 //!
 //! # Crash safety
 //!
@@ -92,8 +92,8 @@ pub use media::MediaType;
 pub use sense::SenseCode;
 pub use seq::Geometry;
 pub use state::{
-    DiscOptions, DriveSettings, create_disc, create_disc_with, disc_faults, is_emulated_disc,
-    set_disc_faults,
+    DiscOptions, DriveSettings, create_disc, create_disc_with, disc_faults, emulated_disc_damage,
+    is_emulated_disc, set_disc_faults,
 };
 
 /// What `discburn disc info` shows about an emulated disc.

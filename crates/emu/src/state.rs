@@ -277,6 +277,37 @@ pub fn is_emulated_disc(path: &Path) -> bool {
     read_state(&DiscPaths::new(path)).is_ok()
 }
 
+/// What is wrong with `path` when it is the remains of an emulated disc that cannot be
+/// opened: its state file exists but does not parse or validate (truncated, garbled,
+/// unreadable), or it is missing while the disc's write-ahead log `<path>.wal` (created
+/// when the disc is first opened) is still there. `None` for an intact emulated disc and
+/// for a path with neither file (a plain image file or block device).
+///
+/// Callers that would otherwise open `path` as a plain image file must refuse it: the
+/// image holds the disc's sessions at their media addresses, and an image head written
+/// over it would destroy them.
+pub fn emulated_disc_damage(path: &Path) -> Option<EmuError> {
+    let paths = DiscPaths::new(path);
+    let damaged = |reason: String| EmuError::DamagedDisc {
+        path: paths.image.clone(),
+        state: paths.state.clone(),
+        wal: paths.wal.clone(),
+        reason,
+    };
+    match read_state(&paths) {
+        Ok(_) => None,
+        Err(EmuError::NotEmulatedDisc { .. }) => match std::fs::symlink_metadata(&paths.wal) {
+            Ok(_) => Some(damaged(format!(
+                "is missing (its write-ahead log {} is there)",
+                paths.wal.display()
+            ))),
+            Err(_) => None,
+        },
+        Err(EmuError::BadState { reason, .. }) => Some(damaged(format!("is damaged ({reason})"))),
+        Err(e) => Some(damaged(format!("is damaged or unreadable ({e})"))),
+    }
+}
+
 fn dir_of(path: &Path) -> PathBuf {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),

@@ -241,7 +241,7 @@ pub enum ImageError {
     /// Readable data lies at or after the block where the new session would start;
     /// writing would destroy it (peers.md §6 items 10, 11).
     #[error(
-        "refusing to lay out a session at LBA {session_start}: a {what} lies at LBA {found_lba} (data at or after the session start would be overwritten)"
+        "refusing to lay out a session at LBA {session_start}: a {what} lies at LBA {found_lba} (data at or after the session start would be overwritten; if a burn was interrupted there, `discburn repair --drive DRIVE` discards its leftovers)"
     )]
     DataAfterSessionStart {
         /// Planned session start block.

@@ -1,7 +1,7 @@
 //! [`ExclusiveLock`]: exclusive access (IMAPI2 `IDiscRecorder2::AcquireExclusiveAccess`)
 //! for transports backed by files — emulated discs and image files: an advisory `flock`
-//! on a lock file, with the owner's client name written into the file so that a second
-//! client learns who holds it; for a block device, a lock on the device itself.
+//! on a lock file, with the owner's client name and process id written into the file so
+//! that a second client learns who holds it; for a block device, a lock on the device itself.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::Read;
@@ -123,7 +123,7 @@ impl ExclusiveLock {
             Err(TryLockError::WouldBlock) => {
                 let mut text = String::new();
                 let _ = file.read_to_string(&mut text);
-                let owner = text.trim().to_string();
+                let owner = text.lines().next().unwrap_or("").trim().to_string();
                 return Err(LockError::Locked {
                     owner: if owner.is_empty() {
                         "unknown".to_string()
@@ -134,8 +134,11 @@ impl ExclusiveLock {
             }
             Err(TryLockError::Error(e)) => return Err(io("lock", &self.path, e)),
         }
+        // Line 1: the client name (IMAPI2 ExclusiveAccessOwner); line 2: the holder's
+        // process id, so that a second client learns who is writing.
+        let text = format!("{owner}\npid {}\n", std::process::id());
         file.set_len(0)
-            .and_then(|()| file.write_all_at(owner.as_bytes(), 0))
+            .and_then(|()| file.write_all_at(text.as_bytes(), 0))
             .and_then(|()| file.sync_data())
             .map_err(|e| io("write lock owner", &self.path, e))?;
         self.held = Some(Held {
@@ -177,6 +180,18 @@ impl ExclusiveLock {
     pub fn owner(&self) -> Option<&str> {
         self.held.as_ref().map(|h| h.owner.as_str())
     }
+}
+
+/// The process id written by the holder of the exclusive-access lock file `lock` (line 2,
+/// `pid N`), when the file names one. The lock may have been released meanwhile.
+pub fn lock_file_pid(lock: &Path) -> Option<u32> {
+    let text = std::fs::read_to_string(lock).ok()?;
+    text.lines()
+        .nth(1)?
+        .trim()
+        .strip_prefix("pid ")?
+        .parse()
+        .ok()
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 //! | Rock Ridge | SUSP 1.12, RRIP 1.10/1.12 | SP (LEN_SKP), CE (bounded, loops detected), ER, NM and SL continuation, PX (1.10/1.12), PN, TF (short and long form), CL/PL/RE (relocation undone) |
 //! | [`read_path_table`] | ECMA-119 9.4 | type L and M, checked against the directory tree |
 //! | [`sessions`] | xorriso/growisofs emulated TOC, superblock scan | session list, find data past a block |
+//! | [`identify_medium`] | ECMA-119 8, ECMA-167 2/8.3, format magic numbers | blank, ISO 9660 sessions, or foreign data (bounded reads) |
 //!
 //! Reading a session:
 //! ```no_run
@@ -28,6 +29,7 @@
 
 mod error;
 pub mod fuzzing;
+pub mod identify;
 mod pathtable;
 mod record;
 mod rr;
@@ -38,6 +40,7 @@ mod volume;
 mod walk;
 
 pub use error::{Limit, Place, ReadError};
+pub use identify::{Foreign, MediumContent, identify_medium};
 pub use pathtable::{PathTableEntry, read_path_table, validate_path_table};
 pub use source::{Displaced, FileSource, ReadSeekSource, SECTOR_SIZE, SectorSource};
 pub use tree::{Extent, Node, NodeId, NodeKind, RockRidge, RrTimes, Tree, View};

@@ -258,7 +258,11 @@ fn scan_all(
 /// Lists the sessions of an image file or overwriteable medium: the emulated TOC chain if
 /// the head at LBA 16 leads to one, else a first session at LBA 0 followed by the chain
 /// of sessions appended to it, else the single session the head describes, else
-/// (zeroed or invalidated head) a superblock scan of the whole medium.
+/// (zeroed or invalidated head) a superblock scan of the whole medium — unless the first
+/// 4 MiB and 16 samples of 64 KiB spread over the medium all read as zeros
+/// ([`crate::identify::looks_blank`]): then no session is listed without a scan, so a
+/// large zeroed image is answered at once (sessions behind 4 MiB of zeros that no
+/// sample touches are not listed).
 ///
 /// # Errors
 /// [`ReadError::Io`] only; unreadable structures simply end the chain.
@@ -293,6 +297,16 @@ pub fn list_sessions(src: &mut (impl SectorSource + ?Sized)) -> Result<SessionLi
             method: DiscoveryMethod::Single,
             sessions: numbered(vec![head]),
             head_end: Some(end),
+        });
+    }
+    // A zeroed medium (a blank image file of any size) holds no session: a bounded
+    // sample (crate::identify::looks_blank, at most 5 MiB) answers that without reading
+    // one sector in 16 of the whole medium.
+    if crate::identify::looks_blank(src)? {
+        return Ok(SessionList {
+            method: DiscoveryMethod::Scan,
+            sessions: Vec::new(),
+            head_end: None,
         });
     }
     let total = src.total_sectors();

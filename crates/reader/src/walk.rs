@@ -269,6 +269,22 @@ pub(crate) fn read_tree(
         dirs.insert(lba, lba + blocks, rec_place)?;
         read_into(src, lba, blocks, &mut buf)?;
         let len = len as usize;
+        if i == 0 {
+            // ECMA-119 6.8.2: a directory's first record is its "." record. A root whose
+            // extent does not start with one is not a directory (zeros, file data):
+            // an error, never an empty root.
+            let dot = (buf[0] != 0)
+                .then(|| parse_record(&buf[..len]).ok())
+                .flatten();
+            if !dot.is_some_and(|d| d.ident == [0] && d.flags.contains(FileFlags::DIRECTORY)) {
+                return Err(ReadError::invalid(
+                    Place::new("root directory", lba, 0),
+                    format!(
+                        "the root directory record points to LBA {lba}, which does not start with a \".\" directory record: not a directory"
+                    ),
+                ));
+            }
+        }
 
         let first_child = w.nodes.len() as u32;
         let child_depth = node.depth + 1;

@@ -697,3 +697,34 @@ fn every_truncation_and_many_bit_flips_of_a_small_image_are_handled() {
         data[i] ^= 0x5A;
     }
 }
+
+/// Issue 11: a root directory record that is not a directory — no Directory flag, or an
+/// extent of zeros or of file data — is a read error naming the root, never an empty root.
+#[test]
+fn a_root_that_is_not_a_directory_is_an_error_not_an_empty_root() {
+    // No Directory flag in the PVD's root record.
+    let mut img = Img::new(24, false, &[file(b"A.TXT;1", 20, 5)]);
+    let root = rec(&[0], ROOT, 2048, FileFlags::empty(), &[]);
+    img.put(16, 156, &root);
+    let e = img.volume().unwrap_err().to_string();
+    assert!(
+        e.contains("root directory record") && e.contains("Directory flag"),
+        "{e}"
+    );
+    // The root record points to a sector of zeros, and to a file's data.
+    for (target, fill) in [(21u32, 0u8), (20, b'x')] {
+        let mut img = Img::new(24, false, &[file(b"A.TXT;1", 20, 5)]);
+        img.put(20, 0, &[b'x'; 2048]);
+        let root = dir(&[0], target);
+        img.put(16, 156, &root);
+        for view in [View::Iso9660, View::RockRidge] {
+            let e = img.read(view).unwrap_err();
+            let text = e.to_string();
+            assert!(
+                (text.contains("root directory") || text.contains("directory record"))
+                    && text.contains(&format!("LBA {target}")),
+                "fill {fill}: {text}"
+            );
+        }
+    }
+}

@@ -159,6 +159,7 @@ impl RecorderTransport for RealDrive {
                 RecorderError::Locked { device, .. } => RecorderError::Locked {
                     device,
                     owner: self.lock_owner().unwrap_or_default(),
+                    pid: None,
                 }
                 .into_err(),
                 other => Err(other),

@@ -16,19 +16,35 @@ struct EmuBackend {
     drive: Box<EmulatedDrive>,
 }
 
+/// `<path>.lock`, the exclusive-access lock file of an emulated disc or image file.
+fn discburn_emu_lock_path(path: &Path) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(".lock");
+    PathBuf::from(p)
+}
+
 fn map_emu(path: &Path, e: EmuError) -> RecorderError {
     let device = path.display().to_string();
     match e {
-        EmuError::Locked { owner } => RecorderError::Locked { device, owner },
+        EmuError::Locked { owner } => RecorderError::Locked {
+            device,
+            owner,
+            pid: discburn_mmc::lock::lock_file_pid(&discburn_emu_lock_path(path)),
+        },
         EmuError::Io { source, .. } => RecorderError::from_open(&device, source),
         other => RecorderError::Fail(format!("{device}: {other}")),
     }
 }
 
 /// Opens `path` as an emulated disc when `discburn_emu::is_emulated_disc`; `None` when
-/// it is not one.
+/// it is not one. The remains of an emulated disc whose state file is damaged or missing
+/// (`discburn_emu::emulated_disc_damage`) are refused with E_FAIL naming the file, never
+/// taken for a plain image.
 pub(crate) fn open(path: &Path) -> Result<Option<Box<dyn RecorderTransport>>, RecorderError> {
     if !discburn_emu::is_emulated_disc(path) {
+        if let Some(e) = discburn_emu::emulated_disc_damage(path) {
+            return Err(RecorderError::Fail(e.to_string()));
+        }
         return Ok(None);
     }
     let drive = Box::new(EmulatedDrive::open(path).map_err(|e| map_emu(path, e))?);
@@ -74,10 +90,11 @@ impl RecorderTransport for EmuBackend {
         if let Some(o) = self.drive.exclusive_owner() {
             return Some(o.to_string());
         }
-        // The lock file holds the holder's client name while held (emptied on release).
-        std::fs::read_to_string(crate::stdio::sibling(&self.path, ".lock"))
+        // The lock file holds the holder's client name (line 1) while held (emptied on
+        // release).
+        std::fs::read_to_string(discburn_emu_lock_path(&self.path))
             .ok()
-            .map(|s| s.trim().to_string())
+            .and_then(|s| s.lines().next().map(|l| l.trim().to_string()))
             .filter(|s| !s.is_empty())
     }
 }

@@ -22,12 +22,17 @@ fn backend_words(kind: BackendKind) -> &'static str {
 #[non_exhaustive]
 pub enum RecorderError {
     /// E_IMAPI_RECORDER_LOCKED: another client holds exclusive access.
-    #[error("recorder {device} is locked by {owner:?}")]
+    #[error(
+        "{device}: the recorder is in use{} (exclusive access held by client {owner:?}); wait until it finishes",
+        .pid.map(|p| format!(" by PID {p}")).unwrap_or_default()
+    )]
     Locked {
         /// The device.
         device: String,
         /// The owner's client name (empty when unknown, e.g. another program).
         owner: String,
+        /// The holder's process id, when it wrote one (emulated discs and image files).
+        pid: Option<u32>,
     },
     /// E_NOTIMPL: `device` is a real drive or an emulated disc, but this build of
     /// discburn-recorder was made without the Cargo feature that drives it.
@@ -336,6 +341,7 @@ impl RecorderError {
                 RecorderError::Locked {
                     device,
                     owner: String::new(),
+                    pid: None,
                 }
             }
             _ => RecorderError::Fail(format!("{device}: {source}")),
@@ -356,6 +362,7 @@ mod tests {
         let l = RecorderError::Locked {
             device: "d".into(),
             owner: "a".into(),
+            pid: None,
         };
         assert_eq!(l.hresult(), 0xC0AA0210);
         assert_eq!(l.imapi_name(), "E_IMAPI_RECORDER_LOCKED");

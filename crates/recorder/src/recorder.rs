@@ -457,6 +457,7 @@ impl DiscRecorder {
                 return Err(RecorderError::Locked {
                     device: self.id.clone(),
                     owner,
+                    pid: Some(std::process::id()),
                 });
             }
             self.exclusive_count += 1;
@@ -468,10 +469,10 @@ impl DiscRecorder {
                 self.exclusive_owner = Some(client_name.to_string());
                 Ok(())
             }
-            Err(RecorderError::Locked { device, owner }) if owner.is_empty() => {
+            Err(RecorderError::Locked { device, owner, pid }) if owner.is_empty() => {
                 let mounts = self.volume_path_names();
                 if mounts.is_empty() {
-                    Err(RecorderError::Locked { device, owner })
+                    Err(RecorderError::Locked { device, owner, pid })
                 } else {
                     Err(RecorderError::AccessDenied {
                         device,

@@ -65,6 +65,8 @@ pub struct StdioDrive {
     target: Target,
     max: Option<u32>,
     lock: ExclusiveLock,
+    /// Opened read-only (the file or device is readable but not writable).
+    read_only: bool,
 }
 
 /// Why a command did not complete with GOOD.
@@ -112,7 +114,11 @@ pub(crate) fn sibling(path: &Path, suffix: &str) -> PathBuf {
 fn lock_error(path: &Path, e: LockError) -> RecorderError {
     let device = device(path);
     match e {
-        LockError::Locked { owner } => RecorderError::Locked { device, owner },
+        LockError::Locked { owner } => RecorderError::Locked {
+            device,
+            owner,
+            pid: discburn_mmc::lock::lock_file_pid(&sibling(path, ".lock")),
+        },
         LockError::Io { source, .. } => RecorderError::from_open(&device, source),
         other => RecorderError::Fail(format!("{device}: {other}")),
     }
@@ -428,9 +434,11 @@ impl StdioDrive {
     /// # Errors
     /// [`RecorderError::Fail`] for a directory or other special file;
     /// [`RecorderError::DeviceNotExist`], [`RecorderError::AccessDenied`] ... when the
-    /// file or device cannot be opened for reading and writing.
+    /// file or device cannot be opened for reading (one that can be read but not
+    /// written is opened read-only: WRITE then fails with 7/27/00 WRITE PROTECTED).
     pub fn open(path: &Path, max_capacity_sectors: Option<u32>) -> Result<Self, RecorderError> {
         let io_err = |e| RecorderError::from_open(&device(path), e);
+        let mut read_only = false;
         let (target, file) = match std::fs::metadata(path) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => (Target::Missing, None),
             Err(e) => return Err(io_err(e)),
@@ -446,11 +454,21 @@ impl StdioDrive {
                         path.display()
                     )));
                 };
-                let f = OpenOptions::new()
-                    .read(true)
-                    .write(true)
-                    .open(path)
-                    .map_err(io_err)?;
+                let f = match OpenOptions::new().read(true).write(true).open(path) {
+                    Ok(f) => f,
+                    // Readable but not writable (file mode, read-only mount): opened
+                    // read-only; WRITE then fails with 7/27/00 WRITE PROTECTED.
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem
+                        ) =>
+                    {
+                        read_only = true;
+                        File::open(path).map_err(|_| io_err(e))?
+                    }
+                    Err(e) => return Err(io_err(e)),
+                };
                 (t, Some(f))
             }
         };
@@ -464,6 +482,7 @@ impl StdioDrive {
             target,
             max: max_capacity_sectors,
             lock,
+            read_only,
         })
     }
 
@@ -702,7 +721,12 @@ impl StdioDrive {
                 data.len()
             )));
         }
-        if u64::from(lba) + u64::from(n) > u64::from(self.capacity()?) {
+        // The capacity of a regular file includes the free space of its file system,
+        // which other writers shrink at any time; blocks past the end of the file read
+        // as zeros whatever the capacity is now.
+        let past_eof =
+            self.target != Target::Block && u64::from(lba) * SECTOR >= self.size_bytes()?;
+        if u64::from(lba) + u64::from(n) > u64::from(self.capacity()?) && !past_eof {
             return Err(Sense::LBA_OUT_OF_RANGE.into());
         }
         let mut out = vec![0u8; want];
@@ -722,6 +746,9 @@ impl StdioDrive {
     }
 
     fn write(&mut self, cdb: &[u8], data: &Data<'_>) -> CmdResult {
+        if self.read_only {
+            return Err(Sense::WRITE_PROTECTED.into());
+        }
         let (lba, n) = transfer(cdb);
         let want = n as usize * SECTOR as usize;
         let bytes: &[u8] = match data {

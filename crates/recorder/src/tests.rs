@@ -144,6 +144,7 @@ impl RecorderTransport for FakeDrive {
             return Err(RecorderError::Locked {
                 device: "fake".into(),
                 owner: o.clone(),
+                pid: None,
             });
         }
         *l = Some(owner.to_string());

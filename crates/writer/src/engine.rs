@@ -186,6 +186,12 @@ impl<'a, 'p> Job<'a, 'p> {
                 profile: info.profile,
             });
         }
+        if info.status.contains(MediaState::NON_EMPTY_SESSION) {
+            return Err(info.invalid_state(format!(
+                "the last session is incomplete (an interrupted write): no session can follow it until it is closed; `discburn repair --drive {}` (DiscFormat2Data::repair) closes it and keeps every complete session",
+                info.device
+            )));
+        }
         if !info.status.is_usable() {
             return Err(info.invalid_state(format!(
                 "cannot write a session on media in state {}",

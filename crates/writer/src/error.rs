@@ -59,6 +59,21 @@ pub enum WriterError {
         /// The recorder.
         device: String,
     },
+    /// E_IMAPI_DF2DATA_MEDIA_NOT_BLANK (0xC0AA0405): the overwritable media (image file,
+    /// block device, DVD+RW, DVD-RAM, BD-RE) holds data that is neither blank nor
+    /// ISO 9660 sessions, found before anything was written; writing over it needs
+    /// force_overwrite (IMAPI2 IDiscFormat2Data::put_ForceOverwrite). Nothing was written.
+    #[error(
+        "{device}: holds {what} at LBA {lba}, which is neither blank nor an ISO 9660 disc image; writing would destroy it. Nothing was written. Check that this is the right target; to write over it, set force_overwrite (discburn burn --force-overwrite) (E_IMAPI_DF2DATA_MEDIA_NOT_BLANK)"
+    )]
+    ForeignData {
+        /// The recorder.
+        device: String,
+        /// What was found ("a tar archive ...", "unrecognised non-zero data").
+        what: String,
+        /// The LBA (2048-byte sectors) where it was found.
+        lba: u64,
+    },
     /// E_IMAPI_DF2DATA_MEDIA_IS_NOT_SUPPORTED (0xC0AA0406).
     #[error("{device}: media {profile} is not supported for data writing")]
     MediaNotSupported {
@@ -140,7 +155,7 @@ impl WriterError {
             WriterError::InvalidMediaState { .. } => 0xC0AA_0402,
             WriterError::StreamNotSupported { .. } => 0xC0AA_0403,
             WriterError::StreamTooLarge { .. } => 0xC0AA_0404,
-            WriterError::MediaNotBlank { .. } => 0xC0AA_0405,
+            WriterError::MediaNotBlank { .. } | WriterError::ForeignData { .. } => 0xC0AA_0405,
             WriterError::MediaNotSupported { .. } => 0xC0AA_0406,
             WriterError::RecorderNotSupported { .. } => 0xC0AA_0407,
             WriterError::ClientNameNotValid(_) => 0xC0AA_0408,
@@ -165,7 +180,9 @@ impl WriterError {
             WriterError::StreamTooLarge { .. } => {
                 "E_IMAPI_DF2DATA_STREAM_TOO_LARGE_FOR_CURRENT_MEDIA"
             }
-            WriterError::MediaNotBlank { .. } => "E_IMAPI_DF2DATA_MEDIA_NOT_BLANK",
+            WriterError::MediaNotBlank { .. } | WriterError::ForeignData { .. } => {
+                "E_IMAPI_DF2DATA_MEDIA_NOT_BLANK"
+            }
             WriterError::MediaNotSupported { .. } => "E_IMAPI_DF2DATA_MEDIA_IS_NOT_SUPPORTED",
             WriterError::RecorderNotSupported { .. } => "E_IMAPI_DF2DATA_RECORDER_NOT_SUPPORTED",
             WriterError::ClientNameNotValid(_) => "E_IMAPI_DF2DATA_CLIENT_NAME_IS_NOT_VALID",
@@ -274,6 +291,7 @@ mod tests {
         let e = WriterError::from(RecorderError::Locked {
             device: "d".into(),
             owner: "o".into(),
+            pid: None,
         });
         assert_eq!(e.hresult(), 0xC0AA0210);
         assert_eq!(e.imapi_name(), "E_IMAPI_RECORDER_LOCKED");

@@ -33,6 +33,8 @@ mod error;
 mod events;
 mod mechanism;
 mod media;
+mod ownership;
+mod repair;
 mod source;
 mod speed;
 mod state;
@@ -47,6 +49,7 @@ pub use discburn_image::{
 pub use error::WriterError;
 pub use events::{Clock, DiscFormat2DataEventArgs, ManualClock, SystemClock};
 pub use mechanism::{MsftMultisessionRandomWrite, MsftMultisessionSequential};
+pub use repair::{RepairOutcome, RepairReport, RescueSession};
 pub use source::{RecorderSectorSource, image_file_path, media_source};
 pub use speed::{WriteSpeedDescriptor, WriteSpeedStatus};
 pub use state::{

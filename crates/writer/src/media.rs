@@ -488,8 +488,7 @@ pub(crate) fn heuristically_blank(
             let m = total - tail_start;
             if m > 0 {
                 let mut tail = vec![0u8; m as usize * 2048];
-                rec.drive()
-                    .read10(tail_start, &mut tail)
+                crate::ownership::read_blocks(rec, tail_start, &mut tail)
                     .map_err(|e| mmc(rec, e))?;
                 if !zero(&tail) {
                     return Ok(false);

@@ -126,8 +126,11 @@ macro_rules! common_props {
             /// finalized in compatible mode after every write; set TRUE (and leave
             /// ForceMediaToBeClosed FALSE) to keep a DVD+R appendable (imapi2.md §5.1.1).
             disable_consumer_dvd_compatibility_mode / set_disable_consumer_dvd_compatibility_mode: bool;
-            /// ForceOverwrite (default FALSE): allow writing a whole image from LBA 0 over
-            /// non-blank overwritable media (else E_IMAPI_DF2DATA_MEDIA_NOT_BLANK).
+            /// ForceOverwrite (default FALSE; IMAPI2 IDiscFormat2Data::put_ForceOverwrite):
+            /// allow writing a whole image from LBA 0 over non-blank overwritable media, and
+            /// writing at all to overwritable media (image files, block devices, DVD+RW,
+            /// DVD-RAM, BD-RE) that holds data other than ISO 9660 sessions (else
+            /// E_IMAPI_DF2DATA_MEDIA_NOT_BLANK, nothing written).
             force_overwrite / set_force_overwrite: bool;
         }
 
@@ -725,7 +728,9 @@ impl DiscFormat2Data {
     /// block ranges; W-01); E_IMAPI_RECORDER_LOCKED; E_IMAPI_DF2DATA_MEDIA_IS_NOT_SUPPORTED;
     /// E_IMAPI_DF2DATA_INVALID_MEDIA_STATE (closed or open/damaged session, W-10);
     /// E_IMAPI_DF2DATA_STREAM_TOO_LARGE_FOR_CURRENT_MEDIA (before anything is written,
-    /// W-09); E_IMAPI_DF2DATA_MEDIA_NOT_BLANK; E_IMAPI_REQUEST_CANCELLED; E_FAIL for
+    /// W-09); E_IMAPI_DF2DATA_MEDIA_NOT_BLANK (also [`WriterError::ForeignData`]: before
+    /// the first WRITE, overwritable media holding data that is neither blank nor
+    /// ISO 9660 is refused unless force_overwrite); E_IMAPI_REQUEST_CANCELLED; E_FAIL for
     /// stream read errors; device errors.
     pub fn write_with_progress(
         &self,
@@ -763,12 +768,56 @@ impl DiscFormat2Data {
         }
         let wanted = self.mechanism_in_use();
         rec.acquire_exclusive_access(false, &client)?;
-        let result = check_disc_identifier(rec, stream).and_then(|()| {
-            Job::new(rec, &cfg, wanted, &self.shared, &*self.clock, &mut progress).run(stream)
-        });
+        let result = crate::ownership::check_before_write(rec, cfg.force_overwrite)
+            .and_then(|()| check_disc_identifier(rec, stream))
+            .and_then(|()| {
+                Job::new(rec, &cfg, wanted, &self.shared, &*self.clock, &mut progress).run(stream)
+            });
         let released = rec.release_exclusive_access();
         result?;
         released?;
         Ok(())
+    }
+    /// Repairs the media after an interrupted write, so that it takes sessions again
+    /// (no IMAPI2 equivalent; IMAPI leaves such media unusable). Sequential media: the
+    /// open tracks and session are closed (CLOSE TRACK/SESSION 001b, 010b; MMC-6 6.3),
+    /// the session is kept when its ISO 9660 file system was completely recorded, else a
+    /// rescue session repeating the last complete session's volume descriptors follows
+    /// it. Overwritable media and image files: the volume descriptors of an interrupted
+    /// session's leftovers past the last complete session are cleared. Complete sessions
+    /// are never written. Exclusive access is held under the client name meanwhile. See
+    /// the `repair` module documentation for the details.
+    ///
+    /// # Errors
+    /// E_IMAPI_DF2DATA_WRITE_IN_PROGRESS; E_IMAPI_DF2DATA_CLIENT_NAME_IS_NOT_VALID
+    /// without a client name; E_IMAPI_RECORDER_REQUIRED; E_IMAPI_RECORDER_LOCKED;
+    /// E_IMAPI_DF2DATA_INVALID_MEDIA_STATE (finalized or write-protected media);
+    /// E_IMAPI_DF2DATA_MEDIA_IS_NOT_SUPPORTED (read-only media);
+    /// E_IMAPI_DF2DATA_MEDIA_NOT_BLANK ([`WriterError::ForeignData`]: overwritable
+    /// media holding data that is not ISO 9660 is not touched); device errors.
+    pub fn repair(&self) -> Result<crate::RepairReport, WriterError> {
+        let cfg = {
+            let c = self.shared.config();
+            if self.shared.writing.swap(true, Ordering::SeqCst) {
+                return Err(WriterError::WriteInProgress);
+            }
+            c.clone()
+        };
+        let _guard = WritingGuard(&self.shared);
+        let client = cfg
+            .client_name
+            .clone()
+            .ok_or_else(|| WriterError::ClientNameNotValid(String::new()))?;
+        let mut slot = self
+            .recorder
+            .try_borrow_mut()
+            .map_err(|_| WriterError::WriteInProgress)?;
+        let rec = slot.as_mut().ok_or(WriterError::RecorderRequired)?;
+        rec.acquire_exclusive_access(false, &client)?;
+        let result = crate::repair::run(rec, &cfg, &self.shared, &*self.clock);
+        let released = rec.release_exclusive_access();
+        let report = result?;
+        released?;
+        Ok(report)
     }
 }

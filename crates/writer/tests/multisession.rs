@@ -292,6 +292,13 @@ fn ms_15_writes_to_random_media_are_whole_write_units() {
         vec![discburn_writer::BlockRange::new(100, 100)],
     )
     .unwrap();
+    // The media now holds the pattern, not ISO 9660: writing to it again takes
+    // ForceOverwrite (the ownership check before the first WRITE).
+    assert_eq!(
+        w.write(&mut st).unwrap_err().imapi_name(),
+        "E_IMAPI_DF2DATA_MEDIA_NOT_BLANK"
+    );
+    w.set_force_overwrite(true).unwrap();
     w.write(&mut st).unwrap();
     let ws = writes(&log);
     assert!(ws.len() >= 2);

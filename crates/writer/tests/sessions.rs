@@ -198,6 +198,14 @@ fn three_logical_sessions(w: &DiscFormat2Data, path: &std::path::Path, unit: u32
     assert_eq!(w.free_sectors_on_media().unwrap(), total);
     assert!(read_drive(w, 0, 700) == s1);
 
+    // The patterns stand in for sessions but are not ISO 9660: the ownership check
+    // before each write (issue 11) would refuse them without ForceOverwrite.
+    assert_eq!(
+        write(w, &s1).unwrap_err().imapi_name(),
+        "E_IMAPI_DF2DATA_MEDIA_NOT_BLANK"
+    );
+    w.set_force_overwrite(true).unwrap();
+
     // Session 2 after session 1, head blocks 16..31 rewritten.
     let start2 = align32(700);
     let s2 = pattern(100, 2);

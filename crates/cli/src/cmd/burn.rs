@@ -60,6 +60,11 @@ pub struct Args {
     #[arg(long = "rm", value_name = "PATH")]
     pub remove: Vec<String>,
 
+    /// Write even when the image file or block device holds data that is neither blank
+    /// nor an ISO 9660 disc image (IMAPI2 ForceOverwrite); that data is destroyed.
+    #[arg(long)]
+    pub force_overwrite: bool,
+
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -119,7 +124,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         ControlFlow::Continue(())
     };
-    let written = session.write(&AppendOptions::new().close(args.close), progress);
+    let options = AppendOptions::new()
+        .close(args.close)
+        .force_overwrite(args.force_overwrite);
+    let written = session.write(&options, progress);
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }

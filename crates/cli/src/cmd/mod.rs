@@ -8,4 +8,5 @@ pub mod ls;
 pub mod media;
 pub mod mkimage;
 pub mod msinfo;
+pub mod repair;
 pub mod sessions;
