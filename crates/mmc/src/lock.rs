@@ -182,6 +182,14 @@ impl ExclusiveLock {
     }
 }
 
+/// The client name written by the holder of the exclusive-access lock file `lock` (line
+/// 1), while it is held (the file is emptied on release).
+pub fn lock_file_owner(lock: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(lock).ok()?;
+    let owner = text.lines().next()?.trim();
+    (!owner.is_empty()).then(|| owner.to_string())
+}
+
 /// The process id written by the holder of the exclusive-access lock file `lock` (line 2,
 /// `pid N`), when the file names one. The lock may have been released meanwhile.
 pub fn lock_file_pid(lock: &Path) -> Option<u32> {

@@ -90,11 +90,6 @@ impl RecorderTransport for EmuBackend {
         if let Some(o) = self.drive.exclusive_owner() {
             return Some(o.to_string());
         }
-        // The lock file holds the holder's client name (line 1) while held (emptied on
-        // release).
-        std::fs::read_to_string(discburn_emu_lock_path(&self.path))
-            .ok()
-            .and_then(|s| s.lines().next().map(|l| l.trim().to_string()))
-            .filter(|s| !s.is_empty())
+        discburn_mmc::lock::lock_file_owner(&discburn_emu_lock_path(&self.path))
     }
 }

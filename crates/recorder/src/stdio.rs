@@ -821,10 +821,6 @@ impl RecorderTransport for StdioDrive {
     }
 
     fn lock_owner(&mut self) -> Option<String> {
-        // The lock file holds the holder's client name while held (emptied on release).
-        std::fs::read_to_string(sibling(&self.path, ".lock"))
-            .ok()
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
+        discburn_mmc::lock::lock_file_owner(&sibling(&self.path, ".lock"))
     }
 }
