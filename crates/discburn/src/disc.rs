@@ -22,7 +22,8 @@ pub struct SessionInfo {
     pub number: u32,
     /// First LBA (the `sbsector` of `mount -o sbsector=`).
     pub start: u64,
-    /// Size in blocks (2048 bytes): what was recorded for the session.
+    /// Size in blocks (2048 bytes): what the session's file system occupies (its Volume
+    /// Space Size, as `xorriso -toc` shows it), or its tracks' size when it has none.
     pub blocks: u64,
     /// Volume identifier of its primary volume descriptor (ECMA-119 8.4.5; "" if
     /// unreadable).
@@ -119,6 +120,7 @@ impl Disc {
                 .into_iter()
                 .map(|mut s| {
                     if let Ok(v) = Volume::open(&mut src, s.start, &ReadOptions::default()) {
+                        s.blocks = recorded_blocks(&s, u64::from(v.primary.volume_space_size));
                         s.volume_identifier = v.primary.volume_identifier;
                     }
                     s
@@ -242,6 +244,22 @@ impl Disc {
         let vol = Volume::open(&mut *src, start, &ReadOptions::default())?;
         let tree = vol.read_tree(&mut *src, vol.default_view())?;
         Ok((src, tree))
+    }
+}
+
+/// The blocks of session `s` that its file system occupies, from its Volume Space Size
+/// (ECMA-119 8.4.8): counted from LBA 0 (discburn, genisoimage and xorriso `-C` on
+/// sequential media) or from the session start, whichever fits in the session's tracks;
+/// the tracks' size otherwise. The tracks also hold the CD post-gap, the run-out and the
+/// padding to the write unit, which the session's size leaves out (as `xorriso -toc`).
+fn recorded_blocks(s: &SessionInfo, volume_space_size: u64) -> u64 {
+    let tracks = s.blocks;
+    if volume_space_size > s.start && volume_space_size - s.start <= tracks {
+        volume_space_size - s.start
+    } else if volume_space_size > 0 && volume_space_size <= tracks {
+        volume_space_size
+    } else {
+        tracks
     }
 }
 
