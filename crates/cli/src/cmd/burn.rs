@@ -82,6 +82,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut session = AppendSession::open(&args.drive).map_err(lib_err)?;
     let image = session.image_mut();
     image.set_file_systems_to_create(file_systems(&args.fs.file_systems));
+    image.set_record_md5(args.fs.md5);
     image.set_timestamp(timestamp()?);
     image.set_clamp_times(super::common::clamp_times());
     session.import_last_session().map_err(lib_err)?;
