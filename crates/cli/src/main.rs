@@ -39,6 +39,10 @@ enum Command {
     Ls(cmd::ls::Args),
     /// Copy files of a session to a host directory.
     Extract(cmd::extract::Args),
+    /// Compare a session with its recorded MD5 checksums (or read all its blocks).
+    Verify(cmd::verify::Args),
+    /// Copy the medium's readable blocks to an image file.
+    Dump(cmd::dump::Args),
 }
 
 /// Ends the process quietly with status 141 (128 + SIGPIPE, what a shell reports for a
@@ -74,6 +78,8 @@ fn main() {
         Command::Sessions(args) => cmd::sessions::run(args),
         Command::Ls(args) => cmd::ls::run(args),
         Command::Extract(args) => cmd::extract::run(args),
+        Command::Verify(args) => cmd::verify::run(args),
+        Command::Dump(args) => cmd::dump::run(args),
     };
     if let Err(e) = result {
         eprintln!("discburn: {}", one_line(&e));

@@ -91,6 +91,15 @@ pub enum Error {
     /// Reading the medium's sessions (IMAPI_E_IMPORT_READ_FAILURE 0xC0AAB157).
     #[error("reading the sessions: {0}")]
     Read(#[from] ReadError),
+    /// An output file (of `Disc::dump`) cannot be created or written (E_FAIL
+    /// 0x80004005); nothing is left under its name.
+    #[error("{path}: cannot write the output: {source}")]
+    Output {
+        /// The output path.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
 }
 
 impl Error {
@@ -107,6 +116,7 @@ impl Error {
             Error::Writer(e) => e.hresult(),
             Error::Image(e) => e.hresult(),
             Error::Read(_) => 0xC0AA_B157,
+            Error::Output { .. } => 0x8000_4005,
         }
     }
 
@@ -125,6 +135,7 @@ impl Error {
             Error::Writer(e) => e.imapi_name(),
             Error::Image(e) => e.imapi_name(),
             Error::Read(_) => "IMAPI_E_IMPORT_READ_FAILURE",
+            Error::Output { .. } => "E_FAIL",
         }
     }
 
@@ -150,6 +161,9 @@ impl Error {
             }
             Error::Image(_) | Error::Read(_) => {
                 "The disc's file system cannot be read or extended; its sessions are unchanged."
+            }
+            Error::Output { .. } => {
+                "Check that the output's directory exists, is writable and has room, then run the command again."
             }
         }
     }

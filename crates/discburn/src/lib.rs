@@ -61,11 +61,15 @@
 
 pub mod append;
 pub mod disc;
+pub mod dump;
 mod error;
+pub mod verify;
 
 pub use append::{AppendOptions, AppendReport, AppendSession};
 pub use disc::{Disc, SessionInfo};
+pub use dump::DumpReport;
 pub use error::Error;
+pub use verify::{BurnVerificationLevel, FileProblem, TagCheck, VerifyReport};
 
 pub use discburn_emu as emu;
 pub use discburn_format as format;

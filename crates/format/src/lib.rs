@@ -10,6 +10,7 @@
 //! | [`susp`] | SUSP 1.12 (IEEE P1281) | SP, CE, ER, ST, PD and the entry iterator |
 //! | [`rrip`] | RRIP 1.12 (IEEE P1282) | PX, PN, SL, NM, TF, CL, PL, RE |
 //! | [`eltorito`] | El Torito 1.0 | boot record volume descriptor (decode) |
+//! | [`md5sum`] | libisofs doc/checksums.txt, AAIP 2.0 | checksum tags (session, superblock, tree, relocated superblock), `isofs.ca`/`isofs.cx` values, AL entries |
 //! | [`ecma167`] | ECMA-167 3rd ed. | volume recognition sequence identifiers, descriptor tag and checksum |
 //!
 //! Decoders take a [`codec::Reader`]: they are bounded by the length fields of the data,
@@ -23,6 +24,7 @@ pub mod ecma167;
 pub mod eltorito;
 pub mod iso9660;
 pub mod joliet;
+pub mod md5sum;
 pub mod rrip;
 pub mod susp;
 

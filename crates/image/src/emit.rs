@@ -65,6 +65,8 @@ pub struct ImageResult {
     state: Progress,
     bytes_done: u64,
     failed: bool,
+    /// Running MD5s when the layout records checksums.
+    md5: Option<crate::checksum::Md5Run>,
     /// IFileSystemImageResult::DiscId (set by `FileSystemImage::create_result_image`).
     pub(crate) disc_id: Option<String>,
 }
@@ -109,7 +111,9 @@ impl ImageResult {
             blocks_done: 0,
             blocks_total: layout.total_blocks,
         };
+        let md5 = crate::checksum::Md5Run::new(&layout);
         ImageResult {
+            md5,
             tree,
             layout,
             region: 0,
@@ -244,6 +248,10 @@ impl ImageResult {
         };
         self.region += 1;
         match region.kind {
+            RegionKind::ChecksumTag { .. } | RegionKind::ChecksumArray if self.md5.is_some() => {
+                let run = self.md5.as_mut().expect("checked");
+                self.buf = run.make(&self.layout, self.region - 1, self.bytes_done)?;
+            }
             RegionKind::FileData { index } => {
                 let of = self.open(index as usize)?;
                 let p = self.layout.data_path(&self.tree, index as usize);
@@ -305,6 +313,9 @@ impl ImageResult {
             });
         }
         let wr = |e| ImageError::Write { source: e };
+        if self.md5.is_some() {
+            return self.write_sequential(out);
+        }
         let md = out.metadata().map_err(wr)?;
         let append_mode = rustix::fs::fcntl_getfl(&*out)
             .map(|f| f.contains(rustix::fs::OFlags::APPEND))
@@ -403,6 +414,32 @@ impl ImageResult {
         self.report(None);
         debug_assert_eq!(self.bytes_done, total);
         Ok(total)
+    }
+
+    /// [`ImageResult::write_to`] when checksums are recorded: every byte goes through
+    /// the MD5 in order, read in 4 MiB pieces and written where the output stands.
+    fn write_sequential(&mut self, out: &mut File) -> Result<u64, ImageError> {
+        let mut buf = vec![0u8; WRITE_CHUNK];
+        let total = self.layout.total_blocks * SECTOR_SIZE as u64;
+        let mut done = 0u64;
+        loop {
+            let mut filled = 0;
+            while filled < buf.len() {
+                let n = self.read(&mut buf[filled..]).map_err(ImageError::from_io)?;
+                if n == 0 {
+                    break;
+                }
+                filled += n;
+            }
+            if filled == 0 {
+                break;
+            }
+            out.write_all(&buf[..filled])
+                .map_err(|e| ImageError::Write { source: e })?;
+            done += filled as u64;
+        }
+        debug_assert_eq!(done, total);
+        Ok(done)
     }
 
     /// Copies the file data jobs (index, output offset, blocks) with a few threads,
@@ -1049,6 +1086,20 @@ impl Seek for ImageResult {
                 self.file = Some(of);
                 Ok(())
             })(),
+            RegionKind::ChecksumTag { .. } | RegionKind::ChecksumArray if self.md5.is_some() => {
+                if within == 0 {
+                    // Made (again) when the stream reaches it.
+                    self.region = idx;
+                    Ok(())
+                } else {
+                    let pos = target - within;
+                    let run = self.md5.as_mut().expect("checked");
+                    run.make(&self.layout, idx, pos).map(|b| {
+                        self.buf = b;
+                        self.buf_pos = within as usize;
+                    })
+                }
+            }
             RegionKind::ContinuationArea { index } => (|| {
                 let mut scratch = Vec::new();
                 let mut ce = Vec::new();
@@ -1081,6 +1132,17 @@ impl Seek for ImageResult {
 
 impl Read for ImageResult {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let off = self.bytes_done;
+        let n = self.read_stream(out)?;
+        if let Some(run) = self.md5.as_mut() {
+            run.feed(&self.layout, off, &out[..n]);
+        }
+        Ok(n)
+    }
+}
+
+impl ImageResult {
+    fn read_stream(&mut self, out: &mut [u8]) -> io::Result<usize> {
         if self.failed {
             return Err(io::Error::other("the image stream failed earlier"));
         }
@@ -1147,6 +1209,9 @@ impl ImageResult {
         let bs = SECTOR_SIZE;
         let mut head = vec![0u8; RANDOM_WRITE_HEAD_BLOCKS as usize * bs];
         let mut fresh = ImageResult::new(Arc::clone(&self.tree), self.layout.clone());
+        // Only the descriptors are copied; the session's tags are not made here.
+        fresh.md5 = None;
+        let mut tag_at = None;
         fresh
             .seek(io::SeekFrom::Start(16 * bs as u64))
             .map_err(|e| ImageError::Write { source: e })?;
@@ -1167,8 +1232,12 @@ impl ImageResult {
                 block[84..88].copy_from_slice(&end32.to_be_bytes());
             }
             if ty == 255 {
+                tag_at = Some(i as u32 + 1);
                 break;
             }
+        }
+        if let (Some(pos), Some(_)) = (tag_at, self.layout.md5.as_ref()) {
+            crate::checksum::put_head_tag(&mut head, pos, start);
         }
         Ok(head)
     }

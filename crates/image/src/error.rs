@@ -448,4 +448,12 @@ impl ImageError {
     pub fn into_io(self) -> io::Error {
         io::Error::other(self)
     }
+
+    /// The error [`ImageError::into_io`] wrapped, or a write error.
+    pub fn from_io(e: io::Error) -> ImageError {
+        match e.downcast::<ImageError>() {
+            Ok(inner) => inner,
+            Err(e) => ImageError::Write { source: e },
+        }
+    }
 }

@@ -25,6 +25,8 @@ use discburn_format::iso9660::{
     MAX_EXTENT_LENGTH, PathTableRecord, PathTableType, PrimaryVolumeDescriptor,
     SupplementaryVolumeDescriptor, VolumeDescriptorSetTerminator,
 };
+pub use discburn_format::md5sum::TagKind;
+use discburn_format::md5sum::{self, ChecksumArea};
 use discburn_format::rrip::{
     self, ChildLink, DeviceNumber, ParentLink, PosixFileAttributes, TimeStamps,
 };
@@ -87,6 +89,11 @@ pub struct ImageOptions {
     /// files made or changed after it (their status-change time cannot be set) give the
     /// same bytes. `None`: times as found.
     pub clamp_times: Option<i64>,
+    /// Record libisofs MD5 checksums (libisofs doc/checksums.txt): superblock, tree
+    /// and session tags, the checksum array after the file data, `isofs.ca` on the
+    /// root and `isofs.cx` on each file written in this session (AAIP 2.0 AL entries,
+    /// with Rock Ridge only). What `xorriso -md5 on` writes.
+    pub record_md5: bool,
 }
 
 /// Which directory hierarchy a structure belongs to.
@@ -128,6 +135,15 @@ pub enum RegionKind {
         /// Path-table index of the directory whose records refer to these areas.
         index: u32,
     },
+    /// A libisofs checksum tag (libisofs doc/checksums.txt, "The Checksum Tags").
+    ChecksumTag {
+        /// Which tag.
+        kind: TagKind,
+    },
+    /// The libisofs checksum array (doc/checksums.txt, "The Checksum Array"): 16-byte
+    /// MD5s, entry 0 the session up to the array, then one per file, then the MD5 of
+    /// the entries before it.
+    ChecksumArray,
     /// The data of one file; `index` into the layout's data extents.
     FileData {
         /// Index into [`Layout::data_extents`].
@@ -227,6 +243,40 @@ pub struct Layout {
     pub(crate) links: Vec<u32>,
     pub(crate) data_start: u32,
     pub(crate) relocation_serial: u32,
+    /// Where the MD5 checksums go ([`ImageOptions::record_md5`]).
+    pub(crate) md5: Option<ChecksumPlan>,
+}
+
+/// What one entry of the checksum array (after entry 0) checksums.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Md5Item {
+    /// The data extent `index` of [`Layout::data_extents`].
+    Data(u32),
+    /// An empty file (MD5 of no bytes).
+    Empty,
+}
+
+/// Placement of the libisofs checksums of a session (libisofs doc/checksums.txt).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ChecksumPlan {
+    pub(crate) superblock_tag: u32,
+    pub(crate) tree_tag: u32,
+    pub(crate) array_lba: u32,
+    pub(crate) array_blocks: u32,
+    pub(crate) session_tag: u32,
+    /// Entries 1..=N of the array.
+    pub(crate) items: Vec<Md5Item>,
+    /// Per node: its array index (`isofs.cx`), 0 = none.
+    pub(crate) node_index: Vec<u32>,
+    /// Per data extent: its array index.
+    pub(crate) data_index: Vec<u32>,
+}
+
+impl ChecksumPlan {
+    /// Number of array entries: files + 2.
+    pub(crate) fn count(&self) -> u32 {
+        self.items.len() as u32 + 2
+    }
 }
 
 fn blocks_for(bytes: u64) -> u64 {
@@ -489,7 +539,46 @@ pub fn plan(
         links,
         data_start: 0,
         relocation_serial,
+        md5: None,
     };
+    if options.record_md5 {
+        // Array indices in depth-first order, one per data extent written here (hard
+        // links share theirs) and one per empty file; recorded extents of earlier
+        // sessions have none.
+        let mut plan = ChecksumPlan {
+            node_index: vec![0; n],
+            ..ChecksumPlan::default()
+        };
+        let mut link_index: HashMap<(u64, u64), u32> = HashMap::new();
+        for &id in &order {
+            let node = tree.node(id);
+            let NodeKind::File { size, source } = &node.kind else {
+                continue;
+            };
+            if matches!(source, FileSource::Extent { .. } | FileSource::Extents(_)) {
+                continue;
+            }
+            if *size > 0
+                && let Some(&i) = node.meta.link_key.and_then(|k| link_index.get(&k))
+            {
+                plan.node_index[id as usize] = i;
+                continue;
+            }
+            plan.items.push(if *size == 0 {
+                Md5Item::Empty
+            } else {
+                Md5Item::Data(0)
+            });
+            let i = plan.items.len() as u32;
+            plan.node_index[id as usize] = i;
+            if *size > 0
+                && let Some(k) = node.meta.link_key
+            {
+                link_index.insert(k, i);
+            }
+        }
+        layout.md5 = Some(plan);
+    }
 
     // Sizes of directories and continuation areas (independent of LBAs).
     let mut dir_buf = Vec::new();
@@ -561,6 +650,17 @@ pub fn plan(
         1,
         RegionKind::VolumeDescriptorSetTerminator,
     );
+    let mut sb_tag = 0;
+    if layout.md5.is_some() {
+        sb_tag = place(
+            &mut next,
+            &mut regions,
+            1,
+            RegionKind::ChecksumTag {
+                kind: TagKind::Superblock,
+            },
+        );
+    }
     let mut tables = vec![(Hierarchy::Iso9660, &mut iso)];
     if let Some(j) = joliet.as_mut() {
         tables.push((Hierarchy::Joliet, j));
@@ -670,6 +770,17 @@ pub fn plan(
             ) as u32;
         }
     }
+    let mut tree_tag = 0;
+    if layout.md5.is_some() {
+        tree_tag = place(
+            &mut next,
+            &mut regions,
+            1,
+            RegionKind::ChecksumTag {
+                kind: TagKind::Tree,
+            },
+        );
+    }
     let data_start = next;
     let mut seen_links: HashMap<(u64, u64), u32> = HashMap::new();
     let mut data = Vec::new();
@@ -695,6 +806,11 @@ pub fn plan(
                         blocks_for(*size),
                         RegionKind::FileData { index: idx },
                     );
+                    if let Some(p) = layout.md5.as_mut() {
+                        let i = p.node_index[id as usize];
+                        p.items[i as usize - 1] = Md5Item::Data(idx);
+                        p.data_index.push(i);
+                    }
                     data.push(DataExtent {
                         node: id,
                         lba: lba.min(u64::from(u32::MAX)) as u32,
@@ -709,6 +825,27 @@ pub fn plan(
             _ => data_start,
         };
         layout.file_lba[id as usize] = lba.min(u64::from(u32::MAX)) as u32;
+    }
+    if let Some(p) = layout.md5.as_mut() {
+        p.superblock_tag = sb_tag as u32;
+        p.tree_tag = tree_tag as u32;
+        p.array_blocks = blocks_for(u64::from(p.count()) * 16) as u32;
+        p.array_lba = place(
+            &mut next,
+            &mut regions,
+            u64::from(p.array_blocks),
+            RegionKind::ChecksumArray,
+        )
+        .min(u64::from(u32::MAX)) as u32;
+        p.session_tag = place(
+            &mut next,
+            &mut regions,
+            1,
+            RegionKind::ChecksumTag {
+                kind: TagKind::Session,
+            },
+        )
+        .min(u64::from(u32::MAX)) as u32;
     }
     if next > u64::from(u32::MAX) {
         return Err(ImageError::ImageTooLarge { blocks: next });
@@ -1158,6 +1295,20 @@ pub(crate) fn encode_directory(
                     .encode(o)
                     .expect("ER fits")
             });
+            if h == Hierarchy::Iso9660
+                && let Some(p) = &layout.md5
+            {
+                let ca = ChecksumArea {
+                    start_lba: layout.session_start_block,
+                    end_lba: p.array_lba,
+                    count: p.count(),
+                    size: 16,
+                    algorithm: b"MD5".to_vec(),
+                };
+                for al in md5sum::encode_al_entries(&[(md5sum::NAME_CA, &ca.encode())]) {
+                    su.add_raw(&al);
+                }
+            }
         }
     }
     pack_su(
@@ -1255,6 +1406,17 @@ pub(crate) fn encode_directory(
                         ) =>
                     {
                         su.add(|o| device_number(*rdev).encode(o));
+                    }
+                    NodeKind::File { .. } => {
+                        if let Some(p) = &layout.md5
+                            && let Target::File(_) = e.target
+                            && p.node_index[id as usize] != 0
+                        {
+                            let cx = p.node_index[id as usize].to_be_bytes();
+                            for al in md5sum::encode_al_entries(&[(md5sum::NAME_CX, &cx)]) {
+                                su.add_raw(&al);
+                            }
+                        }
                     }
                     _ => {}
                 }
@@ -1573,9 +1735,22 @@ impl Layout {
                 out.extend_from_slice(ce_out);
                 ce_out.clear();
             }
+            RegionKind::ChecksumTag { .. } | RegionKind::ChecksumArray => {
+                // Produced by the result stream, which hashes what it emits; zeros when
+                // a piece of the session is made on its own (the random-write head).
+                let blocks = self.region_blocks(kind);
+                out.resize(start + blocks as usize * SECTOR_SIZE, 0);
+            }
             RegionKind::FileData { .. } => unreachable!("file data is not metadata"),
         }
         Ok(())
+    }
+
+    fn region_blocks(&self, kind: RegionKind) -> u64 {
+        self.regions
+            .iter()
+            .find(|r| r.kind == kind)
+            .map_or(0, |r| r.blocks)
     }
 
     /// Image path of a data extent's item.

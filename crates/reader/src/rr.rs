@@ -13,8 +13,9 @@ use discburn_format::{FormatError, rrip};
 use crate::error::{Limit, Place, ReadError};
 use crate::record::parse_record;
 use crate::source::{SECTOR_SIZE, SectorSource, read_into, read_sector};
-use crate::tree::{NodeKind, RockRidge, RrTimes};
+use crate::tree::{Md5Area, NodeKind, RockRidge, RrTimes};
 use crate::volume::{ReadOptions, RockRidgeInfo, VolumeInfo};
+use discburn_format::md5sum;
 
 /// Extension identifiers that announce Rock Ridge (RRIP 1.10 "RRIP_1991A", RRIP 1.12
 /// "IEEE_P1282" and the published "IEEE_1282").
@@ -219,6 +220,8 @@ pub(crate) struct RrEntries {
     pub pl: Option<u32>,
     pub re: bool,
     pub any: bool,
+    /// AAIP 2.0 attributes (AL entries), bounded.
+    pub al: discburn_format::md5sum::AlCollector,
 }
 
 fn tf_time(t: &TfTime) -> Option<i64> {
@@ -244,6 +247,7 @@ impl RrEntries {
         self.pl = None;
         self.re = false;
         self.any = false;
+        self.al.reset();
     }
 
     /// Takes one SUSP entry into account. Unknown signatures (AA, ZF, SF, …) are ignored.
@@ -364,6 +368,18 @@ impl RrEntries {
                 self.re = true;
             }
             b"RR" => self.any = true,
+            b"AL" => {
+                // AAIP 2.0 (libisofs doc/susp_aaip_2_0.txt); only isofs.ca and
+                // isofs.cx are used, so a few KiB per record are kept at most.
+                let mut entry = Vec::with_capacity(e.len());
+                entry.extend_from_slice(b"AL");
+                entry.push(e.len().min(255) as u8);
+                entry.push(e.version);
+                entry.extend_from_slice(e.data);
+                self.al
+                    .push_entry(&entry, 4096)
+                    .map_err(|x| fmt_err(place, "AAIP AL entry", x))?;
+            }
             _ => {}
         }
         Ok(())
@@ -394,6 +410,21 @@ impl RrEntries {
             times: self.times,
             has_px: self.px.is_some(),
             relocated: false,
+            md5_index: self
+                .al
+                .get(md5sum::NAME_CX)
+                .filter(|v| (1..=4).contains(&v.len()))
+                .map(|v| v.iter().fold(0u32, |a, &b| (a << 8) | u32::from(b))),
+            md5_area: self
+                .al
+                .get(md5sum::NAME_CA)
+                .and_then(|v| md5sum::ChecksumArea::decode(v).ok())
+                .filter(|a| a.size == 16 && a.algorithm == b"MD5" && a.count >= 2)
+                .map(|a| Md5Area {
+                    start_lba: a.start_lba,
+                    end_lba: a.end_lba,
+                    count: a.count,
+                }),
         }
     }
 }

@@ -104,6 +104,23 @@ pub struct RockRidge {
     pub has_px: bool,
     /// Whether this directory was relocated (reached through a CL entry; RRIP 4.1.5).
     pub relocated: bool,
+    /// Index of this file's MD5 in the session's checksum array: the AAIP attribute
+    /// `isofs.cx` (libisofs doc/checksums.txt, "The Checksum Array").
+    pub md5_index: Option<u32>,
+    /// On the root: where the session's checksum array is, from AAIP `isofs.ca`.
+    pub md5_area: Option<Md5Area>,
+}
+
+/// The root attribute `isofs.ca` (libisofs doc/checksums.txt): the MD5 checksum array
+/// of the session. Block numbers are absolute LBAs (2048-byte blocks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Md5Area {
+    /// First block of the range whose MD5 is entry 0 (the session start).
+    pub start_lba: u32,
+    /// First block after that range: the array's first block.
+    pub end_lba: u32,
+    /// Entries of 16 bytes: files + 2.
+    pub count: u32,
 }
 
 /// Index of a node in its [`Tree`].

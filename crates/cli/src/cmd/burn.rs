@@ -69,6 +69,12 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
 
+    /// Read the session back after writing (IMAPI2 IBurnVerification): none, quick
+    /// (descriptors and tree against their checksum tags), full (every block and file).
+    /// Checks need --md5; without it the session is read and unreadable blocks reported.
+    #[arg(long, value_enum, default_value = "none")]
+    pub verify: super::verify::Level,
+
     /// Host files and directories to add, each optionally grafted at DEST.
     #[arg(value_name = "SRC[=DEST]", value_parser = parse_graft)]
     pub sources: Vec<Graft>,
@@ -87,6 +93,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut session = AppendSession::open(&args.drive).map_err(lib_err)?;
     let image = session.image_mut();
     image.set_file_systems_to_create(file_systems(&args.fs.file_systems));
+    image.set_record_md5(args.fs.md5);
     image.set_timestamp(timestamp()?);
     image.set_clamp_times(super::common::clamp_times());
     session.import_last_session().map_err(lib_err)?;
@@ -159,6 +166,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             r.free_sectors,
             if r.closed { "; disc closed" } else { "" }
         );
+    }
+    if args.verify != super::verify::Level::None {
+        let disc = discburn::Disc::open(&args.drive).map_err(lib_err)?;
+        super::verify::verify_and_report(disc, Some(r.session), args.verify.into(), args.json)?;
     }
     Ok(())
 }

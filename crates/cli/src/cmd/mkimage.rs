@@ -52,6 +52,12 @@ pub struct FsArgs {
         default_value = "iso9660,joliet,rockridge"
     )]
     pub file_systems: Vec<Fs>,
+
+    /// Record MD5 checksums as libisofs does (xorriso -md5 on): session, superblock and
+    /// tree tags, and one MD5 per file, so `discburn verify` and `xorriso -md5 on
+    /// -check_md5` can check the session later. Every byte is hashed while writing.
+    #[arg(long)]
+    pub md5: bool,
 }
 
 /// A `SRC[=DEST]` operand.
@@ -185,6 +191,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let mut image = FileSystemImage::new();
     image.set_file_systems_to_create(file_systems(&args.fs.file_systems));
+    image.set_record_md5(args.fs.md5);
     image.set_iso_level(match args.iso_level {
         1 => IsoLevel::Level1,
         2 => IsoLevel::Level2,
