@@ -28,6 +28,8 @@ enum Command {
     Media(cmd::media::Args),
     /// Print START,NWA of the medium as `cdrecord -msinfo` does.
     Msinfo(cmd::msinfo::Args),
+    /// Format a blank BD-R for Pseudo-Overwrite (--pow).
+    Format(cmd::format::Args),
     /// Append host files and directories to a disc as a new session.
     Burn(cmd::burn::Args),
     /// List the ISO 9660 sessions of a disc.
@@ -46,6 +48,7 @@ fn main() {
         Command::Drives(args) => cmd::drives::run(args),
         Command::Media(args) => cmd::media::run(args),
         Command::Msinfo(args) => cmd::msinfo::run(args),
+        Command::Format(args) => cmd::format::run(args),
         Command::Burn(args) => cmd::burn::run(args),
         Command::Sessions(args) => cmd::sessions::run(args),
         Command::Ls(args) => cmd::ls::run(args),

@@ -323,3 +323,33 @@ fn pow_refused_when_the_resources_are_used_up() {
     let after = fs::read(format!("{}.state.json", disc.display())).unwrap();
     assert_eq!(before, after, "nothing written");
 }
+
+#[test]
+fn pow_format_a_blank_bd_r_and_refuse_anything_else() {
+    let dir = TempDir::new().unwrap();
+    let p = |n: &str| dir.path().join(n);
+    ok(args!["disc", "create", &p("b.bdr"), "--media", "bd-r"]);
+    let out = ok(args!["format", "--drive", &p("b.bdr"), "--pow"]);
+    assert!(out.contains("pseudo-overwrite"), "{out}");
+    let before = resources(&p("b.bdr"));
+    assert!(before.iter().all(|&r| r > 0), "{before:?}");
+    let x = p("x.txt");
+    fs::write(&x, "x").unwrap();
+    let graft = format!("{}=/x.txt", x.display());
+    let r = json(args!["burn", "--drive", &p("b.bdr"), "--json", &graft]);
+    assert_eq!(r["mechanism"], "MsftMultisessionPseudoOverwrite", "{r}");
+    // Refused: formatted already, BD-RE, a BD-R holding a session.
+    ok(args!["disc", "create", &p("e.bdre"), "--media", "bd-re"]);
+    ok(args!["disc", "create", &p("c.bdr"), "--media", "bd-r"]);
+    ok(args!["burn", "--drive", &p("c.bdr"), &graft]);
+    for (disc, says) in [
+        ("b.bdr", "already formatted for pseudo-overwrite"),
+        ("e.bdre", "only a blank BD-R"),
+        ("c.bdr", "only a blank, unformatted BD-R"),
+    ] {
+        let o = discburn(args!["format", "--drive", &p(disc), "--pow"]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{disc}: {err}");
+        assert!(err.contains(says), "{disc}: {err}");
+    }
+}

@@ -48,6 +48,7 @@ pub use error::WriterError;
 pub use events::{Clock, DiscFormat2DataEventArgs, ManualClock, SystemClock};
 pub use mechanism::{
     MsftMultisessionPseudoOverwrite, MsftMultisessionRandomWrite, MsftMultisessionSequential,
+    format_pseudo_overwrite,
 };
 pub use source::{RecorderSectorSource, image_file_path, media_source};
 pub use speed::{WriteSpeedDescriptor, WriteSpeedStatus};

@@ -4,6 +4,7 @@ pub mod common;
 pub mod disc;
 pub mod drives;
 pub mod extract;
+pub mod format;
 pub mod ls;
 pub mod media;
 pub mod mkimage;

@@ -329,3 +329,65 @@ fn record(
     job.event(WriteAction::Completed);
     Ok(())
 }
+
+/// Formats the blank BD-R in `recorder` for Pseudo-Overwrite: FORMAT UNIT type 00h
+/// sub-type 00b (SRM+POW) with the drive's default spare areas, as READ FORMAT
+/// CAPACITIES offers it (MMC-6 6.5, 6.24; mmc.md §1.4). Afterwards feature 0038h is
+/// current and the media offers [`MsftMultisessionPseudoOverwrite`].
+///
+/// # Errors
+/// E_IMAPI_DF2DATA_INVALID_MEDIA_STATE on anything but BD-R (profile 0041h) and on a
+/// BD-R that is already formatted or holds data; device errors of FORMAT UNIT.
+pub fn format_pseudo_overwrite(
+    recorder: &mut discburn_recorder::DiscRecorder,
+) -> Result<(), WriterError> {
+    use discburn_mmc::Profile;
+    use discburn_mmc::reply::FormatUnitParameters;
+    let info = crate::media::read_media_info(recorder)?;
+    if info.profile != Profile::BdRSequential {
+        return Err(info.invalid_state(format!(
+            "only a blank BD-R (profile 0041h) can be formatted for pseudo-overwrite; the media is {} ({:04X}h)",
+            info.profile.name(),
+            info.profile.number()
+        )));
+    }
+    if info.pow.is_some() {
+        return Err(info.invalid_state(
+            "the BD-R is already formatted for pseudo-overwrite (feature 0038h is current); burn to it",
+        ));
+    }
+    if !info.physically_blank {
+        return Err(info.invalid_state(
+            "only a blank, unformatted BD-R can be formatted for pseudo-overwrite (READ DISC INFORMATION disc status is not blank: it is formatted or holds data); use a new disc",
+        ));
+    }
+    let device = info.device.clone();
+    let mmc = |e| WriterError::Recorder(discburn_recorder::RecorderError::from_mmc(&device, e));
+    let caps = recorder.drive().read_format_capacities().map_err(mmc)?;
+    let d = caps
+        .descriptors
+        .iter()
+        .find(|d| d.format_type == 0x00)
+        .copied()
+        .ok_or_else(|| {
+            info.invalid_state(
+                "the drive offers no full format (type 00h) for this BD-R in READ FORMAT CAPACITIES",
+            )
+        })?;
+    let params = FormatUnitParameters {
+        fov: true,
+        immed: false,
+        number_of_blocks: d.number_of_blocks,
+        format_type: 0x00,
+        format_sub_type: 0b00,
+        type_dependent_parameter: d.type_dependent_parameter,
+    };
+    recorder.drive().format_unit(&params).map_err(mmc)?;
+    let after = crate::media::read_media_info(recorder)?;
+    if after.pow.is_none() {
+        return Err(after.invalid_state(
+            "FORMAT UNIT (type 00h, sub-type 00b SRM+POW) completed but feature 0038h (BD-R Pseudo-Overwrite) is not current",
+        ));
+    }
+    Ok(())
+}
