@@ -221,11 +221,15 @@ pub(crate) struct SeqMedium {
     #[serde(default)]
     pub pow_remaining: u32,
     /// BD-R POW: remaining map entries (bytes 8-11); one per cluster remapped.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub pow_map_entries: u32,
     /// BD-R POW: remaining updates of the map (bytes 12-15); one per WRITE that remaps.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub pow_updates: u32,
+}
+
+fn is_zero(v: &u32) -> bool {
+    *v == 0
 }
 
 /// [EMU] POW resources of a freshly formatted BD-R from its spare blocks: replacements
