@@ -29,6 +29,8 @@ enum Command {
     Media(cmd::media::Args),
     /// Print START,NWA of the medium as `cdrecord -msinfo` does.
     Msinfo(cmd::msinfo::Args),
+    /// Format a blank BD-R for Pseudo-Overwrite (--pow).
+    Format(cmd::format::Args),
     /// Append host files and directories to a disc as a new session.
     Burn(cmd::burn::Args),
     /// Make a disc take sessions again after an interrupted burn.
@@ -73,6 +75,7 @@ fn main() {
         Command::Drives(args) => cmd::drives::run(args),
         Command::Media(args) => cmd::media::run(args),
         Command::Msinfo(args) => cmd::msinfo::run(args),
+        Command::Format(args) => cmd::format::run(args),
         Command::Burn(args) => cmd::burn::run(args),
         Command::Repair(args) => cmd::repair::run(args),
         Command::Sessions(args) => cmd::sessions::run(args),

@@ -23,7 +23,7 @@ use crate::mode::{WriteParams, capabilities_page};
 use crate::random::{BgFormat, RandomKind, RandomMedium};
 use crate::reply::{TocTrack, toc_format0, toc_format1};
 use crate::sense::{Sense, SenseCode};
-use crate::seq::{BdFormat, Geometry, SeqKind, SeqMedium, WritePlan};
+use crate::seq::{Geometry, SeqKind, SeqMedium, WritePlan};
 use crate::state::{
     DiscPaths, DiscState, Journal, Medium, Wal, bd_default_spare_blocks as bd_spare_for,
     read_state, write_state_atomic,
@@ -694,9 +694,10 @@ impl EmulatedDrive {
             let mut b = vec![0u8; 16];
             b[0..2].copy_from_slice(&14u16.to_be_bytes());
             b[2] = 0b010 << 5;
-            put32(&mut b, 4, m.pow_remaining);
-            put32(&mut b, 8, m.pow_remaining);
-            put32(&mut b, 12, m.pow_remaining);
+            let [replacements, entries, updates] = m.pow_resources();
+            put32(&mut b, 4, replacements);
+            put32(&mut b, 8, entries);
+            put32(&mut b, 12, updates);
             return Ok(alloc(b, allocation));
         }
         match data_type {
@@ -959,29 +960,33 @@ impl EmulatedDrive {
                         .collect(),
                     _ => Vec::new(),
                 };
-                self.log_write(&plan, lba, logged, &page, fail.is_some())?;
-                match &plan {
-                    WritePlan::Pow { relocations, .. } => {
-                        if cut.is_none() {
-                            for (j, (v, p)) in relocations.iter().enumerate() {
-                                let mut cluster = vec![0u8; unit as usize * SECTOR];
-                                self.read_image(old_physical[j], &mut cluster)?;
-                                for k in 0..unit {
-                                    let b = v * unit + k;
-                                    if b >= lba && b < lba + n {
-                                        let src = (b - lba) as usize * SECTOR;
-                                        cluster[k as usize * SECTOR..(k as usize + 1) * SECTOR]
-                                            .copy_from_slice(&bytes[src..src + SECTOR]);
-                                    }
-                                }
-                                self.write_image(p * unit, &cluster)?;
+                if let WritePlan::Pow { relocations, .. } = &plan {
+                    // Pseudo-overwrite (MMC-6 4.5.3.5): the replacement clusters are
+                    // recorded at the NWA first, then the map is updated; a write cut
+                    // short leaves the map, the track and the resources as they were,
+                    // so READ still returns the previous data.
+                    if cut.is_some() {
+                        self.power_cut(false);
+                        return Err(Fail::Transport(self.lost()));
+                    }
+                    for (j, (v, p)) in relocations.iter().enumerate() {
+                        let mut cluster = vec![0u8; unit as usize * SECTOR];
+                        self.read_image(old_physical[j], &mut cluster)?;
+                        for k in 0..unit {
+                            let b = v * unit + k;
+                            if b >= lba && b < lba + n {
+                                let src = (b - lba) as usize * SECTOR;
+                                cluster[k as usize * SECTOR..(k as usize + 1) * SECTOR]
+                                    .copy_from_slice(&bytes[src..src + SECTOR]);
                             }
                         }
+                        self.write_image(p * unit, &cluster)?;
                     }
-                    _ => {
-                        let part = cut.unwrap_or(logged);
-                        self.write_image(lba, &bytes[..part as usize * SECTOR])?;
-                    }
+                    self.log_write(&plan, lba, logged, &page, fail.is_some())?;
+                } else {
+                    self.log_write(&plan, lba, logged, &page, fail.is_some())?;
+                    let part = cut.unwrap_or(logged);
+                    self.write_image(lba, &bytes[..part as usize * SECTOR])?;
                 }
                 self.rt.sectors_written += u64::from(cut.unwrap_or(logged));
                 if cut.is_some() {
@@ -1181,12 +1186,7 @@ impl EmulatedDrive {
                         }
                         raw - blocks
                     };
-                    m.capacity = raw - spare;
-                    m.bd_format = Some(BdFormat {
-                        spare_blocks: spare,
-                        pow,
-                    });
-                    m.pow_remaining = if pow { spare / 32 } else { 0 };
+                    m.format_bd(spare, pow);
                 }
                 (SeqKind::DvdMinus, 0x00 | 0x10 | 0x15) if media == MediaType::DvdMinusRw => {
                     let blocks = m.raw_capacity;
@@ -1538,6 +1538,14 @@ pub(crate) fn describe_state(path: &Path, s: &DiscState) -> String {
                         ""
                     }
                 );
+                if f.pow {
+                    let [r, e, u] = m.pow_resources();
+                    let _ = writeln!(
+                        o,
+                        "POW resources:   {r} replacements, {e} map entries, {u} updates left; {} clusters remapped",
+                        m.pow_map.len()
+                    );
+                }
             }
             for (i, sess) in m.sessions.iter().enumerate() {
                 let _ = writeln!(o, "session {}:", i + 1);

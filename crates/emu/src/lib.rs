@@ -49,7 +49,7 @@
 //! | A (§9.2) | CD-R, CD-RW | TAO (WT 01h, Data Block Type 8/10), sessions with 11400/6900 gaps, 2 run-out blocks, 300-block minimum, RESERVE TRACK, Full TOC with B0/C0 pointers, ATIP, Test Write (simulated), BLANK 000b/001b on CD-RW. SAO/RAW → 5/64/00 at WRITE. |
 //! | B (§9.3) | DVD-R, DVD-RW seq. | incremental (WT 00h, 16-block link gap), DAO (WT 02h + RESERVE TRACK, completes at SYNC), borders with configurable gaps, minimal blank → no feature 0021h, FORMAT → restricted overwrite |
 //! | C (§9.4) | DVD+R, DVD+R DL | fragments, sessions with Closure + Intro gap, CLOSE 101b/110b finalize, auto-finalize at the session limit or < 65 ECC blocks left |
-//! | D, E (§9.5, §9.6) | BD-R | SRM with several open tracks, FORMAT 00h/32h sub-types 00b (POW) / 01b, POW remapping, POW resources in READ DISC INFORMATION; RRM → 5/26/00 |
+//! | D, E (§9.5, §9.6) | BD-R | SRM with several open tracks, FORMAT 00h/32h sub-types 00b (POW) / 01b, or created formatted SRM+POW ([`DiscOptions::pow`]); POW (MMC-6 4.5.3.5): a WRITE over recorded blocks records whole 32-block clusters at the NWA of the open track and remaps them (the superseded cluster stays on the medium), READ returns the newest data, READ CAPACITY the last recorded block, READ DISC INFORMATION data type 010b the remaining replacements, map entries and updates (each remapping WRITE takes one cluster per replacement and entry and one update; none left → 5/21/02); a WRITE cut short by a power loss leaves the map unchanged; RRM → 5/26/00 |
 //! | F (§9.7) | DVD+RW, DVD-RAM, BD-RE, DVD-RW RO | formatting (26h background, 00h/30h/31h, 10h/13h/15h), writes anywhere in the formatted area, CLOSE per kind |
 //!
 //! Commands: TEST UNIT READY, REQUEST SENSE, INQUIRY (+ VPD 00h/80h), GET CONFIGURATION

@@ -216,9 +216,28 @@ pub(crate) struct SeqMedium {
     /// BD-R POW: virtual cluster → physical cluster.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty", with = "pairs")]
     pub pow_map: BTreeMap<u32, u32>,
-    /// BD-R POW: remaining replacements (clusters).
+    /// BD-R POW: remaining replacements (clusters), READ DISC INFORMATION data type 010b
+    /// bytes 4-7.
     #[serde(default)]
     pub pow_remaining: u32,
+    /// BD-R POW: remaining map entries (bytes 8-11); one per cluster remapped.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub pow_map_entries: u32,
+    /// BD-R POW: remaining updates of the map (bytes 12-15); one per WRITE that remaps.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub pow_updates: u32,
+}
+
+fn is_zero(v: &u32) -> bool {
+    *v == 0
+}
+
+/// [EMU] POW resources of a freshly formatted BD-R from its spare blocks: replacements
+/// and map entries one per spare cluster, updates half that (the real numbers are
+/// drive-defined; MMC-6 6.22 reports them, it does not fix them).
+pub(crate) fn pow_resources_for(spare_blocks: u32) -> [u32; 3] {
+    let clusters = spare_blocks / 32;
+    [clusters, clusters, clusters / 2]
 }
 
 fn yes() -> bool {
@@ -314,7 +333,34 @@ impl SeqMedium {
             bd_format: None,
             pow_map: BTreeMap::new(),
             pow_remaining: 0,
+            pow_map_entries: 0,
+            pow_updates: 0,
         }
+    }
+
+    /// Formats a blank BD-R (FORMAT UNIT type 00h/32h, MMC-6 6.5): `spare` blocks are
+    /// taken from the user area; with `pow` (sub-type 00b, SRM+POW) feature 0038h
+    /// becomes current and the POW resources are set.
+    pub fn format_bd(&mut self, spare: u32, pow: bool) {
+        self.capacity = self.raw_capacity - spare;
+        self.bd_format = Some(BdFormat {
+            spare_blocks: spare,
+            pow,
+        });
+        let [r, m, u] = if pow {
+            pow_resources_for(spare)
+        } else {
+            [0; 3]
+        };
+        self.pow_remaining = r;
+        self.pow_map_entries = m;
+        self.pow_updates = u;
+    }
+
+    /// READ DISC INFORMATION data type 010b (POW Resources, MMC-6 6.22): remaining
+    /// replacements, remaining map entries, remaining updates.
+    pub fn pow_resources(&self) -> [u32; 3] {
+        [self.pow_remaining, self.pow_map_entries, self.pow_updates]
     }
 
     /// Checks the invariants the state machine relies on (a state file edited by hand
@@ -385,6 +431,8 @@ impl SeqMedium {
         self.bd_format = None;
         self.pow_map.clear();
         self.pow_remaining = 0;
+        self.pow_map_entries = 0;
+        self.pow_updates = 0;
         self.capacity = self.raw_capacity;
     }
 
@@ -697,8 +745,20 @@ impl SeqMedium {
     // ---- TOC / capacity ----------------------------------------------------------
 
     /// READ CAPACITY: last block of the last complete session (lead-out − 1), 0 without one.
+    /// [EMU] BD-R POW, whose sessions stay open: the last recorded block of the logical
+    /// space (what a host reading the disc as a block device needs), when larger.
     pub fn read_capacity_last_lba(&self) -> u32 {
-        self.last_session_end().map_or(0, |e| e.saturating_sub(1))
+        let closed = self.last_session_end().map_or(0, |e| e.saturating_sub(1));
+        if !self.is_pow() {
+            return closed;
+        }
+        let recorded = self
+            .tracks()
+            .filter(|(_, t)| t.recorded > 0)
+            .map(|(_, t)| t.start + t.recorded - 1)
+            .max()
+            .unwrap_or(0);
+        closed.max(recorded)
     }
 
     pub fn toc_tracks(&self) -> Vec<TocTrack> {
@@ -931,7 +991,10 @@ impl SeqMedium {
         let first = lba / unit;
         let last = (lba + n - 1) / unit;
         let clusters = last - first + 1;
-        if clusters > self.pow_remaining {
+        // [?] mmc.md §9.6: a drive out of replacements, map entries or map updates
+        // refuses the pseudo-overwrite with 5/21/02 INVALID ADDRESS FOR WRITE.
+        if clusters > self.pow_remaining || clusters > self.pow_map_entries || self.pow_updates == 0
+        {
             return Err(SenseCode::INVALID_ADDRESS_FOR_WRITE);
         }
         let (target, nwa) = match self.incomplete_index() {
@@ -995,7 +1058,10 @@ impl SeqMedium {
                 for (v, p) in relocations {
                     self.pow_map.insert(*v, *p);
                 }
-                self.pow_remaining = self.pow_remaining.saturating_sub(relocations.len() as u32);
+                let n = relocations.len() as u32;
+                self.pow_remaining = self.pow_remaining.saturating_sub(n);
+                self.pow_map_entries = self.pow_map_entries.saturating_sub(n);
+                self.pow_updates = self.pow_updates.saturating_sub(1);
                 number
             }
         }
@@ -1273,5 +1339,36 @@ mod tests {
         m.sync();
         m.close_session(3, false).unwrap();
         assert_eq!(m.next_session_start(), 19_604);
+    }
+
+    #[test]
+    fn mmc_4_5_3_5_pow_remaps_and_counts_resources() {
+        let media = MediaType::BdR;
+        let page = WriteParams::default_for(Some(media));
+        let mut m = SeqMedium::blank(media, 1 << 20, Geometry::for_media(media).unwrap());
+        m.format_bd(64 * 32, true);
+        m.pow_updates = 2;
+        assert_eq!(m.pow_resources(), [64, 64, 2]);
+        write(&mut m, 0, 64, &page);
+        assert_eq!(m.sync(), SyncEffect::None);
+        // Overwrite cluster 0: remapped to the NWA (cluster 2), NWA moves by 32.
+        write(&mut m, 0, 32, &page);
+        assert_eq!(m.physical(5), 64 + 5);
+        assert_eq!(m.open[0].recorded, 96);
+        assert_eq!(m.pow_resources(), [63, 63, 1]);
+        assert_eq!(m.read_capacity_last_lba(), 95);
+        write(&mut m, 0, 32, &page);
+        assert_eq!(m.physical(0), 96);
+        assert_eq!(m.pow_resources(), [62, 62, 0]);
+        // No updates left: refused.
+        assert_eq!(
+            m.plan_write(0, 32, &page, false, true),
+            Err(SenseCode::INVALID_ADDRESS_FOR_WRITE)
+        );
+        // Unrecorded blocks that are not at an NWA: refused.
+        assert_eq!(
+            m.plan_write(1024, 32, &page, false, true),
+            Err(SenseCode::INVALID_ADDRESS_FOR_WRITE)
+        );
     }
 }

@@ -137,6 +137,13 @@ pub struct DiscOptions {
     pub settings: DriveSettings,
     /// Sequential media only: layout numbers (defaults from [`Geometry::for_media`]).
     pub geometry: Option<Geometry>,
+    /// BD-R only: start formatted SRM+POW with the default spare areas, as FORMAT UNIT
+    /// type 00h sub-type 00b leaves a blank BD-R (MMC-6 4.5.3.5): feature 0038h current.
+    pub pow: bool,
+    /// BD-R POW: the remaining replacements, map entries and updates to start with
+    /// (READ DISC INFORMATION data type 010b, MMC-6 6.22); defaults from the spare
+    /// area when `None`.
+    pub pow_resources: Option<[u32; 3]>,
 }
 
 impl DiscOptions {
@@ -149,6 +156,8 @@ impl DiscOptions {
             write_protected: false,
             settings: DriveSettings::default(),
             geometry: None,
+            pow: false,
+            pow_resources: None,
         }
     }
 }
@@ -212,7 +221,19 @@ fn build_state(opts: &DiscOptions) -> Result<DiscState, EmuError> {
                 Some(g) => g.clone(),
                 None => Geometry::for_media(media).expect("sequential media have a geometry"),
             };
-            Medium::Sequential(SeqMedium::blank(media, capacity, geometry))
+            let mut m = SeqMedium::blank(media, capacity, geometry);
+            if opts.pow || opts.pow_resources.is_some() {
+                if media != MediaType::BdR {
+                    return Err(invalid("pseudo-overwrite (POW) is a format of BD-R only"));
+                }
+                m.format_bd(bd_default_spare_blocks(m.raw_capacity), true);
+                if let Some([r, e, u]) = opts.pow_resources {
+                    m.pow_remaining = r;
+                    m.pow_map_entries = e;
+                    m.pow_updates = u;
+                }
+            }
+            Medium::Sequential(m)
         }
     };
     Ok(DiscState {

@@ -1158,6 +1158,16 @@ impl ImageResult {
                 return Ok(n);
             }
             if self.at_end() {
+                // Blocks after the last region (a session laid out for BD-R
+                // Pseudo-Overwrite ends with the cluster reserved for the head's
+                // replacement) read as zeros.
+                let total = self.layout.total_blocks * SECTOR_SIZE as u64;
+                if self.bytes_done < total {
+                    let n = out.len().min((total - self.bytes_done) as usize);
+                    out[..n].fill(0);
+                    self.bytes_done += n as u64;
+                    return Ok(n);
+                }
                 self.report(None);
                 return Ok(0);
             }

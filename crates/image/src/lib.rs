@@ -494,10 +494,15 @@ impl FileSystemImage {
                 self.free_media_blocks = free_sectors.max(1);
                 self.volume_space_size = VolumeSpaceSize::Absolute;
             }
-            SessionPlacement::Overwrite { total_sectors, .. } => {
-                self.session_start_block = RANDOM_WRITE_HEAD_BLOCKS;
+            SessionPlacement::Overwrite {
+                total_sectors,
+                next_writable_address,
+                ..
+            } => {
+                self.session_start_block =
+                    RANDOM_WRITE_HEAD_BLOCKS.max(next_writable_address.unwrap_or(0));
                 self.free_media_blocks = total_sectors
-                    .saturating_sub(RANDOM_WRITE_HEAD_BLOCKS)
+                    .saturating_sub(self.session_start_block)
                     .max(1);
                 self.volume_space_size = VolumeSpaceSize::SessionLocal;
             }
@@ -668,6 +673,7 @@ impl FileSystemImage {
         let Some(SessionPlacement::Overwrite {
             total_sectors,
             last_written_address,
+            next_writable_address,
         }) = m.session_placement()
         else {
             return Err(ImageError::NoCompatibleMultisessionType {
@@ -686,6 +692,38 @@ impl FileSystemImage {
             .map_err(|source| ImageError::Import { source })?;
         if list.sessions.is_empty() {
             return Err(ImageError::EmptyDisc);
+        }
+        if let Some(nwa) = next_writable_address {
+            // BD-R Pseudo-Overwrite: the drive records only at the NWA, after every
+            // recorded block (replacement clusters included), so nothing can be
+            // overwritten there and no scan is needed.
+            let last = list.last().expect("not empty").start;
+            let used = match fs {
+                Some(f) => {
+                    self.import_specific_file_system_from(&mut src, last, f)?;
+                    f
+                }
+                None => {
+                    let f = self.import_file_system_from(&mut src, last)?;
+                    if last < u64::from(RANDOM_WRITE_HEAD_BLOCKS) {
+                        import::copy_head_extents(self.tree_mut(), &mut src)?;
+                    }
+                    f
+                }
+            };
+            // Normally the chain ends at the NWA; after a head rewrite that was cut
+            // short it ends one cluster later (the session is complete, the head
+            // still shows the one before): keep the chain whole.
+            let next = u32::try_from(list.next_session_start()).map_err(|_| {
+                ImageError::ImageTooLarge {
+                    blocks: list.next_session_start(),
+                }
+            })?;
+            self.session_start_block = RANDOM_WRITE_HEAD_BLOCKS.max(nwa).max(next);
+            self.free_media_blocks = total_sectors
+                .saturating_sub(self.session_start_block)
+                .max(1);
+            return Ok(used);
         }
         let used = match fs {
             Some(f) => {
@@ -1021,7 +1059,20 @@ impl FileSystemImage {
                 });
             }
         }
-        plan(&self.tree, &self.options(), self.session_start_block)
+        let mut layout = plan(&self.tree, &self.options(), self.session_start_block)?;
+        if let Some(SessionPlacement::Overwrite {
+            next_writable_address: Some(_),
+            ..
+        }) = self.placement
+        {
+            // BD-R Pseudo-Overwrite: the session's data rounded up to a cluster, then
+            // the cluster that will hold the head's replacement (see
+            // SessionPlacement::Overwrite).
+            let cluster = u64::from(RANDOM_WRITE_HEAD_BLOCKS);
+            let end = layout.end_block().next_multiple_of(cluster) + cluster;
+            layout.total_blocks = end - u64::from(self.session_start_block);
+        }
+        Ok(layout)
     }
 
     /// IFsiItem::FileSystemPath: the path of the item as recorded in one file system

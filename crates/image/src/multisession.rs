@@ -102,6 +102,13 @@ pub enum SessionPlacement {
         /// The drive's last recorded address when it reports one (bounds the scan for
         /// recorded sessions; IMultisessionRandomWrite::get_LastWrittenAddress).
         last_written_address: Option<u32>,
+        /// BD-R Pseudo-Overwrite (MMC-6 4.5.3.5): the next writable address of the open
+        /// track (LBA), `None` on truly overwritable media. The head's rewrite is
+        /// recorded as a replacement cluster at the NWA, so the session starts at the
+        /// NWA (LBA 32 when it is 0) and its Volume Space Size covers, after its data
+        /// rounded up to 32 blocks, the 32-block cluster that will hold the head's
+        /// replacement: the session chain then leads from one session to the next.
+        next_writable_address: Option<u32>,
     },
 }
 
@@ -162,6 +169,7 @@ pub trait Multisession: Debug + Send + Sync + Any {
                 .last_written_address()
                 .ok()
                 .and_then(|l| u32::try_from(l).ok()),
+            next_writable_address: None,
         })
     }
 

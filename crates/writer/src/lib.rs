@@ -48,7 +48,10 @@ pub use discburn_image::{
 };
 pub use error::WriterError;
 pub use events::{Clock, DiscFormat2DataEventArgs, ManualClock, SystemClock};
-pub use mechanism::{MsftMultisessionRandomWrite, MsftMultisessionSequential};
+pub use mechanism::{
+    MsftMultisessionPseudoOverwrite, MsftMultisessionRandomWrite, MsftMultisessionSequential,
+    format_pseudo_overwrite,
+};
 pub use repair::{RepairOutcome, RepairReport, RescueSession};
 pub use source::{RecorderSectorSource, image_file_path, media_source};
 pub use speed::{WriteSpeedDescriptor, WriteSpeedStatus};

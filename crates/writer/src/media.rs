@@ -62,6 +62,49 @@ pub(crate) struct MediaInfo {
     pub last_written: Option<i32>,
     /// Feature 0021h link size (DVD-R incremental), when current.
     pub incremental_link_size: Option<u8>,
+    /// BD-R formatted for Pseudo-Overwrite (feature 0038h current): its resources.
+    pub pow: Option<PowResources>,
+}
+
+/// The POW resources of a BD-R formatted SRM+POW: READ DISC INFORMATION data type 010b
+/// (MMC-6 6.22), bytes 4-7, 8-11 and 12-15.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PowResources {
+    /// Remaining replacements (clusters that can still be pseudo-overwritten).
+    pub replacements: u32,
+    /// Remaining map entries.
+    pub map_entries: u32,
+    /// Remaining updates of the map.
+    pub updates: u32,
+}
+
+/// Feature 0038h (BD-R Pseudo-Overwrite) current, and then the POW resources.
+fn pow_resources(rec: &mut DiscRecorder) -> Result<Option<PowResources>, WriterError> {
+    match rec.drive().feature(FeatureCode::BD_PSEUDO_OVERWRITE) {
+        Ok(Some(f)) if f.current => {}
+        Ok(_) => return Ok(None),
+        Err(e) => {
+            let e = mmc(rec, e);
+            return if is_illegal_request(&e) {
+                Ok(None)
+            } else {
+                Err(e)
+            };
+        }
+    }
+    let b = rec
+        .drive()
+        .disc_information_raw(0b010)
+        .map_err(|e| mmc(rec, e))?;
+    let at = |i: usize| {
+        b.get(i..i + 4)
+            .map_or(0, |x| u32::from_be_bytes([x[0], x[1], x[2], x[3]]))
+    };
+    Ok(Some(PowResources {
+        replacements: at(4),
+        map_entries: at(8),
+        updates: at(12),
+    }))
 }
 
 impl MediaInfo {
@@ -210,7 +253,11 @@ pub(crate) fn read_media_info(rec: &mut DiscRecorder) -> Result<MediaInfo, Write
         format: None,
         last_written: None,
         incremental_link_size: None,
+        pow: None,
     };
+    if profile == Profile::BdRSequential {
+        info.pow = pow_resources(rec)?;
+    }
     match kind {
         Kind::Sequential => sequential(rec, &mut info)?,
         Kind::Overwrite => overwrite(rec, &mut info)?,
@@ -286,6 +333,10 @@ fn sequential(rec: &mut DiscRecorder, info: &mut MediaInfo) -> Result<(), Writer
         || di.disc_status == DiscStatus::Other
     {
         MediaState::DAMAGED
+    } else if open_session && info.pow.is_some() {
+        // BD-R POW: sessions stay open (only tracks are closed, mmc.md §5.6); the disc
+        // is appendable at the NWA and its logical space overwritable (MMC-6 4.5.3.5).
+        MediaState::APPENDABLE | MediaState::OVERWRITE_ONLY
     } else if open_session {
         MediaState::NON_EMPTY_SESSION
     } else if info.complete_sessions == 0 {
@@ -328,6 +379,13 @@ fn sequential(rec: &mut DiscRecorder, info: &mut MediaInfo) -> Result<(), Writer
             }
             info.track = Some(t);
         }
+    }
+    if info.pow.is_some() && open_session && info.complete_sessions == 0 {
+        // The newest ISO 9660 session of a POW disc is the one LBA 0 shows (its head is
+        // rewritten in place); the sequential view continues from there.
+        info.start_prev = 0;
+        info.last_prev = info.nwa.map_or(0, |n| n - 1);
+        info.is_first_data_session = false;
     }
     if info.nwa.is_none() {
         info.total = read_capacity_sectors(rec)?;

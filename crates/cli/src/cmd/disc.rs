@@ -17,9 +17,10 @@ pub enum Command {
     Create {
         /// The disc image to create.
         path: PathBuf,
-        /// Media type: cd-r cd-rw dvd-r dvd-rw dvd+r dvd+r-dl dvd+rw dvd-ram bd-r bd-re.
+        /// Media type: cd-r cd-rw dvd-r dvd-rw dvd+r dvd+r-dl dvd+rw dvd-ram bd-r bd-re,
+        /// or bd-r-pow (a blank BD-R formatted for Pseudo-Overwrite, SRM+POW).
         #[arg(long)]
-        media: MediaType,
+        media: MediaChoice,
         /// Capacity in 2048-byte sectors (default: the real medium's, e.g. 359847 for an
         /// 80-minute CD-R, 2295104 for DVD+R, 12219392 for BD-R).
         #[arg(long, value_name = "SECTORS")]
@@ -69,6 +70,30 @@ pub enum Command {
     },
 }
 
+/// A `--media` value: a media type, or `bd-r-pow` (BD-R formatted SRM+POW).
+#[derive(Debug, Clone, Copy)]
+pub struct MediaChoice {
+    media: MediaType,
+    pow: bool,
+}
+
+impl std::str::FromStr for MediaChoice {
+    type Err = discburn::emu::EmuError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case("bd-r-pow") {
+            return Ok(MediaChoice {
+                media: MediaType::BdR,
+                pow: true,
+            });
+        }
+        Ok(MediaChoice {
+            media: s.parse()?,
+            pow: false,
+        })
+    }
+}
+
 /// Runs `discburn disc ...`.
 pub fn run(cmd: Command) -> anyhow::Result<()> {
     match cmd {
@@ -79,15 +104,22 @@ pub fn run(cmd: Command) -> anyhow::Result<()> {
             formatted,
             write_protected,
         } => {
+            let MediaChoice { media, pow } = media;
             let mut opts = DiscOptions::new(media);
+            opts.pow = pow;
             opts.capacity_sectors = capacity;
             opts.formatted = formatted;
             opts.write_protected = write_protected;
             create_disc_with(&path, &opts)
                 .with_context(|| format!("cannot create emulated disc {}", path.display()))?;
             println!(
-                "created {}: blank {media}, {} sectors",
+                "created {}: blank {media}{}, {} sectors",
                 path.display(),
+                if pow {
+                    " formatted for pseudo-overwrite (SRM+POW)"
+                } else {
+                    ""
+                },
                 capacity.unwrap_or(media.default_capacity_sectors())
             );
             Ok(())

@@ -8,7 +8,9 @@ use anyhow::{Context, anyhow};
 use discburn::mmc::TrackAddress;
 use discburn::mmc::reply::{DiscStatus, SessionState, TrackInformation};
 use discburn::recorder::PhysicalMediaType;
-use discburn::writer::{DiscFormat2Data, Multisession, WriterError};
+use discburn::writer::{
+    DiscFormat2Data, MsftMultisessionPseudoOverwrite, Multisession, WriterError,
+};
 use serde_json::{Value, json};
 
 /// Arguments of `discburn media`.
@@ -98,6 +100,24 @@ fn mechanism_json(m: &dyn Multisession) -> Value {
             Err(e) => json!({ "error": e.imapi_name() }),
         };
         v["total_sectors_on_media"] = json!(r.total_sectors_on_media());
+    } else if let Some(p) = m.as_any().downcast_ref::<MsftMultisessionPseudoOverwrite>() {
+        v["interface"] = json!("IMultisession (BD-R Pseudo-Overwrite)");
+        v["write_unit_size"] = json!(p.write_unit_size());
+        v["next_writable_address"] = match p.next_writable_address() {
+            Ok(n) => json!(n),
+            Err(e) => json!({ "error": e.imapi_name() }),
+        };
+        v["last_written_address"] = match p.last_written_address() {
+            Ok(n) => json!(n),
+            Err(e) => json!({ "error": e.imapi_name() }),
+        };
+        v["total_sectors_on_media"] = json!(p.total_sectors_on_media());
+        v["free_sectors_on_media"] = json!(p.free_sectors_on_media());
+        v["pseudo_overwrite"] = json!({
+            "remaining_replacements": p.remaining_replacements(),
+            "remaining_map_entries": p.remaining_map_entries(),
+            "remaining_updates": p.remaining_updates(),
+        });
     } else {
         v["interface"] = json!("IMultisession");
     }

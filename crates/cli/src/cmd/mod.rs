@@ -5,6 +5,7 @@ pub mod disc;
 pub mod drives;
 pub mod dump;
 pub mod extract;
+pub mod format;
 pub mod ls;
 pub mod media;
 pub mod mkimage;

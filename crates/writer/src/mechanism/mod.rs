@@ -19,9 +19,11 @@ use crate::media::{Kind, MediaInfo};
 use crate::stream::SessionStream;
 use crate::writer::Config;
 
+pub(crate) mod pseudo_overwrite;
 pub(crate) mod random_write;
 pub(crate) mod sequential;
 
+pub use pseudo_overwrite::{MsftMultisessionPseudoOverwrite, format_pseudo_overwrite};
 pub use random_write::MsftMultisessionRandomWrite;
 pub use sequential::MsftMultisessionSequential;
 
@@ -53,8 +55,16 @@ pub(crate) trait Mechanism: Multisession {
 
 /// The mechanisms the medium described by `info` offers, in order of preference; at
 /// least one (MS-01). `disc_id` is the medium's CalculateDiscIdentifier, kept by each
-/// object for the file-system image.
+/// object for the file-system image. A BD-R formatted for Pseudo-Overwrite offers
+/// [`MsftMultisessionPseudoOverwrite`] first (the image's default: the newest session
+/// is what LBA 0 shows) and [`MsftMultisessionSequential`] second.
 pub(crate) fn offered(info: &MediaInfo, disc_id: Option<String>) -> Vec<Arc<dyn Mechanism>> {
+    if let Some(pow) = MsftMultisessionPseudoOverwrite::from_info(info, disc_id.clone()) {
+        return vec![
+            Arc::new(pow),
+            Arc::new(MsftMultisessionSequential::from_info(info, disc_id)),
+        ];
+    }
     match info.kind {
         Kind::Overwrite => vec![Arc::new(MsftMultisessionRandomWrite::from_info(
             info, disc_id,

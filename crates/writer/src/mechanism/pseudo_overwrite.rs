@@ -1,0 +1,393 @@
+//! The BD-R Pseudo-Overwrite mechanism (class MsftMultisessionPseudoOverwrite; ours:
+//! IMAPI2 names the mechanism as an example of a derived IMultisession but ships none).
+//!
+//! A BD-R formatted SRM+POW (FORMAT UNIT type 00h sub-type 00b, MMC-6 6.5; feature 0038h
+//! current) stays a sequential medium physically, but a WRITE to blocks already recorded
+//! is recorded at the next writable address of the open track and remapped, 32-block
+//! cluster by cluster (MMC-6 4.5.3.5). Sessions are therefore laid out as on
+//! overwritable media (the file-system image's [`SessionPlacement::Overwrite`]): the new
+//! session at the NWA, then the 32-block head at LBA 0, rewritten in place, holding the
+//! new volume descriptors; a reader of the logical space at LBA 0 (the kernel mounting
+//! `/dev/sr0`, xorriso) sees the newest session, and the session chain reaches every
+//! earlier one. The replacement of the head takes the cluster after the session's data,
+//! which the session's Volume Space Size covers, so the chain leads on to the next
+//! session.
+//!
+//! Recording (mmc.md §5.13 "BD-R SRM+POW", as growisofs does): zeros up to the session
+//! start when it lies beyond the NWA (LBA 0–31 on a blank disc, the head's place), the
+//! session's data at the NWA, SYNCHRONIZE CACHE, the head at LBA 0–31 (one replacement
+//! cluster), SYNCHRONIZE CACHE, CLOSE TRACK/SESSION function 001b (the track only; a POW
+//! session is never closed). Before anything is written the POW resources (READ DISC
+//! INFORMATION data type 010b, MMC-6 6.22) must cover the head's replacement.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use discburn_image::{MultisessionError, SectorSource, SessionPlacement};
+use discburn_mmc::cdb::CloseFunction;
+
+use super::Mechanism;
+use crate::engine::{Job, SECTOR, Span};
+use crate::error::WriterError;
+use crate::media::{MediaInfo, PowResources};
+use crate::state::{MediaState, WriteAction};
+use crate::stream::SessionStream;
+use crate::writer::Config;
+
+/// Blocks of the head at LBA 0 rewritten by every session: one BD cluster.
+const HEAD_BLOCKS: u32 = 32;
+
+/// The BD-R Pseudo-Overwrite mechanism (class MsftMultisessionPseudoOverwrite), offered
+/// on BD-R formatted SRM+POW before [`crate::MsftMultisessionSequential`], so the
+/// file-system image chooses it unless the caller marks the sequential one in use.
+///
+/// Consumers that know only the base interface see an IMultisession; the values of this
+/// type are reached by downcasting: `m.as_any().downcast_ref::<MsftMultisessionPseudoOverwrite>()`.
+#[derive(Debug)]
+pub struct MsftMultisessionPseudoOverwrite {
+    import_recorder: String,
+    in_use: AtomicBool,
+    disc_id: Option<String>,
+    supported: bool,
+    write_unit: i32,
+    nwa: Option<i32>,
+    last_written: Option<i32>,
+    total: i32,
+    free: i32,
+    resources: PowResources,
+}
+
+impl MsftMultisessionPseudoOverwrite {
+    /// The mechanism for media formatted for POW; `None` on any other media.
+    pub(crate) fn from_info(info: &MediaInfo, disc_id: Option<String>) -> Option<Self> {
+        let resources = info.pow?;
+        let last_written = info
+            .track
+            .as_ref()
+            .and_then(|t| t.last_recorded_address)
+            .map(|l| l as i32)
+            .or_else(|| info.nwa.filter(|&n| n > 0).map(|n| n - 1));
+        Some(MsftMultisessionPseudoOverwrite {
+            import_recorder: info.device.clone(),
+            in_use: AtomicBool::new(false),
+            disc_id,
+            supported: info.status.is_usable()
+                && info
+                    .status
+                    .intersects(MediaState::BLANK | MediaState::APPENDABLE)
+                && info.nwa.is_some(),
+            write_unit: info.write_unit,
+            nwa: info.nwa,
+            last_written,
+            total: info.total,
+            free: info.free,
+            resources,
+        })
+    }
+
+    /// Write unit in sectors: 32 (one BD cluster; MMC-6 6.27 Blocking Factor). Every
+    /// pseudo-overwrite replaces whole clusters.
+    pub fn write_unit_size(&self) -> i32 {
+        self.write_unit
+    }
+
+    /// Next writable address (LBA) of the open track: where the next session (or
+    /// replacement cluster) is recorded.
+    ///
+    /// # Errors
+    /// [`MultisessionError::InvalidMediaState`] when the drive reports none.
+    pub fn next_writable_address(&self) -> Result<i32, MultisessionError> {
+        self.nwa
+            .ok_or_else(|| MultisessionError::InvalidMediaState {
+                device: self.import_recorder.clone(),
+                reason: "the BD-R reports no next writable address".into(),
+            })
+    }
+
+    /// Last recorded address (LBA; READ TRACK INFORMATION LRA, MMC-6 6.27).
+    ///
+    /// # Errors
+    /// [`MultisessionError::NotImplemented`] on a disc with nothing recorded.
+    pub fn last_written_address(&self) -> Result<i32, MultisessionError> {
+        self.last_written
+            .ok_or_else(|| MultisessionError::NotImplemented {
+                device: self.import_recorder.clone(),
+                reason: "nothing is recorded on the BD-R yet".into(),
+            })
+    }
+
+    /// Logical sectors of the medium: the NWA plus the free blocks of the open track.
+    pub fn total_sectors_on_media(&self) -> i32 {
+        self.total
+    }
+
+    /// Free sectors after the NWA (sessions and replacement clusters take them).
+    pub fn free_sectors_on_media(&self) -> i32 {
+        self.free
+    }
+
+    /// Remaining replacements (clusters; READ DISC INFORMATION data type 010b bytes 4-7,
+    /// MMC-6 6.22).
+    pub fn remaining_replacements(&self) -> u32 {
+        self.resources.replacements
+    }
+
+    /// Remaining map entries (bytes 8-11).
+    pub fn remaining_map_entries(&self) -> u32 {
+        self.resources.map_entries
+    }
+
+    /// Remaining map updates (bytes 12-15).
+    pub fn remaining_updates(&self) -> u32 {
+        self.resources.updates
+    }
+}
+
+impl discburn_image::Multisession for MsftMultisessionPseudoOverwrite {
+    fn is_supported_on_current_media_state(&self) -> bool {
+        self.supported
+    }
+    fn in_use(&self) -> bool {
+        self.in_use.load(Ordering::SeqCst)
+    }
+    fn set_in_use(&self, in_use: bool) {
+        self.in_use.store(in_use, Ordering::SeqCst);
+    }
+    fn import_recorder(&self) -> &str {
+        &self.import_recorder
+    }
+    fn class_name(&self) -> &str {
+        "MsftMultisessionPseudoOverwrite"
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn session_placement(&self) -> Option<SessionPlacement> {
+        let nwa = u32::try_from(self.nwa?).ok()?;
+        Some(SessionPlacement::Overwrite {
+            total_sectors: u32::try_from(self.total).unwrap_or(0),
+            last_written_address: self.last_written.and_then(|l| u32::try_from(l).ok()),
+            next_writable_address: Some(nwa),
+        })
+    }
+    fn disc_identifier(&self) -> Option<&str> {
+        self.disc_id.as_deref()
+    }
+    fn open_import_media(&self) -> Result<Box<dyn SectorSource>, MultisessionError> {
+        crate::source::open_media(&self.import_recorder).map_err(|e| e.to_multisession())
+    }
+}
+
+impl Mechanism for MsftMultisessionPseudoOverwrite {
+    fn planned_operation(
+        &self,
+        _cfg: &Config,
+        info: &MediaInfo,
+        stream: &dyn SessionStream,
+    ) -> (u64, u64) {
+        let nwa = info.nwa.unwrap_or(0).max(0) as u64;
+        (
+            nwa,
+            (stream.len_bytes() / SECTOR as u64).saturating_sub(nwa),
+        )
+    }
+
+    fn record(
+        &self,
+        job: &mut Job<'_, '_>,
+        info: &MediaInfo,
+        stream: &mut dyn SessionStream,
+    ) -> Result<(), WriterError> {
+        record(job, info, stream)
+    }
+}
+
+/// The session (data) range and the head range of a stream prepared for this mechanism.
+fn plan(info: &MediaInfo, stream: &dyn SessionStream) -> Result<(u64, u64, u64), WriterError> {
+    let unsupported = |reason: String| WriterError::StreamNotSupported { reason };
+    let ranges = stream.block_ranges().ok_or_else(|| {
+        unsupported(
+            "BD-R pseudo-overwrite records an image prepared for overwritable media (the session, then the head at LBA 0-31); this stream has no block ranges".into(),
+        )
+    })?;
+    let (session, head) = match ranges.as_slice() {
+        [s, h] if h.start_lba == 0 && h.end_lba == HEAD_BLOCKS - 1 => (*s, *h),
+        _ => {
+            return Err(unsupported(format!(
+                "BD-R pseudo-overwrite needs two block ranges, the session then LBA 0-31; got {ranges:?}"
+            )));
+        }
+    };
+    let _ = head;
+    let unit = u64::from(HEAD_BLOCKS);
+    let start = u64::from(session.start_lba);
+    let end = u64::from(session.end_lba) + 1;
+    if !start.is_multiple_of(unit) || !end.is_multiple_of(unit) || end - start < 2 * unit {
+        return Err(unsupported(format!(
+            "the session LBA {start}..{end} is not laid out for BD-R pseudo-overwrite (whole 32-block clusters ending with the head's replacement cluster)"
+        )));
+    }
+    if end * SECTOR as u64 > stream.len_bytes() {
+        return Err(unsupported(format!(
+            "block range {start}..={} lies beyond the stream's {} sectors",
+            end - 1,
+            stream.len_bytes() / SECTOR as u64
+        )));
+    }
+    let nwa = info.next_writable_address()?.max(0) as u64;
+    if start < nwa {
+        return Err(unsupported(format!(
+            "the image was built for session start block {start}, below the next writable address {nwa} of {}; build it again",
+            info.device
+        )));
+    }
+    Ok((nwa, start, end - unit))
+}
+
+/// Records the session at the NWA, then rewrites the head in place.
+fn record(
+    job: &mut Job<'_, '_>,
+    info: &MediaInfo,
+    stream: &mut dyn SessionStream,
+) -> Result<(), WriterError> {
+    let (nwa, start, data_end) = plan(info, stream)?;
+    let r = info.pow.ok_or_else(|| {
+        info.invalid_state(
+            "the BD-R is not formatted for pseudo-overwrite (feature 0038h is not current)",
+        )
+    })?;
+    if r.replacements < 1 || r.map_entries < 1 || r.updates < 1 {
+        return Err(info.invalid_state(format!(
+            "the BD-R's pseudo-overwrite resources (READ DISC INFORMATION, POW resources) are used up: {} replacements, {} map entries, {} updates left, and rewriting the 32-block head at LBA 0 takes 1 of each; nothing was written. Append with the sequential mechanism (MsftMultisessionSequential) instead",
+            r.replacements, r.map_entries, r.updates
+        )));
+    }
+    // Blocks written at the NWA: padding up to the session start, the session's data;
+    // then the head's replacement cluster.
+    let recorded = data_end - nwa + u64::from(HEAD_BLOCKS);
+    if recorded > u64::from(info.track_free) {
+        return Err(WriterError::StreamTooLarge {
+            device: info.device.clone(),
+            needed: recorded,
+            available: u64::from(info.track_free),
+        });
+    }
+    let track_number = info
+        .track
+        .as_ref()
+        .map(|t| t.track_number)
+        .ok_or_else(|| info.invalid_state("no writable track"))?;
+    let unit = u64::from(HEAD_BLOCKS);
+    tracing::debug!(device = %info.device, nwa, start, data_end, "pseudo-overwrite write");
+
+    job.event(WriteAction::InitializingHardware);
+    job.apply_speed();
+    job.event(WriteAction::CalibratingPower);
+    let mut done = 0u64;
+    if start > nwa {
+        // Zeros up to the session start (the head's place on a blank disc).
+        job.set_op(nwa, start - nwa);
+        let pad = Span {
+            lba: nwa,
+            count: start - nwa,
+            data_from: 0,
+            data_to: 0,
+        };
+        if let Some(d) = job.data_phase(stream, pad, unit, false, &mut None)? {
+            return job.cancel_stop(d);
+        }
+        done += start - nwa;
+    }
+    job.set_op(start, data_end - start);
+    let data = Span {
+        lba: start,
+        count: data_end - start,
+        data_from: 0,
+        data_to: data_end - start,
+    };
+    if let Some(d) = job.data_phase(stream, data, unit, true, &mut None)? {
+        return job.cancel_stop(done + d);
+    }
+    done += data_end - start;
+    job.sync()?;
+    // The head, written in place: the drive records it at the NWA and remaps LBA 0-31.
+    job.set_op(0, unit);
+    let head = Span {
+        lba: 0,
+        count: unit,
+        data_from: 0,
+        data_to: unit,
+    };
+    if let Some(d) = job.data_phase(stream, head, unit, true, &mut None)? {
+        return job.cancel_stop(done + d);
+    }
+    job.sync()?;
+    job.event(WriteAction::Finalization);
+    job.rec
+        .drive()
+        .close_track_session(CloseFunction::Track, track_number, true)
+        .map_err(|e| job.mmc(e))?;
+    job.event(WriteAction::Completed);
+    Ok(())
+}
+
+/// Formats the blank BD-R in `recorder` for Pseudo-Overwrite: FORMAT UNIT type 00h
+/// sub-type 00b (SRM+POW) with the drive's default spare areas, as READ FORMAT
+/// CAPACITIES offers it (MMC-6 6.5, 6.24; mmc.md §1.4). Afterwards feature 0038h is
+/// current and the media offers [`MsftMultisessionPseudoOverwrite`].
+///
+/// # Errors
+/// E_IMAPI_DF2DATA_INVALID_MEDIA_STATE on anything but BD-R (profile 0041h) and on a
+/// BD-R that is already formatted or holds data; device errors of FORMAT UNIT.
+pub fn format_pseudo_overwrite(
+    recorder: &mut discburn_recorder::DiscRecorder,
+) -> Result<(), WriterError> {
+    use discburn_mmc::Profile;
+    use discburn_mmc::reply::FormatUnitParameters;
+    let info = crate::media::read_media_info(recorder)?;
+    if info.profile != Profile::BdRSequential {
+        return Err(info.invalid_state(format!(
+            "only a blank BD-R (profile 0041h) can be formatted for pseudo-overwrite; the media is {} ({:04X}h)",
+            info.profile.name(),
+            info.profile.number()
+        )));
+    }
+    if info.pow.is_some() {
+        return Err(info.invalid_state(
+            "the BD-R is already formatted for pseudo-overwrite (feature 0038h is current); burn to it",
+        ));
+    }
+    if !info.physically_blank {
+        return Err(info.invalid_state(
+            "only a blank, unformatted BD-R can be formatted for pseudo-overwrite (READ DISC INFORMATION disc status is not blank: it is formatted or holds data); use a new disc",
+        ));
+    }
+    let device = info.device.clone();
+    let mmc = |e| WriterError::Recorder(discburn_recorder::RecorderError::from_mmc(&device, e));
+    let caps = recorder.drive().read_format_capacities().map_err(mmc)?;
+    let d = caps
+        .descriptors
+        .iter()
+        .find(|d| d.format_type == 0x00)
+        .copied()
+        .ok_or_else(|| {
+            info.invalid_state(
+                "the drive offers no full format (type 00h) for this BD-R in READ FORMAT CAPACITIES",
+            )
+        })?;
+    let params = FormatUnitParameters {
+        fov: true,
+        immed: false,
+        number_of_blocks: d.number_of_blocks,
+        format_type: 0x00,
+        format_sub_type: 0b00,
+        type_dependent_parameter: d.type_dependent_parameter,
+    };
+    recorder.drive().format_unit(&params).map_err(mmc)?;
+    let after = crate::media::read_media_info(recorder)?;
+    if after.pow.is_none() {
+        return Err(after.invalid_state(
+            "FORMAT UNIT (type 00h, sub-type 00b SRM+POW) completed but feature 0038h (BD-R Pseudo-Overwrite) is not current",
+        ));
+    }
+    Ok(())
+}
