@@ -139,7 +139,8 @@ impl Error {
         }
     }
 
-    /// What to do about it, one sentence for a person.
+    /// What to do about it, one sentence for a person ("" when the message already says
+    /// it).
     pub fn advice(&self) -> &'static str {
         match self {
             Error::NoSuchDrive { .. } => {
@@ -179,9 +180,8 @@ fn writer_advice(e: &WriterError) -> &'static str {
         WriterError::InvalidMediaState { .. } => {
             "The disc cannot take another session in its state. Use a new disc."
         }
-        WriterError::ForeignData { .. } => {
-            "If that data may be destroyed, run the burn again with --force-overwrite."
-        }
+        // Its message already says what was found and how to write over it.
+        WriterError::ForeignData { .. } => "",
         WriterError::StreamTooLarge { .. } => {
             "The session does not fit on the disc. Burn fewer files or use a new disc."
         }

@@ -13,7 +13,12 @@ pub fn lib_err(e: discburn::Error) -> anyhow::Error {
     let name = e.imapi_name();
     let cause = e.to_string();
     let cause = cause.strip_suffix(&format!(" ({name})")).unwrap_or(&cause);
-    anyhow!("{name} ({:#010X}): {cause}. {}", e.hresult(), e.advice())
+    let advice = e.advice();
+    if advice.is_empty() {
+        anyhow!("{name} ({:#010X}): {cause}.", e.hresult())
+    } else {
+        anyhow!("{name} ({:#010X}): {cause}. {advice}", e.hresult())
+    }
 }
 
 /// The clamp of recorded times: SOURCE_DATE_EPOCH when set (reproducible-builds.org:
