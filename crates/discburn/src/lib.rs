@@ -5,7 +5,7 @@
 //!
 //! | layer | crate | IMAPI2 counterpart |
 //! |---|---|---|
-//! | [`format`] | raw ECMA-119 / Joliet / SUSP / RRIP structures | — |
+//! | [`format`](mod@format) | raw ECMA-119 / Joliet / SUSP / RRIP structures | — |
 //! | [`reader`] | hostile-input-safe reader of one session, session discovery | (import side of IFileSystemImage) |
 //! | [`image`] | tree, import, layout, streamed result | IFileSystemImage, IFsiDirectoryItem, IFileSystemImageResult |
 //! | [`mmc`] | CDB builders, reply parsers, sense, `Transport`, `Drive` | (IDiscRecorder2Ex raw commands) |

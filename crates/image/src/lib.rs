@@ -1119,18 +1119,18 @@ impl FileSystemImage {
     /// IFileSystemImage::CreateResultImage: lays the image out and returns the stream.
     /// The result holds a snapshot of the tree; later changes to this object do not
     /// affect it. With multisession interfaces set, the result carries the disc
-    /// identifier ([`ImageResult::disc_id`]): the one taken at the import, else it is
-    /// computed now through the ImportRecorder.
+    /// identifier ([`ImageResult::disc_id`]): the one taken at the import, else the one
+    /// the mechanism in use gives ([`Multisession::disc_identifier`]; none when it gives
+    /// none).
     ///
     /// # Errors
-    /// See [`FileSystemImage::plan`]; [`ImageError::Recorder`] when the disc
-    /// identifier has to be computed and cannot be.
+    /// See [`FileSystemImage::plan`].
     pub fn create_result_image(&self) -> Result<ImageResult, ImageError> {
         let layout = self.plan()?;
         let disc_id = match (&self.disc_id, self.multisession.is_empty()) {
             (_, true) => None,
             (Some(id), false) => Some(id.clone()),
-            (None, false) => Some(self.calculate_disc_identifier()?),
+            (None, false) => self.calculate_disc_identifier().ok(),
         };
         let mut result = ImageResult::new(self.tree.clone(), layout);
         result.disc_id = disc_id;
