@@ -47,4 +47,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo build -p discburn-recorder --no-default-features --locked
 cargo clippy -p discburn-recorder --no-default-features --all-targets --locked -- -D warnings
 cargo test -p discburn-recorder --no-default-features --locked
+# The public docs of the library crates (what a docs.rs reader sees) build without
+# warnings: no broken links.
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked -p discburn -p discburn-format \
+    -p discburn-reader -p discburn-image -p discburn-mmc -p discburn-sgio -p discburn-emu \
+    -p discburn-recorder -p discburn-writer
 cargo test --workspace --locked
