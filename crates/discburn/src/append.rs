@@ -34,9 +34,7 @@ use discburn_image::{
     FileSystemImage, FileSystems, ImageError, IsoLevel, Multisession, SessionPlacement,
 };
 use discburn_reader::sessions::list_sessions;
-use discburn_writer::{
-    DiscFormat2Data, DiscFormat2DataEventArgs, MediaState, WriterControl, media_source,
-};
+use discburn_writer::{DiscFormat2Data, DiscFormat2DataEventArgs, MediaState, WriterControl};
 
 use crate::{Disc, Error};
 
@@ -299,8 +297,7 @@ impl AppendSession {
             let had_name = self.image.has_volume_name();
             self.image
                 .set_multisession_interfaces(self.mechanisms.clone())?;
-            let mut rec = self.writer.recorder()?;
-            let mut media = media_source(&mut rec)?;
+            let mut media = self.writer.media_source()?;
             match self.image.import_file_system(&mut *media) {
                 Ok(used) => {
                     if !had_name
@@ -480,8 +477,7 @@ impl AppendSession {
         let closed = media_status.contains(MediaState::FINALIZED);
         let (session, free_sectors) = if overwrite {
             let total = u64::try_from(self.writer.total_sectors_on_media()?.max(0)).unwrap_or(0);
-            let mut rec = self.writer.recorder()?;
-            let mut src = media_source(&mut rec)?;
+            let mut src = self.writer.media_source()?;
             let list = list_sessions(&mut *src)?;
             let end = list.next_session_start();
             (list.sessions.len() as u32, total.saturating_sub(end))

@@ -127,7 +127,7 @@ impl Disc {
                 })
                 .collect());
         }
-        let mut src = media_source(&mut rec)?;
+        let mut src = media_source(&mut *rec)?;
         let list = list_sessions(&mut *src)?;
         let head_over_first = list.method == DiscoveryMethod::HeadOverFirstSession;
         Ok(list
@@ -164,8 +164,7 @@ impl Disc {
             if self.writer.media_physically_blank()? {
                 return Ok(None);
             }
-            let mut rec = self.writer.recorder()?;
-            let mut src = media_source(&mut rec)?;
+            let mut src = self.writer.media_source()?;
             let list = list_sessions(&mut *src)?;
             if list.sessions.is_empty() {
                 return Ok(None);
@@ -206,13 +205,7 @@ impl Disc {
             .writer
             .take_recorder()?
             .ok_or(discburn_writer::WriterError::RecorderRequired)?;
-        if let Some(path) = discburn_writer::image_file_path(&rec) {
-            let f = discburn_reader::FileSource::open(&path).map_err(|e| {
-                Error::Recorder(discburn_recorder::RecorderError::from_open(&path, e))
-            })?;
-            return Ok(Box::new(f));
-        }
-        Ok(Box::new(RecorderSectorSource::new(Box::new(rec))?))
+        Ok(media_source(Box::new(rec))?)
     }
 
     /// The media as a sector source and the tree of session `number` (default: the

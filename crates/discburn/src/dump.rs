@@ -12,7 +12,7 @@ use crate::{Disc, Error};
 
 /// Sectors per read (2 MiB).
 const CHUNK_SECTORS: u64 = 1024;
-const BS: u64 = 2048;
+const BS: u64 = discburn_format::SECTOR_SIZE as u64;
 
 /// What [`Disc::dump`] copied.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -18,7 +18,7 @@ use crate::{Disc, Error};
 
 /// Sectors per read: 2 MiB, a few READ(10) transfers on a drive, one `pread` on a file.
 const CHUNK_SECTORS: u64 = 1024;
-const BS: u64 = 2048;
+const BS: u64 = discburn_format::SECTOR_SIZE as u64;
 
 /// IMAPI_BURN_VERIFICATION_LEVEL (IBurnVerification::put_BurnVerificationLevel).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -179,6 +179,39 @@ pub mod op {
     pub const READ_CD: u8 = 0xBE;
 }
 
+/// The direction of the data phase of the command with operation code `opcode`, as the
+/// CDB tables of SPC-4 and MMC-6 define it: data-in (to the host) for INQUIRY, REQUEST
+/// SENSE, MODE SENSE(10), the READ and GET commands; data-out for WRITE(10)/(12), MODE
+/// SELECT(10), FORMAT UNIT, SET STREAMING and SEND OPC INFORMATION;
+/// [`DataDirection::None`] for commands without data and for codes not listed.
+pub fn data_direction(opcode: u8) -> crate::DataDirection {
+    use crate::DataDirection;
+    match opcode {
+        op::INQUIRY
+        | op::REQUEST_SENSE
+        | op::GET_CONFIGURATION
+        | op::GET_EVENT_STATUS_NOTIFICATION
+        | op::MODE_SENSE_10
+        | op::READ_FORMAT_CAPACITIES
+        | op::READ_CAPACITY
+        | op::READ_10
+        | op::READ_12
+        | op::READ_TOC_PMA_ATIP
+        | op::READ_DISC_INFORMATION
+        | op::READ_TRACK_INFORMATION
+        | op::READ_BUFFER_CAPACITY
+        | op::GET_PERFORMANCE
+        | op::READ_DISC_STRUCTURE => DataDirection::FromDevice,
+        op::WRITE_10
+        | op::WRITE_12
+        | op::MODE_SELECT_10
+        | op::FORMAT_UNIT
+        | op::SET_STREAMING
+        | op::SEND_OPC_INFORMATION => DataDirection::ToDevice,
+        _ => DataDirection::None,
+    }
+}
+
 /// The command name of an operation code ("READ TRACK INFORMATION").
 pub const fn opcode_name(opcode: u8) -> &'static str {
     match opcode {

@@ -20,14 +20,15 @@ use discburn_mmc::reply::{
 };
 use discburn_mmc::reply::{LEAD_OUT_TRACK, Msf};
 use discburn_mmc::{
-    Completion, Data, FeatureCode, Profile, Sense, SenseKey, Transport, TransportError,
+    Completion, Data, DataDirection, FeatureCode, Profile, Sense, SenseKey, Transport,
+    TransportError,
 };
 
 use crate::backend::{BackendKind, RecorderTransport};
 use crate::error::RecorderError;
 
 /// Logical block size of a stdio target in bytes (MMC-6 4.1: 2048-byte user data).
-const SECTOR: u64 = 2048;
+const SECTOR: u64 = discburn_mmc::SECTOR_SIZE as u64;
 /// Nominal speed reported for stdio targets (kB/s).
 const STDIO_KBPS: u32 = 22_160;
 /// Largest data phase accepted by one READ or WRITE, in bytes.
@@ -177,48 +178,15 @@ fn check_cdb(cdb: &[u8]) -> Result<(), TransportError> {
 }
 
 /// Which data phase an operation code uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    In,
-    Out,
-    None,
-}
-
-fn phase_of(opcode: u8) -> Phase {
-    match opcode {
-        op::INQUIRY
-        | op::REQUEST_SENSE
-        | op::GET_CONFIGURATION
-        | op::GET_EVENT_STATUS_NOTIFICATION
-        | op::MODE_SENSE_10
-        | op::READ_FORMAT_CAPACITIES
-        | op::READ_CAPACITY
-        | op::READ_10
-        | op::READ_12
-        | op::READ_TOC_PMA_ATIP
-        | op::READ_DISC_INFORMATION
-        | op::READ_TRACK_INFORMATION
-        | op::READ_BUFFER_CAPACITY
-        | op::GET_PERFORMANCE
-        | op::READ_DISC_STRUCTURE => Phase::In,
-        op::WRITE_10
-        | op::WRITE_12
-        | op::MODE_SELECT_10
-        | op::FORMAT_UNIT
-        | op::SET_STREAMING
-        | op::SEND_OPC_INFORMATION => Phase::Out,
-        _ => Phase::None,
-    }
-}
-
 /// Rejects a data phase in the wrong direction for the operation code.
 fn check_direction(opcode: u8, data: &Data<'_>) -> Result<(), TransportError> {
+    // A command without data may still be given a data-in buffer (nothing is returned).
     let ok = matches!(
-        (phase_of(opcode), data),
+        (discburn_mmc::cdb::data_direction(opcode), data),
         (_, Data::None)
-            | (Phase::In, Data::In(_))
-            | (Phase::Out, Data::Out(_))
-            | (Phase::None, Data::In(_))
+            | (DataDirection::FromDevice, Data::In(_))
+            | (DataDirection::ToDevice, Data::Out(_))
+            | (DataDirection::None, Data::In(_))
     );
     if ok {
         Ok(())

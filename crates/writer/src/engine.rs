@@ -18,7 +18,7 @@ use crate::state::{MediaState, WriteAction};
 use crate::stream::SessionStream;
 use crate::writer::{Config, Shared};
 
-pub(crate) const SECTOR: usize = 2048;
+pub(crate) const SECTOR: usize = discburn_format::SECTOR_SIZE;
 /// Progress events while writing come at most this often (imapi2.md §6.1: every 0.5 s).
 const EVENT_INTERVAL: Duration = Duration::from_millis(500);
 

@@ -24,6 +24,8 @@ use crate::state::{MediaState, WriteProtectState};
 
 /// Post-gap appended to a CD data track (2 s at 75 sectors/s; imapi2.md §5.1).
 pub(crate) const CD_POSTGAP: u32 = 150;
+/// CD TAO tracks are at least 300 user blocks (4 s); CLOSE TRACK pads shorter ones.
+pub(crate) const CD_MIN_TRACK: u32 = 300;
 
 /// What kind of writing the current media takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -47,17 +47,14 @@ use discburn_mmc::{MmcError, Profile};
 use discburn_reader::{MediumContent, ReadOptions, SectorSource, View, Volume, identify_medium};
 use discburn_recorder::{DiscRecorder, RecorderError};
 
-use crate::engine::Job;
+use crate::engine::{Job, SECTOR};
 use crate::error::WriterError;
 use crate::events::Clock;
-use crate::media::{self, Kind, MediaInfo};
+use crate::media::{self, CD_MIN_TRACK, Kind, MediaInfo};
 use crate::ownership::{RecorderBlocks, read_blocks, read_error};
 use crate::state::MediaState;
 use crate::writer::{Config, Shared};
 
-const SECTOR: usize = 2048;
-/// CD TAO tracks are at least 300 user blocks; CLOSE TRACK pads shorter ones.
-const CD_MIN_TRACK: u32 = 300;
 /// Most volume descriptors copied or cleared in one set (ECMA-119 8: PVD, SVDs, boot
 /// record, partitions, terminator).
 const MAX_DESCRIPTORS: u64 = 32;

@@ -65,18 +65,19 @@ impl<R: std::ops::DerefMut<Target = DiscRecorder>> SectorSource for RecorderSect
     }
 }
 
-/// The media of `recorder` as a sector source. An image file (a regular file used as
-/// random-writable media) is read directly, as large as the file: READ CAPACITY of such
-/// a target includes the free space of the host file system, which changes under us, and
-/// a file that cannot be written can still be read. Everything else goes through
-/// READ(10).
+/// The media of `recorder` (a `&mut DiscRecorder`, a `Box`, a `RefMut`) as a sector
+/// source. An image file (a regular file used as random-writable media) is read
+/// directly, as large as the file: READ CAPACITY of such a target includes the free
+/// space of the host file system, which changes under us, and a file that cannot be
+/// written can still be read. Everything else goes through READ(10).
 ///
 /// # Errors
 /// Opening the image file; device errors of READ CAPACITY.
-pub fn media_source<'a>(
-    recorder: &'a mut DiscRecorder,
-) -> Result<Box<dyn SectorSource + 'a>, WriterError> {
-    if let Some(path) = image_file_path(recorder) {
+pub fn media_source<'a, R>(recorder: R) -> Result<Box<dyn SectorSource + 'a>, WriterError>
+where
+    R: std::ops::DerefMut<Target = DiscRecorder> + 'a,
+{
+    if let Some(path) = image_file_path(&recorder) {
         let f = FileSource::open(Path::new(&path))
             .map_err(|e| WriterError::Recorder(RecorderError::from_open(&path, e)))?;
         return Ok(Box::new(f));
@@ -94,14 +95,7 @@ pub fn image_file_path(recorder: &DiscRecorder) -> Option<String> {
 /// Opens the recorder `path` and its media as an owned sector source (the ImportRecorder
 /// of a mechanism).
 pub(crate) fn open_media(path: &str) -> Result<Box<dyn SectorSource>, WriterError> {
-    let mut rec = DiscRecorder::open(path)?;
-    if image_file_path(&rec).is_some() {
-        let f = FileSource::open(Path::new(path))
-            .map_err(|e| WriterError::Recorder(RecorderError::from_open(path, e)))?;
-        return Ok(Box::new(f));
-    }
-    rec.media_present()?;
-    Ok(Box::new(RecorderSectorSource::new(Box::new(rec))?))
+    media_source(Box::new(DiscRecorder::open(path)?))
 }
 
 impl WriterError {

@@ -574,13 +574,7 @@ impl DiscFormat2Data {
     /// E_IMAPI_RECORDER_REQUIRED; E_IMAPI_DF2DATA_WRITE_IN_PROGRESS during a write;
     /// opening the image file; device errors of READ CAPACITY.
     pub fn media_source(&self) -> Result<Box<dyn discburn_image::SectorSource + '_>, WriterError> {
-        let rec = self.recorder()?;
-        if let Some(path) = crate::source::image_file_path(&rec) {
-            let f = discburn_reader::FileSource::open(std::path::Path::new(&path))
-                .map_err(|e| WriterError::Recorder(RecorderError::from_open(&path, e)))?;
-            return Ok(Box::new(f));
-        }
-        Ok(Box::new(crate::source::RecorderSectorSource::new(rec)?))
+        crate::source::media_source(self.recorder()?)
     }
 
     /// The class name of the mechanism marked in use among those last handed out.
@@ -737,6 +731,44 @@ impl DiscFormat2Data {
         stream: &mut dyn SessionStream,
         mut progress: impl FnMut(&DiscFormat2DataEventArgs) -> ControlFlow<()>,
     ) -> Result<(), WriterError> {
+        let wanted = self.mechanism_in_use();
+        self.exclusive_operation(
+            stream,
+            |stream| {
+                let len = stream.len_bytes();
+                if len == 0 || !len.is_multiple_of(2048) {
+                    return Err(WriterError::StreamNotSupported {
+                        reason: format!(
+                            "stream length {len} bytes is not a non-zero multiple of 2048"
+                        ),
+                    });
+                }
+                if len / 2048 > i32::MAX as u64 {
+                    return Err(WriterError::StreamNotSupported {
+                        reason: format!("stream of {len} bytes exceeds 2^31 sectors"),
+                    });
+                }
+                Ok(())
+            },
+            |rec, cfg, stream| {
+                crate::ownership::check_before_write(rec, cfg.force_overwrite)?;
+                check_disc_identifier(rec, stream)?;
+                Job::new(rec, cfg, wanted, &self.shared, &*self.clock, &mut progress).run(stream)
+            },
+        )
+    }
+
+    /// One operation that writes the media (Write, repair): refused while another runs
+    /// (E_IMAPI_DF2DATA_WRITE_IN_PROGRESS, D-02) and without a client name or recorder;
+    /// `check` validates `input` before the recorder is touched; `op` then runs under
+    /// exclusive access (IDiscRecorder2::AcquireExclusiveAccess with the client name),
+    /// which is released however it ends.
+    fn exclusive_operation<I, T>(
+        &self,
+        input: I,
+        check: impl FnOnce(&I) -> Result<(), WriterError>,
+        op: impl FnOnce(&mut DiscRecorder, &Config, I) -> Result<T, WriterError>,
+    ) -> Result<T, WriterError> {
         let cfg = {
             let c = self.shared.config();
             if self.shared.writing.swap(true, Ordering::SeqCst) {
@@ -755,29 +787,15 @@ impl DiscFormat2Data {
             .try_borrow_mut()
             .map_err(|_| WriterError::WriteInProgress)?;
         let rec = slot.as_mut().ok_or(WriterError::RecorderRequired)?;
-        let len = stream.len_bytes();
-        if len == 0 || !len.is_multiple_of(2048) {
-            return Err(WriterError::StreamNotSupported {
-                reason: format!("stream length {len} bytes is not a non-zero multiple of 2048"),
-            });
-        }
-        if len / 2048 > i32::MAX as u64 {
-            return Err(WriterError::StreamNotSupported {
-                reason: format!("stream of {len} bytes exceeds 2^31 sectors"),
-            });
-        }
-        let wanted = self.mechanism_in_use();
+        check(&input)?;
         rec.acquire_exclusive_access(false, &client)?;
-        let result = crate::ownership::check_before_write(rec, cfg.force_overwrite)
-            .and_then(|()| check_disc_identifier(rec, stream))
-            .and_then(|()| {
-                Job::new(rec, &cfg, wanted, &self.shared, &*self.clock, &mut progress).run(stream)
-            });
+        let result = op(rec, &cfg, input);
         let released = rec.release_exclusive_access();
-        result?;
+        let value = result?;
         released?;
-        Ok(())
+        Ok(value)
     }
+
     /// Repairs the media after an interrupted write, so that it takes sessions again
     /// (no IMAPI2 equivalent; IMAPI leaves such media unusable). Sequential media: the
     /// open tracks and session are closed (CLOSE TRACK/SESSION 001b, 010b; MMC-6 6.3),
@@ -796,28 +814,10 @@ impl DiscFormat2Data {
     /// E_IMAPI_DF2DATA_MEDIA_NOT_BLANK ([`WriterError::ForeignData`]: overwritable
     /// media holding data that is not ISO 9660 is not touched); device errors.
     pub fn repair(&self) -> Result<crate::RepairReport, WriterError> {
-        let cfg = {
-            let c = self.shared.config();
-            if self.shared.writing.swap(true, Ordering::SeqCst) {
-                return Err(WriterError::WriteInProgress);
-            }
-            c.clone()
-        };
-        let _guard = WritingGuard(&self.shared);
-        let client = cfg
-            .client_name
-            .clone()
-            .ok_or_else(|| WriterError::ClientNameNotValid(String::new()))?;
-        let mut slot = self
-            .recorder
-            .try_borrow_mut()
-            .map_err(|_| WriterError::WriteInProgress)?;
-        let rec = slot.as_mut().ok_or(WriterError::RecorderRequired)?;
-        rec.acquire_exclusive_access(false, &client)?;
-        let result = crate::repair::run(rec, &cfg, &self.shared, &*self.clock);
-        let released = rec.release_exclusive_access();
-        let report = result?;
-        released?;
-        Ok(report)
+        self.exclusive_operation(
+            (),
+            |()| Ok(()),
+            |rec, cfg, ()| crate::repair::run(rec, cfg, &self.shared, &*self.clock),
+        )
     }
 }

@@ -16,13 +16,10 @@ use discburn_mmc::{Profile, SenseKey};
 use super::{Mechanism, impl_multisession};
 use crate::engine::{Job, SECTOR, Span, align_up};
 use crate::error::WriterError;
-use crate::media::{CD_POSTGAP, MediaInfo};
+use crate::media::{CD_MIN_TRACK, CD_POSTGAP, MediaInfo};
 use crate::state::WriteAction;
 use crate::stream::SessionStream;
 use crate::writer::Config;
-
-/// CD TAO tracks are at least 300 blocks (4 s); the drive pads shorter ones.
-const CD_MIN_TRACK: u64 = 300;
 
 /// The sequential mechanism (class MsftMultisessionSequential).
 #[derive(Debug)]
@@ -158,7 +155,11 @@ fn record(
     let unit = info.write_unit.max(1) as u64;
     let payload = sectors + postgap;
     let padded = align_up(payload, unit);
-    let recorded = if cd { padded.max(CD_MIN_TRACK) } else { padded };
+    let recorded = if cd {
+        padded.max(u64::from(CD_MIN_TRACK))
+    } else {
+        padded
+    };
     if recorded > u64::from(info.track_free) {
         let overhead = if cd { u64::from(CD_POSTGAP) } else { 0 };
         return Err(WriterError::StreamTooLarge {
