@@ -183,7 +183,8 @@ pub mod op {
 /// CDB tables of SPC-4 and MMC-6 define it: data-in (to the host) for INQUIRY, REQUEST
 /// SENSE, MODE SENSE(10), the READ and GET commands; data-out for WRITE(10)/(12), MODE
 /// SELECT(10), FORMAT UNIT, SET STREAMING and SEND OPC INFORMATION;
-/// [`DataDirection::None`] for commands without data and for codes not listed.
+/// [`DataDirection::None`](crate::DataDirection::None) for commands without data and for
+/// codes not listed.
 pub fn data_direction(opcode: u8) -> crate::DataDirection {
     use crate::DataDirection;
     match opcode {
