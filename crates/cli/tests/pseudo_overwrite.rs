@@ -2,7 +2,8 @@
 //! burn` on an emulated BD-R formatted SRM+POW, each read by xorriso and by the Linux
 //! kernel from the logical image at LBA 0 with no session options (read block by block
 //! through the recorder, as a kernel reading /dev/sr0 sees it); earlier sessions by
-//! number; power cuts during the data and during the head's rewrite; the Sequential
+//! number; thirty sessions; power cuts during the data and during the head's rewrite
+//! (the session chain bridged over the leftovers); the Sequential
 //! mechanism on the same disc; the POW resources going down.
 
 #[macro_use]
@@ -255,17 +256,76 @@ fn pow_three_sessions_read_at_lba_0_then_power_cuts() {
         d.check_logical(&what, false);
         d.check_session_1(&first);
     }
+    let before = d.sessions();
     let r = d.burn(5, &d.source(5, 10));
     assert_eq!(
         r["mechanism"].as_str(),
         Some("MsftMultisessionPseudoOverwrite"),
         "{r}"
     );
-    // The kernel and xorriso at LBA 0 see the newest session. (Known limit: the
-    // data of the session cut short stays between the last complete session and the
-    // new one, so the session chain from LBA 32 stops there; the sessions before the
-    // cut were checked above.)
+    // The kernel and xorriso at LBA 0 see the newest session.
     d.check_logical("session after the power cuts", true);
+    // The session chain from LBA 32 reaches the new session over the leftovers of the
+    // sessions cut short (the bridge repeats the last complete tree), and every earlier
+    // session keeps its number and start.
+    let after = d.sessions();
+    assert!(after.len() > before.len(), "{before:?} -> {after:?}");
+    assert_eq!(after[..3], before[..3], "{before:?} -> {after:?}");
+    assert_eq!(
+        after.last().unwrap().1,
+        r["start_lba"].as_u64().unwrap(),
+        "{after:?}"
+    );
+    d.check_session_1(&first);
+    // The session before the new one (the bridge) holds the tree of session 3.
+    let n = after.len() - 1;
+    let x = d.root.join("bridge");
+    let n_s = n.to_string();
+    ok(args![
+        "extract",
+        "--drive",
+        &d.disc,
+        "--session",
+        &n_s,
+        "/",
+        &x
+    ]);
+    let mut names: Vec<String> = fs::read_dir(&x)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["s1", "s2", "s3"], "session {n} (the bridge)");
+}
+
+/// Thirty sessions on one POW disc: after each, `sessions` lists them all with the
+/// start the burn reported; at the end xorriso and the kernel read the newest tree at
+/// LBA 0 with no session options, session 1 extracts byte-identical, and the
+/// resources went down by one replacement per session (the head).
+#[test]
+fn pow_thirty_sessions() {
+    discburn_testkit::oracle::require("xorriso");
+    let d = Pow::new();
+    let first = d.source(1, 4);
+    let start = resources(&d.disc);
+    let mut starts = Vec::new();
+    for n in 1..=30u32 {
+        let src = if n == 1 {
+            first.clone()
+        } else {
+            d.source(n, 1)
+        };
+        let r = d.burn(n, &src);
+        assert_eq!(r["session"].as_u64(), Some(u64::from(n)), "{r}");
+        starts.push(r["start_lba"].as_u64().unwrap());
+        let list = d.sessions();
+        let got: Vec<u64> = list.iter().map(|s| s.1).collect();
+        assert_eq!(got, starts, "sessions after burn {n}");
+    }
+    d.check_logical("POW session 30", true);
+    d.check_session_1(&first);
+    let end = resources(&d.disc);
+    assert_eq!(start[0] - end[0], 30, "replacements: {start:?} -> {end:?}");
 }
 
 #[test]

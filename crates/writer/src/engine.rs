@@ -169,7 +169,7 @@ impl<'a, 'p> Job<'a, 'p> {
         self.buffer_total = (max_blocks * SECTOR) as i64;
         let info = media::read_media_info(self.rec)?;
         // The write operation as far as it is known before validation.
-        let mech = crate::mechanism::for_write(&info, self.wanted.as_deref())?;
+        let mech = crate::mechanism::for_write(self.rec, &info, self.wanted.as_deref())?;
         let (start, count) = mech.planned_operation(self.cfg, &info, &*stream);
         self.set_op(start, count);
         self.event(WriteAction::ValidatingMedia);

@@ -551,8 +551,10 @@ impl DiscFormat2Data {
     /// [`crate::disc_identifier`] for IFileSystemImage::CalculateDiscIdentifier.
     pub fn multisession_interfaces(&self) -> Result<Vec<Arc<dyn Multisession>>, WriterError> {
         let info = self.info()?;
-        let disc_id = self.with_recorder_do(|rec| Ok(crate::disc_id::disc_identifier(rec).ok()))?;
-        let list = mechanism::offered(&info, disc_id);
+        let list = self.with_recorder_do(|rec| {
+            let disc_id = crate::disc_id::disc_identifier(rec).ok();
+            mechanism::offered(rec, &info, disc_id)
+        })?;
         let out = list
             .iter()
             .map(|m| Arc::clone(m) as Arc<dyn Multisession>)

@@ -12,6 +12,7 @@
 use std::sync::Arc;
 
 use discburn_image::Multisession;
+use discburn_recorder::DiscRecorder;
 
 use crate::engine::Job;
 use crate::error::WriterError;
@@ -58,14 +59,22 @@ pub(crate) trait Mechanism: Multisession {
 /// object for the file-system image. A BD-R formatted for Pseudo-Overwrite offers
 /// [`MsftMultisessionPseudoOverwrite`] first (the image's default: the newest session
 /// is what LBA 0 shows) and [`MsftMultisessionSequential`] second.
-pub(crate) fn offered(info: &MediaInfo, disc_id: Option<String>) -> Vec<Arc<dyn Mechanism>> {
-    if let Some(pow) = MsftMultisessionPseudoOverwrite::from_info(info, disc_id.clone()) {
-        return vec![
+///
+/// # Errors
+/// Device errors of the reads a mechanism makes to describe the medium (the
+/// pseudo-overwrite one reads the head at LBA 16).
+pub(crate) fn offered(
+    rec: &mut DiscRecorder,
+    info: &MediaInfo,
+    disc_id: Option<String>,
+) -> Result<Vec<Arc<dyn Mechanism>>, WriterError> {
+    if let Some(pow) = MsftMultisessionPseudoOverwrite::from_info(rec, info, disc_id.clone())? {
+        return Ok(vec![
             Arc::new(pow),
             Arc::new(MsftMultisessionSequential::from_info(info, disc_id)),
-        ];
+        ]);
     }
-    match info.kind {
+    Ok(match info.kind {
         Kind::Overwrite => vec![Arc::new(MsftMultisessionRandomWrite::from_info(
             info, disc_id,
         ))],
@@ -73,7 +82,7 @@ pub(crate) fn offered(info: &MediaInfo, disc_id: Option<String>) -> Vec<Arc<dyn 
         Kind::Sequential | Kind::ReadOnly => vec![Arc::new(MsftMultisessionSequential::from_info(
             info, disc_id,
         ))],
-    }
+    })
 }
 
 /// The mechanism a write uses on the media described by `info`: the offered one of the
@@ -84,10 +93,11 @@ pub(crate) fn offered(info: &MediaInfo, disc_id: Option<String>) -> Vec<Arc<dyn 
 /// E_IMAPI_DF2DATA_INVALID_MEDIA_STATE when the mechanism in use is not offered by the
 /// media now in the recorder.
 pub(crate) fn for_write(
+    rec: &mut DiscRecorder,
     info: &MediaInfo,
     wanted: Option<&str>,
 ) -> Result<Arc<dyn Mechanism>, WriterError> {
-    let list = offered(info, None);
+    let list = offered(rec, info, None)?;
     match wanted {
         None => Ok(Arc::clone(&list[0])),
         Some(class) => list

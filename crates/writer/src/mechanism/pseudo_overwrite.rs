@@ -13,12 +13,27 @@
 //! which the session's Volume Space Size covers, so the chain leads on to the next
 //! session.
 //!
-//! Recording (mmc.md §5.13 "BD-R SRM+POW", as growisofs does): zeros up to the session
-//! start when it lies beyond the NWA (LBA 0–31 on a blank disc, the head's place), the
-//! session's data at the NWA, SYNCHRONIZE CACHE, the head at LBA 0–31 (one replacement
-//! cluster), SYNCHRONIZE CACHE, CLOSE TRACK/SESSION function 001b (the track only; a POW
-//! session is never closed). Before anything is written the POW resources (READ DISC
-//! INFORMATION data type 010b, MMC-6 6.22) must cover the head's replacement.
+//! Recording (as growisofs does on POW media): zeros up to the session start when it
+//! lies beyond the NWA (LBA 0–31 on a blank disc, the head's place), the session's data
+//! at the NWA, SYNCHRONIZE CACHE, the head at LBA 0–31 (one replacement cluster),
+//! SYNCHRONIZE CACHE, CLOSE TRACK/SESSION function 001b (the track only; a POW session is
+//! never closed). Before anything is written the POW resources (READ DISC INFORMATION
+//! data type 010b, MMC-6 6.22) must cover the replacements.
+//!
+//! **After an interrupted session.** A power cut or cancel leaves the blocks recorded
+//! before it between the end of the sessions the head describes (the Volume Space Size
+//! of the head's PVD at LBA 16) and the NWA, and the next session starts at the NWA. The
+//! session chain readers follow from LBA 32 (each session starts where the previous
+//! one's own Volume Space Size ends, rounded up to 32 blocks) would stop at those
+//! leftovers. So, before the new session's data, the first cluster of the leftovers is
+//! pseudo-overwritten with a *bridge*: 16 zero blocks and a copy of the head's volume
+//! descriptor set whose Volume Space Size spans the leftovers up to the new session's
+//! start. The bridge repeats the directory tree of the last complete session (as the
+//! rescue session of [`crate::DiscFormat2Data::repair`] does on sequential media), so
+//! the chain lists it as a session with the same files and leads on to the new session.
+//! Only a cluster past what the head describes and below the NWA that holds zeros or
+//! the start of an interrupted session (16 zero blocks, then a primary volume
+//! descriptor) is rewritten; anything else is refused.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -54,19 +69,34 @@ pub struct MsftMultisessionPseudoOverwrite {
     total: i32,
     free: i32,
     resources: PowResources,
+    /// The first cluster of an interrupted session's leftovers, to bridge (module docs).
+    leftovers: Option<u64>,
 }
 
 impl MsftMultisessionPseudoOverwrite {
     /// The mechanism for media formatted for POW; `None` on any other media.
-    pub(crate) fn from_info(info: &MediaInfo, disc_id: Option<String>) -> Option<Self> {
-        let resources = info.pow?;
+    ///
+    /// # Errors
+    /// Device errors of READ(10) of the head at LBA 16 and of the first leftover cluster.
+    pub(crate) fn from_info(
+        rec: &mut discburn_recorder::DiscRecorder,
+        info: &MediaInfo,
+        disc_id: Option<String>,
+    ) -> Result<Option<Self>, WriterError> {
+        let Some(resources) = info.pow else {
+            return Ok(None);
+        };
+        let leftovers = match info.nwa {
+            Some(nwa) if nwa > 0 => leftover_cluster(rec, info, nwa as u64)?,
+            _ => None,
+        };
         let last_written = info
             .track
             .as_ref()
             .and_then(|t| t.last_recorded_address)
             .map(|l| l as i32)
             .or_else(|| info.nwa.filter(|&n| n > 0).map(|n| n - 1));
-        Some(MsftMultisessionPseudoOverwrite {
+        Ok(Some(MsftMultisessionPseudoOverwrite {
             import_recorder: info.device.clone(),
             in_use: AtomicBool::new(false),
             disc_id,
@@ -81,7 +111,8 @@ impl MsftMultisessionPseudoOverwrite {
             total: info.total,
             free: info.free,
             resources,
-        })
+            leftovers,
+        }))
     }
 
     /// Write unit in sectors: 32 (one BD cluster; MMC-6 6.27 Blocking Factor). Every
@@ -162,7 +193,11 @@ impl discburn_image::Multisession for MsftMultisessionPseudoOverwrite {
         self
     }
     fn session_placement(&self) -> Option<SessionPlacement> {
-        let nwa = u32::try_from(self.nwa?).ok()?;
+        let mut nwa = u32::try_from(self.nwa?).ok()?;
+        if self.leftovers.is_some() {
+            // The bridge's replacement cluster is recorded at the NWA first.
+            nwa = nwa.checked_add(HEAD_BLOCKS)?;
+        }
         Some(SessionPlacement::Overwrite {
             total_sectors: u32::try_from(self.total).unwrap_or(0),
             last_written_address: self.last_written.and_then(|l| u32::try_from(l).ok()),
@@ -197,7 +232,7 @@ impl Mechanism for MsftMultisessionPseudoOverwrite {
         info: &MediaInfo,
         stream: &mut dyn SessionStream,
     ) -> Result<(), WriterError> {
-        record(job, info, stream)
+        record(job, info, stream, self.leftovers)
     }
 }
 
@@ -248,22 +283,40 @@ fn record(
     job: &mut Job<'_, '_>,
     info: &MediaInfo,
     stream: &mut dyn SessionStream,
+    leftovers: Option<u64>,
 ) -> Result<(), WriterError> {
-    let (nwa, start, data_end) = plan(info, stream)?;
+    let (mut nwa, start, data_end) = plan(info, stream)?;
     let r = info.pow.ok_or_else(|| {
         info.invalid_state(
             "the BD-R is not formatted for pseudo-overwrite (feature 0038h is not current)",
         )
     })?;
-    if r.replacements < 1 || r.map_entries < 1 || r.updates < 1 {
+    let bridge = match leftovers {
+        Some(lba) => Some((lba, bridge(job.rec, info, lba, start)?)),
+        None => None,
+    };
+    if bridge.is_some() && start < nwa + u64::from(HEAD_BLOCKS) {
+        return Err(WriterError::StreamNotSupported {
+            reason: format!(
+                "the image was built for session start block {start}, but the bridge over an interrupted session's leftovers takes the cluster at the next writable address {nwa}; build it again"
+            ),
+        });
+    }
+    let clusters = 1 + u32::from(bridge.is_some());
+    if r.replacements < clusters || r.map_entries < clusters || r.updates < clusters {
+        let what = if bridge.is_some() {
+            "rewriting the 32-block head at LBA 0 and bridging the leftovers of an interrupted session take 2 of each"
+        } else {
+            "rewriting the 32-block head at LBA 0 takes 1 of each"
+        };
         return Err(info.invalid_state(format!(
-            "the BD-R's pseudo-overwrite resources (READ DISC INFORMATION, POW resources) are used up: {} replacements, {} map entries, {} updates left, and rewriting the 32-block head at LBA 0 takes 1 of each; nothing was written. Append with the sequential mechanism (MsftMultisessionSequential) instead",
+            "the BD-R's pseudo-overwrite resources (READ DISC INFORMATION, POW resources) are used up: {} replacements, {} map entries, {} updates left, and {what}; nothing was written. Append with the sequential mechanism (MsftMultisessionSequential) instead",
             r.replacements, r.map_entries, r.updates
         )));
     }
     // Blocks written at the NWA: padding up to the session start, the session's data;
-    // then the head's replacement cluster.
-    let recorded = data_end - nwa + u64::from(HEAD_BLOCKS);
+    // then the replacement clusters (bridge, head).
+    let recorded = data_end - nwa + u64::from(HEAD_BLOCKS) * u64::from(clusters);
     if recorded > u64::from(info.track_free) {
         return Err(WriterError::StreamTooLarge {
             device: info.device.clone(),
@@ -283,6 +336,25 @@ fn record(
     job.apply_speed();
     job.event(WriteAction::CalibratingPower);
     let mut done = 0u64;
+    if let Some((lba, cluster)) = &bridge {
+        // The bridge first: a cut after it leaves the chain whole up to the bridge's end,
+        // and the head still describes the last complete session.
+        tracing::info!(device = %info.device, lba, start, "pseudo-overwrite: bridging the leftovers of an interrupted session");
+        job.set_op(*lba, unit);
+        if job.cancelled() {
+            return job.cancel_stop(0);
+        }
+        let per = (job.rec.drive().max_transfer() / SECTOR).max(1) * SECTOR;
+        for (i, part) in cluster.chunks(per).enumerate() {
+            let at = *lba + (i * per / SECTOR) as u64;
+            job.rec
+                .drive()
+                .write10(at as u32, part)
+                .map_err(|e| job.mmc(e))?;
+        }
+        job.sync()?;
+        nwa += unit;
+    }
     if start > nwa {
         // Zeros up to the session start (the head's place on a blank disc).
         job.set_op(nwa, start - nwa);
@@ -328,6 +400,100 @@ fn record(
         .map_err(|e| job.mmc(e))?;
     job.event(WriteAction::Completed);
     Ok(())
+}
+
+fn read(
+    rec: &mut discburn_recorder::DiscRecorder,
+    info: &MediaInfo,
+    lba: u64,
+    n: u64,
+) -> Result<Vec<u8>, WriterError> {
+    let mut buf = vec![0u8; n as usize * SECTOR];
+    crate::ownership::read_blocks(rec, lba as u32, &mut buf).map_err(|e| {
+        WriterError::Recorder(discburn_recorder::RecorderError::from_mmc(&info.device, e))
+    })?;
+    Ok(buf)
+}
+
+/// The first cluster of an interrupted session's leftovers (see the module docs): the
+/// end of what the head at LBA 16 describes (its Volume Space Size), rounded up to a
+/// cluster, when that lies below the NWA; `None` with no head (nothing recorded at
+/// LBA 0–31 or no primary volume descriptor at LBA 16) or nothing left over.
+///
+/// # Errors
+/// Device errors of READ(10).
+fn leftover_cluster(
+    rec: &mut discburn_recorder::DiscRecorder,
+    info: &MediaInfo,
+    nwa: u64,
+) -> Result<Option<u64>, WriterError> {
+    let unit = u64::from(HEAD_BLOCKS);
+    if nwa < unit {
+        // LBA 0-31 is not recorded yet: no head, no session.
+        return Ok(None);
+    }
+    let pvd = read(rec, info, 16, 1)?;
+    if !is_pvd(&pvd) {
+        return Ok(None);
+    }
+    let described = u64::from(u32::from_le_bytes(pvd[80..84].try_into().expect("4 bytes")));
+    let lba = described.max(unit).next_multiple_of(unit);
+    Ok((lba < nwa).then_some(lba))
+}
+
+/// The bridge for the leftovers at `lba` when the new session starts at `start`: 16 zero
+/// blocks and the head's volume descriptor set (LBA 16 up to the terminator) with the
+/// Volume Space Size of `start - lba` blocks.
+///
+/// # Errors
+/// [`WriterError::ForeignData`] when the cluster to rewrite holds something other than
+/// zeros or the start of an ISO 9660 session; device errors of READ(10).
+fn bridge(
+    rec: &mut discburn_recorder::DiscRecorder,
+    info: &MediaInfo,
+    lba: u64,
+    start: u64,
+) -> Result<Vec<u8>, WriterError> {
+    let unit = u64::from(HEAD_BLOCKS);
+    let old = read(rec, info, lba, unit)?;
+    let zero = |b: &[u8]| b.iter().all(|&x| x == 0);
+    let ours =
+        zero(&old[..16 * SECTOR]) && (zero(&old[16 * SECTOR..]) || is_pvd(&old[16 * SECTOR..]));
+    if !ours {
+        return Err(WriterError::ForeignData {
+            device: info.device.clone(),
+            what: "a cluster past the sessions the head describes that is neither zeros nor the start of an interrupted session (16 zero blocks, then a primary volume descriptor)".into(),
+            lba,
+        });
+    }
+    let size = u32::try_from(start - lba).map_err(|_| {
+        info.invalid_state(format!(
+            "the leftovers at LBA {lba}..{start} exceed 2^32 blocks"
+        ))
+    })?;
+    let head = read(rec, info, 16, 16)?;
+    let mut cluster = vec![0u8; unit as usize * SECTOR];
+    for (i, d) in head.chunks(SECTOR).enumerate() {
+        if &d[1..6] != b"CD001" {
+            break;
+        }
+        let out = &mut cluster[(16 + i) * SECTOR..(17 + i) * SECTOR];
+        out.copy_from_slice(d);
+        if d[0] == 1 || d[0] == 2 {
+            // Volume Space Size (ECMA-119 8.4.8, both-byte orders): the bridge's own.
+            out[80..84].copy_from_slice(&size.to_le_bytes());
+            out[84..88].copy_from_slice(&size.to_be_bytes());
+        }
+        if d[0] == 255 {
+            break;
+        }
+    }
+    Ok(cluster)
+}
+
+/// A primary volume descriptor (ECMA-119 8.4: type 1, "CD001", version 1).
+fn is_pvd(s: &[u8]) -> bool {
+    s[0] == 1 && &s[1..6] == b"CD001" && s[6] == 1
 }
 
 /// Formats the blank BD-R in `recorder` for Pseudo-Overwrite: FORMAT UNIT type 00h
