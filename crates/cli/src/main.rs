@@ -68,6 +68,7 @@ fn quiet_on_closed_stdout() {
 
 fn main() {
     quiet_on_closed_stdout();
+    init_logging();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Mkimage(args) => cmd::mkimage::run(args),
@@ -88,6 +89,26 @@ fn main() {
         eprintln!("discburn: {}", one_line(&e));
         std::process::exit(1);
     }
+}
+
+/// Diagnostics of the library (`tracing` events: the commands sent, the decisions of
+/// the writer and the mechanisms) on standard error when `DISCBURN_LOG` holds a filter
+/// (`DISCBURN_LOG=debug`, `DISCBURN_LOG=discburn_writer=trace`); silent otherwise. The
+/// library itself never reads the environment.
+fn init_logging() {
+    let Ok(filter) = std::env::var("DISCBURN_LOG") else {
+        return;
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(&filter).unwrap_or_else(|e| {
+        eprintln!("discburn: DISCBURN_LOG={filter:?} is not a valid filter ({e}); logging off");
+        tracing_subscriber::EnvFilter::new("off")
+    });
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .without_time()
+        .try_init();
 }
 
 /// The error and its causes on one line, joined by ": " like anyhow's `{:#}`, but a
