@@ -5,9 +5,10 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use discburn::emu::{
-    CommandMatch, DiscOptions, FailAfter, FaultPlan, MediaType, SenseFault, create_disc_with,
-    disc_faults, disc_report, set_disc_faults,
+    CommandMatch, DiscOptions, EmulatedDrive, FailAfter, FaultPlan, MediaType, SenseFault,
+    create_disc_with, disc_faults, disc_report, set_disc_faults,
 };
+use discburn::mmc::Transport;
 
 /// Subcommands of `discburn disc`.
 #[derive(Debug, clap::Subcommand)]
@@ -67,6 +68,33 @@ pub enum Command {
         /// Remove all stored faults first.
         #[arg(long)]
         clear: bool,
+    },
+    /// Serve an emulated disc as a real SCSI CD/DVD/BD device of this Linux kernel
+    /// (/dev/srN) through its SCSI target: target_core_user + tcm_loop. Every command
+    /// (from the kernel's cdrom layer, mount, xorriso, K3b, discburn --drive /dev/srN)
+    /// is answered by the emulated recorder, and the disc's state is kept exactly as
+    /// when discburn writes it. Needs root, configfs at /sys/kernel/config and the
+    /// modules target_core_user, tcm_loop, uio and sr_mod. Serves until SIGINT or
+    /// SIGTERM, then removes its configfs objects.
+    Serve {
+        /// The emulated disc.
+        #[arg(required_unless_present = "relay")]
+        path: Option<PathBuf>,
+        /// Instead of opening a disc, forward every command over this character device
+        /// or socket to `discburn disc relay` at its other end (e.g. a virtio-serial
+        /// port of a VM whose host holds the disc).
+        #[arg(long, value_name = "PATH", conflicts_with = "path")]
+        relay: Option<PathBuf>,
+    },
+    /// The other end of `disc serve --relay`: listen on a Unix socket, accept one
+    /// connection and answer the commands arriving on it with the emulated disc until
+    /// the connection ends.
+    Relay {
+        /// The emulated disc.
+        path: PathBuf,
+        /// Unix socket to create and listen on.
+        #[arg(long, value_name = "PATH")]
+        socket: PathBuf,
     },
 }
 
@@ -172,5 +200,70 @@ pub fn run(cmd: Command) -> anyhow::Result<()> {
             println!("{}: {plan}", path.display());
             Ok(())
         }
+        Command::Serve { path, relay } => serve(path, relay),
+        Command::Relay { path, socket } => relay(&path, &socket),
     }
+}
+
+/// `disc serve`: the TCMU ring handler in front of the disc (or of a relay to it).
+fn serve(path: Option<PathBuf>, relay: Option<PathBuf>) -> anyhow::Result<()> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    discburn_tcmu::check_environment(std::path::Path::new("/sys"))?;
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst))
+            .context("cannot install the SIGINT/SIGTERM handler")?;
+    }
+    let opts = discburn_tcmu::ServeOptions::for_id(std::process::id());
+    let (what, mut transport): (String, Box<dyn Transport + Send>) = match (path, relay) {
+        (Some(p), _) => {
+            let drive = EmulatedDrive::open(&p)
+                .with_context(|| format!("cannot open emulated disc {}", p.display()))?;
+            (p.display().to_string(), Box::new(drive))
+        }
+        (None, Some(r)) => {
+            let f = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(&r)
+                .with_context(|| format!("cannot open relay {}", r.display()))?;
+            let name = format!("relay {}", r.display());
+            (name.clone(), Box::new(discburn_tcmu::RelayClient::new(f, name)))
+        }
+        (None, None) => anyhow::bail!("disc serve needs a DISC or --relay PATH"),
+    };
+    let report = discburn_tcmu::serve(&mut *transport, &opts, &stop, |dev| match dev {
+        Some(d) => eprintln!("discburn: serving {what} as {}", d.display()),
+        None => eprintln!(
+            "discburn: serving {what}; the kernel made no block device for it (is sr_mod loaded?)"
+        ),
+    })?;
+    for f in &report.failures {
+        eprintln!("discburn: answered with CHECK CONDITION 4/44/00: {f}");
+    }
+    eprintln!("discburn: stopped after {} commands", report.entries);
+    drop(transport);
+    Ok(())
+}
+
+/// `disc relay`: answer `disc serve --relay` from the emulated disc.
+fn relay(path: &std::path::Path, socket: &std::path::Path) -> anyhow::Result<()> {
+    let mut drive = EmulatedDrive::open(path)
+        .with_context(|| format!("cannot open emulated disc {}", path.display()))?;
+    let listener = std::os::unix::net::UnixListener::bind(socket)
+        .with_context(|| format!("cannot listen on {}", socket.display()))?;
+    let (mut stream, _) = listener
+        .accept()
+        .with_context(|| format!("accept on {}", socket.display()))?;
+    let served = discburn_tcmu::serve_relay(&mut stream, &mut drive);
+    let _ = std::fs::remove_file(socket);
+    let n = served.with_context(|| format!("relay for {}", path.display()))?;
+    drive
+        .close()
+        .with_context(|| format!("cannot close emulated disc {}", path.display()))?;
+    eprintln!("discburn: relay answered {n} commands");
+    Ok(())
 }

@@ -1,0 +1,249 @@
+//! The command ring (`Documentation/target/tcmu-design.rst`, "The Command Ring"): every
+//! entry between `cmd_tail` and `cmd_head` is answered in order by one
+//! [`Transport::execute`] call, its status and sense written over the request, and
+//! `cmd_tail` advanced past it.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use discburn_mmc::{Completion, Data, DataDirection, Transport};
+use zerocopy::{FromBytes, FromZeros};
+
+use crate::abi::{self, EntryHdr, Iovec, Mailbox, Req, Rsp};
+use crate::region::{OutOfRegion, Region};
+
+/// Sense of a command the transport could not carry out (SPC-4: 4/44/00 INTERNAL
+/// TARGET FAILURE), in fixed format.
+const INTERNAL_TARGET_FAILURE: [u8; 18] = [
+    0x70, 0, 0x04, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x44, 0x00, 0, 0, 0, 0,
+];
+/// Sense of a bidirectional or protection-information command, which no MMC command
+/// is (5/24/00 INVALID FIELD IN CDB).
+const INVALID_FIELD_IN_CDB: [u8; 18] = [
+    0x70, 0, 0x05, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x24, 0x00, 0, 0, 0, 0,
+];
+/// Time allowed for one command (the kernel's own `cmd_time_out` is 30 s).
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A ring the handler cannot follow: the mailbox or an entry points outside the region.
+#[derive(Debug, thiserror::Error)]
+pub enum RingError {
+    /// The mailbox is of a version this handler does not know.
+    #[error("TCMU mailbox version {found}, this handler speaks version {}", abi::MAILBOX_VERSION)]
+    Version {
+        /// `mailbox.version`.
+        found: u16,
+    },
+    /// An offset in the mailbox or an entry lies outside the region.
+    #[error("TCMU ring entry at ring offset {tail}: {source}")]
+    Bounds {
+        /// `cmd_tail` of the entry.
+        tail: u32,
+        /// The offending access.
+        source: OutOfRegion,
+    },
+    /// An entry length of zero or not a multiple of 8 would loop forever.
+    #[error("TCMU ring entry at ring offset {tail} has length {len} (ring of {size} bytes)")]
+    EntryLength {
+        /// `cmd_tail` of the entry.
+        tail: u32,
+        /// `len_op` without the opcode.
+        len: u32,
+        /// `cmdr_size`.
+        size: u32,
+    },
+}
+
+/// The mailbox, checked.
+pub fn mailbox(region: &Region<'_>) -> Result<Mailbox, RingError> {
+    let mut b = [0u8; size_of::<Mailbox>()];
+    region
+        .read(0, &mut b)
+        .map_err(|source| RingError::Bounds { tail: 0, source })?;
+    let mb = Mailbox::read_from_bytes(&b).expect("exact size");
+    if mb.version.get() != abi::MAILBOX_VERSION {
+        return Err(RingError::Version {
+            found: mb.version.get(),
+        });
+    }
+    Ok(mb)
+}
+
+/// What one pass over the ring did.
+#[derive(Debug, Default)]
+pub struct Processed {
+    /// Entries consumed (CMD, PAD and unknown); when non-zero the caller tells the
+    /// kernel with a 4-byte write to the uio device.
+    pub entries: usize,
+    /// Transport failures, each answered with CHECK CONDITION 4/44/00: "opcode XXh: why".
+    pub failures: Vec<String>,
+}
+
+/// Answers every entry the kernel has queued.
+///
+/// # Errors
+/// [`RingError`] when the ring itself is corrupt; a command that fails is answered with
+/// CHECK CONDITION instead.
+pub fn process<T: Transport + ?Sized>(
+    region: &Region<'_>,
+    transport: &mut T,
+) -> Result<Processed, RingError> {
+    let mb = mailbox(region)?;
+    let cmdr_off = u64::from(mb.cmdr_off.get());
+    let size = mb.cmdr_size.get();
+    let read_len_cap = mb.flags.get() & abi::CAP_READ_LEN != 0;
+    let mut done = Processed::default();
+    loop {
+        let bounds = |tail, source| RingError::Bounds { tail, source };
+        let head = region
+            .load_u32(12, Ordering::Acquire)
+            .map_err(|e| bounds(0, e))?;
+        let tail = region
+            .load_u32(abi::CMD_TAIL_OFFSET, Ordering::Acquire)
+            .map_err(|e| bounds(0, e))?;
+        if head == tail {
+            return Ok(done);
+        }
+        let entry = cmdr_off + u64::from(tail);
+        let mut hb = [0u8; size_of::<EntryHdr>()];
+        region.read(entry, &mut hb).map_err(|e| bounds(tail, e))?;
+        let mut hdr = EntryHdr::read_from_bytes(&hb).expect("exact size");
+        let len_op = hdr.len_op.get();
+        let len = len_op & !abi::OP_MASK;
+        if len == 0 || len > size {
+            return Err(RingError::EntryLength { tail, len, size });
+        }
+        match len_op & abi::OP_MASK {
+            abi::OP_PAD => {}
+            abi::OP_CMD => {
+                if let Some(f) = command(region, entry, read_len_cap, transport)
+                    .map_err(|e| bounds(tail, e))?
+                {
+                    done.failures.push(f);
+                }
+            }
+            _ => {
+                hdr.uflags |= abi::UFLAG_UNKNOWN_OP;
+                region
+                    .write(entry + 7, &[hdr.uflags])
+                    .map_err(|e| bounds(tail, e))?;
+            }
+        }
+        region
+            .store_u32(abi::CMD_TAIL_OFFSET, (tail + len) % size, Ordering::Release)
+            .map_err(|e| bounds(tail, e))?;
+        done.entries += 1;
+    }
+}
+
+/// CDB length from the operation code's group (SPC-4 4.2.5.1); vendor groups 6 and 7
+/// are taken as 10 bytes, the variable-length group 3 as 16.
+pub fn cdb_len(opcode: u8) -> usize {
+    match opcode >> 5 {
+        0 => 6,
+        1 | 2 | 6 | 7 => 10,
+        5 => 12,
+        _ => 16,
+    }
+}
+
+/// Answers one CMD entry at region offset `entry`; `Some` describes a transport failure.
+fn command<T: Transport + ?Sized>(
+    region: &Region<'_>,
+    entry: u64,
+    read_len_cap: bool,
+    transport: &mut T,
+) -> Result<Option<String>, OutOfRegion> {
+    let mut rb = [0u8; size_of::<Req>()];
+    region.read(entry + abi::BODY_OFFSET as u64, &mut rb)?;
+    let req = Req::read_from_bytes(&rb).expect("exact size");
+    let mut opcode = [0u8];
+    region.read(req.cdb_off.get(), &mut opcode)?;
+    let mut cdb = vec![0u8; cdb_len(opcode[0])];
+    region.read(req.cdb_off.get(), &mut cdb)?;
+
+    let iov_cnt = req.iov_cnt.get() as usize;
+    let mut iovs = Vec::with_capacity(iov_cnt.min(4096));
+    for i in 0..iov_cnt {
+        let mut ib = [0u8; size_of::<Iovec>()];
+        region.read(
+            entry + (abi::IOV_OFFSET + i * size_of::<Iovec>()) as u64,
+            &mut ib,
+        )?;
+        let iov = Iovec::read_from_bytes(&ib).expect("exact size");
+        // each buffer must lie inside the region before anything is copied
+        let end = iov.base.get().checked_add(iov.len.get());
+        if end.is_none_or(|e| e > region.size() as u64) {
+            return Err(OutOfRegion {
+                offset: iov.base.get(),
+                len: iov.len.get(),
+                size: region.size(),
+            });
+        }
+        iovs.push((iov.base.get(), iov.len.get() as usize));
+    }
+    let total: usize = iovs.iter().map(|&(_, l)| l).sum();
+
+    let mut rsp = Rsp::new_zeroed();
+    let mut uflags_read_len = None;
+    let mut failure = None;
+    if req.iov_bidi_cnt.get() != 0 || req.iov_dif_cnt.get() != 0 {
+        rsp.scsi_status = Completion::CHECK_CONDITION;
+        rsp.sense_buffer[..18].copy_from_slice(&INVALID_FIELD_IN_CDB);
+    } else {
+        let direction = if total == 0 {
+            DataDirection::None
+        } else {
+            match discburn_mmc::cdb::data_direction(cdb[0]) {
+                DataDirection::ToDevice => DataDirection::ToDevice,
+                // an operation code the table does not list but the initiator gave a
+                // buffer for: a data-in command the transport answers or rejects
+                _ => DataDirection::FromDevice,
+            }
+        };
+        let mut buf = vec![0u8; total];
+        if direction == DataDirection::ToDevice {
+            let mut at = 0;
+            for &(base, len) in &iovs {
+                region.read(base, &mut buf[at..at + len])?;
+                at += len;
+            }
+        }
+        let data = match direction {
+            DataDirection::None => Data::None,
+            DataDirection::FromDevice => Data::In(&mut buf),
+            DataDirection::ToDevice => Data::Out(&buf),
+        };
+        match transport.execute(&cdb, data, COMMAND_TIMEOUT) {
+            Ok(c) => {
+                rsp.scsi_status = c.status;
+                let n = c.sense.len().min(abi::SENSE_BUFFERSIZE);
+                rsp.sense_buffer[..n].copy_from_slice(&c.sense[..n]);
+                if direction == DataDirection::FromDevice {
+                    let returned = total.saturating_sub(c.residual as usize);
+                    if read_len_cap && returned > 0 && returned < total {
+                        uflags_read_len = Some(returned as u32);
+                    }
+                    let mut at = 0;
+                    for &(base, len) in &iovs {
+                        region.write(base, &buf[at..at + len])?;
+                        at += len;
+                    }
+                }
+            }
+            Err(e) => {
+                failure = Some(format!("operation code {:02X}h: {e}", cdb[0]));
+                rsp.scsi_status = Completion::CHECK_CONDITION;
+                rsp.sense_buffer[..18].copy_from_slice(&INTERNAL_TARGET_FAILURE);
+            }
+        }
+    }
+    if let Some(n) = uflags_read_len {
+        rsp.read_len = n.into();
+        let mut uflags = [0u8];
+        region.read(entry + 7, &mut uflags)?;
+        region.write(entry + 7, &[uflags[0] | abi::UFLAG_READ_LEN])?;
+    }
+    region.write(entry + abi::BODY_OFFSET as u64, zerocopy::IntoBytes::as_bytes(&rsp))?;
+    Ok(failure)
+}
