@@ -127,7 +127,13 @@ pub fn check_environment(sysfs_root: &Path) -> Result<(), TcmuError> {
     if !rustix::process::geteuid().is_root() {
         return Err(TcmuError::NotRoot);
     }
-    for module in ["target_core_mod", "target_core_user", "tcm_loop", "uio", "sr_mod"] {
+    for module in [
+        "target_core_mod",
+        "target_core_user",
+        "tcm_loop",
+        "uio",
+        "sr_mod",
+    ] {
         if !sysfs_root.join("module").join(module).exists() {
             return Err(TcmuError::ModuleMissing { module });
         }
@@ -165,6 +171,7 @@ pub fn serve<T: Transport + Send + ?Sized>(
     })?;
     ring::mailbox(&uio.region())?;
 
+    let max_transfer = transport.max_transfer();
     let handler_stop = AtomicBool::new(false);
     std::thread::scope(|s| {
         let handler = s.spawn(|| handle(&uio, transport, &handler_stop));
@@ -175,6 +182,9 @@ pub fn serve<T: Transport + Send + ?Sized>(
                     let a = lun.scsi_address()?;
                     configfs::block_device_at(sys, &a)
                 });
+                if let Some(b) = &block {
+                    limit_transfer(sys, b, max_transfer);
+                }
                 ready(block.map(|b| Path::new("/dev").join(b)));
                 while !stop.load(Ordering::SeqCst) && !handler.is_finished() {
                     std::thread::sleep(Duration::from_millis(50));
@@ -185,7 +195,9 @@ pub fn serve<T: Transport + Send + ?Sized>(
         // the LUN goes first, while the ring is still answered
         let lun = lun.map(drop);
         handler_stop.store(true, Ordering::SeqCst);
-        let report = handler.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        let report = handler
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
         lun?;
         report
     })
@@ -212,6 +224,20 @@ fn handle<T: Transport + ?Sized>(
         uio.wait(Duration::from_millis(100)).map_err(uio_err)?;
     }
     Ok(report)
+}
+
+/// Caps the block queue's `max_sectors_kb` at what the transport accepts in one
+/// command, so the block layer splits larger requests and SG_IO refuses larger
+/// buffers (as with a real drive's HBA limit) instead of the transport failing them.
+fn limit_transfer(sysfs_root: &Path, block: &str, max_transfer: usize) {
+    let kb = (max_transfer / 1024).max(4);
+    let _ = std::fs::write(
+        sysfs_root
+            .join("block")
+            .join(block)
+            .join("queue/max_sectors_kb"),
+        kb.to_string(),
+    );
 }
 
 fn wait_for<R>(limit: Duration, mut f: impl FnMut() -> Option<R>) -> Option<R> {

@@ -107,7 +107,14 @@ mod tests {
         let mut b = [0u8; 8];
         r.read(2, &mut b).unwrap();
         assert_eq!(b, [0, 1, 2, 3, 4, 5, 6, 0]);
-        assert_eq!(r.read(30, &mut b), Err(OutOfRegion { offset: 30, len: 8, size: 32 }));
+        assert_eq!(
+            r.read(30, &mut b),
+            Err(OutOfRegion {
+                offset: 30,
+                len: 8,
+                size: 32
+            })
+        );
         assert!(r.write(u64::MAX, &[1]).is_err());
         r.store_u32(28, 0xDEAD_BEEF, Ordering::Release).unwrap();
         assert_eq!(r.load_u32(28, Ordering::Acquire), Ok(0xDEAD_BEEF));

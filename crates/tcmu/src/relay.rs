@@ -53,7 +53,9 @@ impl<S: Read + Write> RelayClient<S> {
         };
         req.push(dir);
         req.extend_from_slice(&(len as u32).to_le_bytes());
-        req.extend_from_slice(&(timeout.as_millis().min(u128::from(u32::MAX)) as u32).to_le_bytes());
+        req.extend_from_slice(
+            &(timeout.as_millis().min(u128::from(u32::MAX)) as u32).to_le_bytes(),
+        );
         if let Data::Out(b) = data {
             req.extend_from_slice(b);
         }

@@ -29,7 +29,10 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Debug, thiserror::Error)]
 pub enum RingError {
     /// The mailbox is of a version this handler does not know.
-    #[error("TCMU mailbox version {found}, this handler speaks version {}", abi::MAILBOX_VERSION)]
+    #[error(
+        "TCMU mailbox version {found}, this handler speaks version {}",
+        abi::MAILBOX_VERSION
+    )]
     Version {
         /// `mailbox.version`.
         found: u16,
@@ -116,8 +119,8 @@ pub fn process<T: Transport + ?Sized>(
         match len_op & abi::OP_MASK {
             abi::OP_PAD => {}
             abi::OP_CMD => {
-                if let Some(f) = command(region, entry, read_len_cap, transport)
-                    .map_err(|e| bounds(tail, e))?
+                if let Some(f) =
+                    command(region, entry, read_len_cap, transport).map_err(|e| bounds(tail, e))?
                 {
                     done.failures.push(f);
                 }
@@ -145,6 +148,66 @@ pub fn cdb_len(opcode: u8) -> usize {
         5 => 12,
         _ => 16,
     }
+}
+
+fn data(direction: DataDirection, buf: &mut [u8]) -> Data<'_> {
+    match direction {
+        DataDirection::None => Data::None,
+        DataDirection::FromDevice => Data::In(buf),
+        DataDirection::ToDevice => Data::Out(buf),
+    }
+}
+
+/// Executes `cdb`; a READ(10)/(12) or WRITE(10)/(12) whose transfer exceeds the
+/// transport's [`Transport::max_transfer`] is sent as consecutive commands of at most
+/// that many bytes (as an HBA with a smaller limit would make the initiator do),
+/// stopping at the first that does not end GOOD; its completion is returned with the
+/// residual of the whole transfer.
+fn execute_split<T: Transport + ?Sized>(
+    transport: &mut T,
+    cdb: &[u8],
+    direction: DataDirection,
+    buf: &mut [u8],
+) -> Result<Completion, discburn_mmc::TransportError> {
+    let max = transport.max_transfer();
+    let twelve = matches!(cdb[0], 0xA8 | 0xAA);
+    let splittable = matches!(cdb[0], 0x28 | 0x2A | 0xA8 | 0xAA)
+        && cdb.len() >= if twelve { 12 } else { 10 }
+        && buf.len() > max;
+    if !splittable {
+        return transport.execute(cdb, data(direction, buf), COMMAND_TIMEOUT);
+    }
+    let blocks = if twelve {
+        u32::from_be_bytes([cdb[6], cdb[7], cdb[8], cdb[9]])
+    } else {
+        u32::from(u16::from_be_bytes([cdb[7], cdb[8]]))
+    };
+    if blocks == 0 || buf.len() % blocks as usize != 0 {
+        return transport.execute(cdb, data(direction, buf), COMMAND_TIMEOUT);
+    }
+    let block = buf.len() / blocks as usize;
+    let per = (max / block).max(1) as u32;
+    let lba = u32::from_be_bytes([cdb[2], cdb[3], cdb[4], cdb[5]]);
+    let mut done = 0u32;
+    let mut last = Completion::good();
+    while done < blocks {
+        let n = per.min(blocks - done);
+        let mut sub = cdb.to_vec();
+        sub[2..6].copy_from_slice(&lba.wrapping_add(done).to_be_bytes());
+        if twelve {
+            sub[6..10].copy_from_slice(&n.to_be_bytes());
+        } else {
+            sub[7..9].copy_from_slice(&(n as u16).to_be_bytes());
+        }
+        let range = done as usize * block..(done + n) as usize * block;
+        last = transport.execute(&sub, data(direction, &mut buf[range]), COMMAND_TIMEOUT)?;
+        if !last.is_good() {
+            last.residual += (blocks - done - n) * block as u32;
+            return Ok(last);
+        }
+        done += n;
+    }
+    Ok(last)
 }
 
 /// Answers one CMD entry at region offset `entry`; `Some` describes a transport failure.
@@ -209,12 +272,7 @@ fn command<T: Transport + ?Sized>(
                 at += len;
             }
         }
-        let data = match direction {
-            DataDirection::None => Data::None,
-            DataDirection::FromDevice => Data::In(&mut buf),
-            DataDirection::ToDevice => Data::Out(&buf),
-        };
-        match transport.execute(&cdb, data, COMMAND_TIMEOUT) {
+        match execute_split(transport, &cdb, direction, &mut buf) {
             Ok(c) => {
                 rsp.scsi_status = c.status;
                 let n = c.sense.len().min(abi::SENSE_BUFFERSIZE);
@@ -244,6 +302,9 @@ fn command<T: Transport + ?Sized>(
         region.read(entry + 7, &mut uflags)?;
         region.write(entry + 7, &[uflags[0] | abi::UFLAG_READ_LEN])?;
     }
-    region.write(entry + abi::BODY_OFFSET as u64, zerocopy::IntoBytes::as_bytes(&rsp))?;
+    region.write(
+        entry + abi::BODY_OFFSET as u64,
+        zerocopy::IntoBytes::as_bytes(&rsp),
+    )?;
     Ok(failure)
 }

@@ -54,7 +54,10 @@ impl Uio {
         if size == 0 || size % 4 != 0 {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                format!("{}: map0 size {size} is not a positive multiple of 4", dev.display()),
+                format!(
+                    "{}: map0 size {size} is not a positive multiple of 4",
+                    dev.display()
+                ),
             ));
         }
         let fd = open(dev, OFlags::RDWR | OFlags::CLOEXEC, Mode::empty())?;

@@ -231,7 +231,10 @@ fn serve(path: Option<PathBuf>, relay: Option<PathBuf>) -> anyhow::Result<()> {
                 .open(&r)
                 .with_context(|| format!("cannot open relay {}", r.display()))?;
             let name = format!("relay {}", r.display());
-            (name.clone(), Box::new(discburn_tcmu::RelayClient::new(f, name)))
+            (
+                name.clone(),
+                Box::new(discburn_tcmu::RelayClient::new(f, name)),
+            )
         }
         (None, None) => anyhow::bail!("disc serve needs a DISC or --relay PATH"),
     };
