@@ -40,6 +40,8 @@ if [ -x "$KREAD" ]; then
 else
     echo "test.sh: shared/tools/kernel-read not found beside the repository; kernel tests will fail" >&2
 fi
+# The same kernel's SCSI target modules for scripts/kernel-drive.sh (crates/cli/tests/kernel_drive.rs).
+bash scripts/kernel-drive.sh --setup
 
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings

@@ -176,21 +176,18 @@ pub fn serve<T: Transport + Send + ?Sized>(
     std::thread::scope(|s| {
         let handler = s.spawn(|| handle(&uio, transport, &handler_stop));
         let lun = configfs::LoopbackLun::create(root, &opts.wwn, &opts.initiator, &backstore);
-        match &lun {
-            Ok(lun) => {
-                let block = wait_for(opts.scan_timeout, || {
-                    let a = lun.scsi_address()?;
-                    configfs::block_device_at(sys, &a)
-                });
-                if let Some(b) = &block {
-                    limit_transfer(sys, b, max_transfer);
-                }
-                ready(block.map(|b| Path::new("/dev").join(b)));
-                while !stop.load(Ordering::SeqCst) && !handler.is_finished() {
-                    std::thread::sleep(Duration::from_millis(50));
-                }
+        if let Ok(lun) = &lun {
+            let block = wait_for(opts.scan_timeout, || {
+                let a = lun.scsi_address()?;
+                configfs::block_device_at(sys, &a)
+            });
+            if let Some(b) = &block {
+                limit_transfer(sys, b, max_transfer);
             }
-            Err(_) => {}
+            ready(block.map(|b| Path::new("/dev").join(b)));
+            while !stop.load(Ordering::SeqCst) && !handler.is_finished() {
+                std::thread::sleep(Duration::from_millis(50));
+            }
         }
         // the LUN goes first, while the ring is still answered
         let lun = lun.map(drop);

@@ -182,7 +182,7 @@ fn execute_split<T: Transport + ?Sized>(
     } else {
         u32::from(u16::from_be_bytes([cdb[7], cdb[8]]))
     };
-    if blocks == 0 || buf.len() % blocks as usize != 0 {
+    if blocks == 0 || !buf.len().is_multiple_of(blocks as usize) {
         return transport.execute(cdb, data(direction, buf), COMMAND_TIMEOUT);
     }
     let block = buf.len() / blocks as usize;
@@ -307,4 +307,84 @@ fn command<T: Transport + ?Sized>(
         zerocopy::IntoBytes::as_bytes(&rsp),
     )?;
     Ok(failure)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicU32;
+
+    use super::*;
+
+    /// A region as the kernel lays it out: mailbox, ring at 128, data area at 4096.
+    fn region_words() -> Vec<AtomicU32> {
+        (0..(1 << 20) / 4).map(|_| AtomicU32::new(0)).collect()
+    }
+
+    fn put_cmd(r: &Region<'_>, at: u32, cdb: &[u8], data_off: u64, data_len: u64) -> u32 {
+        let entry = 128 + u64::from(at);
+        let len = 128u32; // 112-byte entry + one iovec, rounded to 8
+        r.write(entry, &(len | abi::OP_CMD).to_le_bytes()).unwrap();
+        r.write(entry + 8, &u32::from(data_len > 0).to_le_bytes())
+            .unwrap();
+        let cdb_off = 2048 + u64::from(at);
+        r.write(entry + 24, &cdb_off.to_le_bytes()).unwrap();
+        r.write(entry + 48, &data_off.to_le_bytes()).unwrap();
+        r.write(entry + 56, &data_len.to_le_bytes()).unwrap();
+        r.write(cdb_off, cdb).unwrap();
+        at + len
+    }
+
+    #[test]
+    fn inquiry_pad_and_unit_attention_through_the_ring() {
+        let t = tempfile::tempdir().unwrap();
+        let disc = t.path().join("cd.img");
+        discburn_emu::create_disc(&disc, discburn_emu::MediaType::CdR, None).unwrap();
+        let mut drive = discburn_emu::EmulatedDrive::open(&disc).unwrap();
+        let words = region_words();
+        let r = Region::new(&words);
+        r.write(0, &abi::MAILBOX_VERSION.to_le_bytes()).unwrap();
+        r.write(2, &abi::CAP_READ_LEN.to_le_bytes()).unwrap();
+        r.write(4, &128u32.to_le_bytes()).unwrap();
+        r.write(8, &1024u32.to_le_bytes()).unwrap();
+        // INQUIRY for 96 bytes (the drive returns 36), then a PAD, then an unknown op
+        let mut head = put_cmd(&r, 0, &[0x12, 0, 0, 0, 96, 0], 4096, 96);
+        r.write(128 + u64::from(head), &(16u32 | abi::OP_PAD).to_le_bytes())
+            .unwrap();
+        head += 16;
+        let unknown = head;
+        r.write(128 + u64::from(head), &(16u32 | 5).to_le_bytes())
+            .unwrap();
+        head += 16;
+        // READ(10) of a blank CD-R: CHECK CONDITION with sense through the ring
+        head = put_cmd(&r, head, &[0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0], 8192, 2048);
+        r.store_u32(12, head, Ordering::Release).unwrap();
+
+        let done = process(&r, &mut drive).unwrap();
+        assert_eq!(done.entries, 4);
+        assert!(done.failures.is_empty(), "{:?}", done.failures);
+        assert_eq!(
+            r.load_u32(abi::CMD_TAIL_OFFSET, Ordering::Acquire),
+            Ok(head)
+        );
+        let mut b = [0u8; 36];
+        r.read(4096, &mut b).unwrap();
+        assert_eq!(b[0], 0x05, "peripheral device type 05h (MMC)");
+        assert_eq!(&b[8..16], b"DISCBURN");
+        let mut rsp = [0u8; 8];
+        r.read(128, &mut rsp).unwrap();
+        assert_eq!(rsp[7] & abi::UFLAG_READ_LEN, abi::UFLAG_READ_LEN);
+        let mut status = [0u8; 8];
+        r.read(128 + 8, &mut status).unwrap();
+        assert_eq!(status[0], 0, "GOOD");
+        assert_eq!(u32::from_le_bytes(status[4..8].try_into().unwrap()), 36);
+        let mut uf = [0u8];
+        r.read(128 + u64::from(unknown) + 7, &mut uf).unwrap();
+        assert_eq!(uf[0], abi::UFLAG_UNKNOWN_OP);
+        let read_entry = 128 + u64::from(head) - 128;
+        let mut rs = [0u8; 24];
+        r.read(read_entry + 8, &mut rs).unwrap();
+        assert_eq!(rs[0], Completion::CHECK_CONDITION);
+        assert_eq!(rs[8] & 0x7F, 0x70, "fixed-format sense in sense_buffer");
+        assert_ne!(rs[8 + 2] & 0x0F, 0, "a sense key");
+    }
 }

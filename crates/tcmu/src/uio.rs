@@ -51,7 +51,7 @@ impl Uio {
     /// is zero or not a multiple of 4.
     #[allow(unsafe_code)]
     pub fn open(dev: &Path, size: usize) -> io::Result<Uio> {
-        if size == 0 || size % 4 != 0 {
+        if size == 0 || !size.is_multiple_of(4) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!(
