@@ -199,17 +199,31 @@ fn ms_kernel_drive_bd_r_mount_toc_and_libburn() {
 }
 
 /// (d) libburn records two sessions on a blank sequential DVD-RW through /dev/sr0; the
-/// host reads both.
+/// host reads both. In the same VM, `discburn disc serve` of a disc inside the VM (no
+/// relay) becomes /dev/sr1, and SIGTERM ends it with its configfs objects removed.
 #[test]
-fn ms_kernel_drive_dvd_rw_libburn_sessions() {
+fn ms_kernel_drive_dvd_rw_libburn_sessions_and_local_serve() {
     let t = tempfile::tempdir().unwrap();
     let disc = t.path().join("dvd-rw.img");
     ok(args!("disc", "create", &disc, "--media", "dvd-rw"));
     let share = share_dir(t.path());
-    let cmd = "for f in e.txt kernel/d.txt; do \
-               xorriso -dev /dev/sr0 -map /share/$f /$(basename $f) -commit 2>&1 | tail -n 3; echo xorriso=$?; done";
+    let cmd = "echo '--- libburn ---'; for f in e.txt kernel/d.txt; do \
+               xorriso -dev /dev/sr0 -map /share/$f /$(basename $f) -commit >/dev/null 2>&1; echo xorriso=$?; done; \
+               discburn disc create /tmp/l.img --media bd-r >/dev/null; \
+               discburn disc serve /tmp/l.img 2>/tmp/l.log & p=$!; \
+               while ! grep -q serving /tmp/l.log && kill -0 $p 2>/dev/null; do usleep 50000; done; \
+               echo '--- local ---'; grep serving /tmp/l.log; \
+               xorriso -outdev /dev/sr1 -toc 2>&1 | grep -m 1 '^Media current'; \
+               kill -TERM $p; wait $p; echo serve=$?; \
+               echo '--- configfs ---'; ls -1 /sys/kernel/config/target/core/user_0 /sys/kernel/config/target/loopback; \
+               echo '--- end ---'";
     let (out, code) = kernel_drive(&disc, &share, cmd);
     assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        section(&out, "libburn"),
+        ["xorriso=0", "xorriso=0"],
+        "{out}"
+    );
     let lbas = host_session_lbas(&disc);
     assert_eq!(
         lbas.len(),
@@ -218,4 +232,22 @@ fn ms_kernel_drive_dvd_rw_libburn_sessions() {
     );
     let ls = ok(args!("ls", "--drive", &disc));
     assert!(ls.contains("e.txt") && ls.contains("d.txt"), "{ls}\n{out}");
+
+    assert_eq!(
+        section(&out, "local"),
+        [
+            "discburn: serving /tmp/l.img as /dev/sr1",
+            "Media current: BD-R sequential recording",
+            "serve=0"
+        ],
+        "{out}"
+    );
+    // only the relay's server (still running) is left in configfs
+    let configfs = section(&out, "configfs");
+    let backstores = configfs
+        .iter()
+        .filter(|l| l.starts_with("discburn_"))
+        .count();
+    let targets = configfs.iter().filter(|l| l.starts_with("naa.")).count();
+    assert_eq!((backstores, targets), (1, 1), "{out}");
 }
