@@ -14,6 +14,7 @@
 #   --bin PATH    another host program to copy in (with its shared libraries)
 #   --discburn B  the discburn binary (default: target/debug/discburn of this repository)
 #   --timeout S   kill the VM after S seconds (default 180)
+#   --trace       print every command the drive received (CDB, status, sense) to stderr
 #   --setup       only prepare the cache (kernel modules of the kernel-read kernel)
 # Exit: CMD's status; 125 when the VM or the drive could not be set up.
 # Env: KDRIVE_CACHE (default ~/.cache/kernel-drive), KREAD_CACHE, KDRIVE_MEM (MiB, 768).
@@ -65,7 +66,7 @@ copy_prog() { # $1 = host program, $2 = initramfs root, $3 = path inside: progra
 	done
 }
 
-DISC= SHARE= BINS=() DISCBURN="$REPO/target/debug/discburn" TIMEOUT=180 SETUP_ONLY=0
+DISC= SHARE= BINS=() DISCBURN="$REPO/target/debug/discburn" TIMEOUT=180 SETUP_ONLY=0 TRACE=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--share) SHARE=${2:?}; shift 2 ;;
@@ -73,6 +74,7 @@ while [ $# -gt 0 ]; do
 	--discburn) DISCBURN=${2:?}; shift 2 ;;
 	--timeout) TIMEOUT=${2:?}; shift 2 ;;
 	--setup) SETUP_ONLY=1; shift ;;
+	--trace) TRACE=(--trace); shift ;;
 	--) shift; break ;;
 	-*) die "unknown option $1" ;;
 	*) [ -z "$DISC" ] || die "one DISC only"; DISC=$1; shift ;;
@@ -134,7 +136,7 @@ chmod 755 "$R/init"
 
 # ---- the host end: the emulated disc answers over a Unix socket
 SOCK="$WORK/relay.sock"
-"$DISCBURN" disc relay "$DISC" --socket "$SOCK" 2>"$WORK/relay.log" &
+"$DISCBURN" disc relay "$DISC" --socket "$SOCK" "${TRACE[@]}" 2>"$WORK/relay.log" &
 RELAY_PID=$!
 for _ in $(seq 100); do [ -S "$SOCK" ] && break; kill -0 "$RELAY_PID" 2>/dev/null || break; sleep 0.05; done
 [ -S "$SOCK" ] || die "discburn disc relay did not start: $(cat "$WORK/relay.log")"
@@ -161,5 +163,6 @@ if [ -z "$end" ]; then
 	tr -d '\r' <"$WORK/serial" | tail -n 30 >&2
 	exit 125
 fi
+[ ${#TRACE[@]} = 0 ] || cat "$WORK/relay.log" >&2
 [ "$relay_rc" = 0 ] || { echo "kernel-drive: discburn disc relay failed: $(cat "$WORK/relay.log")" >&2; exit 125; }
 rc=${end#*rc=}; exit "${rc%===}"

@@ -249,3 +249,42 @@ fn wait_for<R>(limit: Duration, mut f: impl FnMut() -> Option<R>) -> Option<R> {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_names_the_missing_piece() {
+        let t = tempfile::tempdir().unwrap();
+        let sys = t.path();
+        let err = check_environment(sys).unwrap_err();
+        if rustix::process::geteuid().is_root() {
+            assert!(
+                matches!(
+                    err,
+                    TcmuError::ModuleMissing {
+                        module: "target_core_mod"
+                    }
+                ),
+                "{err}"
+            );
+            for m in [
+                "target_core_mod",
+                "target_core_user",
+                "tcm_loop",
+                "uio",
+                "sr_mod",
+            ] {
+                std::fs::create_dir_all(sys.join("module").join(m)).unwrap();
+            }
+            let err = check_environment(sys).unwrap_err();
+            assert!(matches!(err, TcmuError::ConfigfsMissing), "{err}");
+            assert!(err.to_string().contains("mount -t configfs"), "{err}");
+            std::fs::create_dir_all(sys.join("kernel/config/target")).unwrap();
+            check_environment(sys).unwrap();
+        } else {
+            assert!(matches!(err, TcmuError::NotRoot), "{err}");
+        }
+    }
+}

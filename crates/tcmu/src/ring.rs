@@ -150,6 +150,60 @@ pub fn cdb_len(opcode: u8) -> usize {
     }
 }
 
+/// MODE SENSE(6) (SPC-4 6.11).
+const MODE_SENSE_6: u8 = 0x1A;
+
+/// MODE SENSE(6) answered with MODE SENSE(10) (SPC-4 6.12), as an ATAPI interconnect
+/// does: MMC devices implement only the 10-byte mode commands (MMC-6 7.1, Table 651:
+/// MODE SENSE(10)/MODE SELECT(10)), which Linux sends to ATAPI and USB drives, but to a
+/// SCSI LUN such as tcm_loop's it sends the 6-byte form (sr `get_capabilities`, page
+/// 2Ah). The 8-byte mode parameter header(10) becomes the 4-byte header(6)
+/// (SPC-4 7.5.5); block descriptors and pages follow unchanged.
+fn mode_sense_6<T: Transport + ?Sized>(
+    transport: &mut T,
+    cdb: &[u8],
+    buf: &mut [u8],
+) -> Result<Completion, discburn_mmc::TransportError> {
+    let alloc6 = usize::from(cdb[4]);
+    let alloc10 = alloc6 + 4;
+    let cdb10 = [
+        0x5A,
+        cdb[1] & 0x08,
+        cdb[2],
+        cdb[3],
+        0,
+        0,
+        0,
+        (alloc10 >> 8) as u8,
+        alloc10 as u8,
+        cdb[5],
+    ];
+    let mut reply = vec![0u8; alloc10];
+    let mut c = transport.execute(&cdb10, Data::In(&mut reply), COMMAND_TIMEOUT)?;
+    let want = buf.len();
+    if !c.is_good() {
+        c.residual = want as u32;
+        return Ok(c);
+    }
+    let got = alloc10.saturating_sub(c.residual as usize);
+    if got < 8 {
+        c.residual = want as u32;
+        return Ok(c);
+    }
+    let data_len = usize::from(u16::from_be_bytes([reply[0], reply[1]]));
+    let mut six = vec![
+        data_len.saturating_sub(3).min(255) as u8,
+        reply[2],
+        reply[3],
+        reply[7],
+    ];
+    six.extend_from_slice(&reply[8..got]);
+    let n = six.len().min(want);
+    buf[..n].copy_from_slice(&six[..n]);
+    c.residual = (want - n) as u32;
+    Ok(c)
+}
+
 fn data(direction: DataDirection, buf: &mut [u8]) -> Data<'_> {
     match direction {
         DataDirection::None => Data::None,
@@ -272,7 +326,12 @@ fn command<T: Transport + ?Sized>(
                 at += len;
             }
         }
-        match execute_split(transport, &cdb, direction, &mut buf) {
+        let result = if cdb[0] == MODE_SENSE_6 && cdb.len() >= 6 {
+            mode_sense_6(transport, &cdb, &mut buf)
+        } else {
+            execute_split(transport, &cdb, direction, &mut buf)
+        };
+        match result {
             Ok(c) => {
                 rsp.scsi_status = c.status;
                 let n = c.sense.len().min(abi::SENSE_BUFFERSIZE);
@@ -386,5 +445,36 @@ mod tests {
         assert_eq!(rs[0], Completion::CHECK_CONDITION);
         assert_eq!(rs[8] & 0x7F, 0x70, "fixed-format sense in sense_buffer");
         assert_ne!(rs[8 + 2] & 0x0F, 0, "a sense key");
+    }
+
+    #[test]
+    fn mode_sense_6_is_answered_with_mode_sense_10() {
+        let t = tempfile::tempdir().unwrap();
+        let disc = t.path().join("cd.img");
+        discburn_emu::create_disc(&disc, discburn_emu::MediaType::CdR, None).unwrap();
+        let mut drive = discburn_emu::EmulatedDrive::open(&disc).unwrap();
+        let mut ten = vec![0u8; 132];
+        let c10 = drive
+            .execute(
+                &[0x5A, 0, 0x2A, 0, 0, 0, 0, 0, 132, 0],
+                Data::In(&mut ten),
+                COMMAND_TIMEOUT,
+            )
+            .unwrap();
+        assert!(c10.is_good());
+        let mut six = vec![0u8; 128];
+        let c6 = mode_sense_6(&mut drive, &[0x1A, 0, 0x2A, 0, 128, 0], &mut six).unwrap();
+        assert!(c6.is_good());
+        let len10 = usize::from(u16::from_be_bytes([ten[0], ten[1]]));
+        assert_eq!(
+            usize::from(six[0]),
+            len10 - 3,
+            "mode data length: 4 header bytes fewer, a 1-byte instead of a 2-byte field"
+        );
+        assert_eq!(six[3], ten[7], "block descriptor length");
+        assert_eq!(six[4] & 0x3F, 0x2A, "page 2Ah follows the 4-byte header");
+        let page_len = usize::from(six[5]) + 2;
+        assert_eq!(&six[4..4 + page_len], &ten[8..8 + page_len]);
+        assert_eq!(c6.residual as usize, 128 - (usize::from(six[0]) + 1));
     }
 }

@@ -85,6 +85,9 @@ pub enum Command {
         /// port of a VM whose host holds the disc).
         #[arg(long, value_name = "PATH", conflicts_with = "path")]
         relay: Option<PathBuf>,
+        /// Print every command to stderr: CDB, data length, status and sense key/ASC/ASCQ.
+        #[arg(long)]
+        trace: bool,
     },
     /// The other end of `disc serve --relay`: listen on a Unix socket, accept one
     /// connection and answer the commands arriving on it with the emulated disc until
@@ -95,6 +98,9 @@ pub enum Command {
         /// Unix socket to create and listen on.
         #[arg(long, value_name = "PATH")]
         socket: PathBuf,
+        /// Print every command to stderr: CDB, data length, status and sense key/ASC/ASCQ.
+        #[arg(long)]
+        trace: bool,
     },
 }
 
@@ -200,13 +206,17 @@ pub fn run(cmd: Command) -> anyhow::Result<()> {
             println!("{}: {plan}", path.display());
             Ok(())
         }
-        Command::Serve { path, relay } => serve(path, relay),
-        Command::Relay { path, socket } => relay(&path, &socket),
+        Command::Serve { path, relay, trace } => serve(path, relay, trace),
+        Command::Relay {
+            path,
+            socket,
+            trace,
+        } => relay(&path, &socket, trace),
     }
 }
 
 /// `disc serve`: the TCMU ring handler in front of the disc (or of a relay to it).
-fn serve(path: Option<PathBuf>, relay: Option<PathBuf>) -> anyhow::Result<()> {
+fn serve(path: Option<PathBuf>, relay: Option<PathBuf>, trace: bool) -> anyhow::Result<()> {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -238,6 +248,9 @@ fn serve(path: Option<PathBuf>, relay: Option<PathBuf>) -> anyhow::Result<()> {
         }
         (None, None) => anyhow::bail!("disc serve needs a DISC or --relay PATH"),
     };
+    if trace {
+        transport = Box::new(Trace(transport));
+    }
     let report = discburn_tcmu::serve(&mut *transport, &opts, &stop, |dev| match dev {
         Some(d) => eprintln!("discburn: serving {what} as {}", d.display()),
         None => eprintln!(
@@ -253,20 +266,102 @@ fn serve(path: Option<PathBuf>, relay: Option<PathBuf>) -> anyhow::Result<()> {
 }
 
 /// `disc relay`: answer `disc serve --relay` from the emulated disc.
-fn relay(path: &std::path::Path, socket: &std::path::Path) -> anyhow::Result<()> {
-    let mut drive = EmulatedDrive::open(path)
+fn relay(path: &std::path::Path, socket: &std::path::Path, trace: bool) -> anyhow::Result<()> {
+    let drive = EmulatedDrive::open(path)
         .with_context(|| format!("cannot open emulated disc {}", path.display()))?;
+    let mut drive = Trace(drive);
+    let tracing = trace;
     let listener = std::os::unix::net::UnixListener::bind(socket)
         .with_context(|| format!("cannot listen on {}", socket.display()))?;
     let (mut stream, _) = listener
         .accept()
         .with_context(|| format!("accept on {}", socket.display()))?;
-    let served = discburn_tcmu::serve_relay(&mut stream, &mut drive);
+    let served = if tracing {
+        discburn_tcmu::serve_relay(&mut stream, &mut drive)
+    } else {
+        discburn_tcmu::serve_relay(&mut stream, &mut drive.0)
+    };
     let _ = std::fs::remove_file(socket);
     let n = served.with_context(|| format!("relay for {}", path.display()))?;
     drive
+        .0
         .close()
         .with_context(|| format!("cannot close emulated disc {}", path.display()))?;
     eprintln!("discburn: relay answered {n} commands");
     Ok(())
+}
+
+/// A transport that prints every command and its outcome to stderr.
+struct Trace<T>(T);
+
+impl<T> std::fmt::Debug for Trace<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Trace")
+    }
+}
+
+impl<T: Transport + ?Sized> Transport for Trace<Box<T>> {
+    fn execute(
+        &mut self,
+        cdb: &[u8],
+        data: discburn::mmc::Data<'_>,
+        timeout: std::time::Duration,
+    ) -> Result<discburn::mmc::Completion, discburn::mmc::TransportError> {
+        trace_execute(&mut *self.0, cdb, data, timeout)
+    }
+    fn max_transfer(&self) -> usize {
+        self.0.max_transfer()
+    }
+    fn device_name(&self) -> String {
+        self.0.device_name()
+    }
+}
+
+impl Transport for Trace<EmulatedDrive> {
+    fn execute(
+        &mut self,
+        cdb: &[u8],
+        data: discburn::mmc::Data<'_>,
+        timeout: std::time::Duration,
+    ) -> Result<discburn::mmc::Completion, discburn::mmc::TransportError> {
+        trace_execute(&mut self.0, cdb, data, timeout)
+    }
+    fn max_transfer(&self) -> usize {
+        self.0.max_transfer()
+    }
+    fn device_name(&self) -> String {
+        self.0.device_name()
+    }
+}
+
+fn trace_execute<T: Transport + ?Sized>(
+    t: &mut T,
+    cdb: &[u8],
+    data: discburn::mmc::Data<'_>,
+    timeout: std::time::Duration,
+) -> Result<discburn::mmc::Completion, discburn::mmc::TransportError> {
+    let hex: Vec<String> = cdb.iter().map(|b| format!("{b:02X}")).collect();
+    let dir = data.direction();
+    let len = data.len();
+    let r = t.execute(cdb, data, timeout);
+    let outcome = match &r {
+        Ok(c) if c.is_good() => format!("GOOD residual {}", c.residual),
+        Ok(c) if c.sense.len() >= 14 => {
+            format!(
+                "status {:02X}h sense {:X}/{:02X}/{:02X}",
+                c.status,
+                c.sense[2] & 0x0F,
+                c.sense[12],
+                c.sense[13]
+            )
+        }
+        Ok(c) => format!("status {:02X}h", c.status),
+        Err(e) => format!("transport error: {e}"),
+    };
+    eprintln!(
+        "discburn: {} [{}] {dir:?} {len}: {outcome}",
+        discburn::mmc::cdb::opcode_name(cdb[0]),
+        hex.join(" ")
+    );
+    r
 }
