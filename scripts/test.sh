@@ -53,5 +53,5 @@ cargo test -p discburn-recorder --no-default-features --locked
 # warnings: no broken links.
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked -p discburn -p discburn-format \
     -p discburn-reader -p discburn-image -p discburn-mmc -p discburn-sgio -p discburn-emu \
-    -p discburn-recorder -p discburn-writer
+    -p discburn-recorder -p discburn-writer -p discburn-tcmu
 cargo test --workspace --locked
