@@ -40,6 +40,8 @@ if [ -x "$KREAD" ]; then
 else
     echo "test.sh: shared/tools/kernel-read not found beside the repository; kernel tests will fail" >&2
 fi
+# The same kernel's SCSI target modules for scripts/kernel-drive.sh (crates/cli/tests/kernel_drive.rs).
+bash scripts/kernel-drive.sh --setup
 
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
@@ -51,5 +53,5 @@ cargo test -p discburn-recorder --no-default-features --locked
 # warnings: no broken links.
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked -p discburn -p discburn-format \
     -p discburn-reader -p discburn-image -p discburn-mmc -p discburn-sgio -p discburn-emu \
-    -p discburn-recorder -p discburn-writer
+    -p discburn-recorder -p discburn-writer -p discburn-tcmu
 cargo test --workspace --locked

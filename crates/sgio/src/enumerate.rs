@@ -17,7 +17,7 @@ pub struct DriveInfo {
     pub model: String,
     /// `device/rev`, trimmed.
     pub revision: String,
-    /// Largest transfer in bytes (`queue/max_hw_sectors_kb`), when sysfs has it.
+    /// Largest transfer in bytes ([`max_transfer_from_sysfs`]), when sysfs has it.
     pub max_transfer: Option<usize>,
 }
 
@@ -27,23 +27,27 @@ fn read_trim(p: &Path) -> Option<String> {
         .map(|s| s.trim().to_string())
 }
 
-/// `<sysfs_root>/block/<name>/queue/max_hw_sectors_kb` × 1024, or the same under
-/// `class/block/<name>/queue`.
+/// The largest SG_IO transfer in bytes: `queue/max_hw_sectors_kb` × 1024 under
+/// `<sysfs_root>/block/<name>` (or `class/block/<name>`), capped at
+/// (`queue/max_segments` − 1) × 4096, rounded down to a multiple of 64 KiB, when sysfs
+/// has it: the kernel maps a user buffer page by page (a buffer not starting on a page
+/// boundary spans one page more than its length), and refuses more segments than the
+/// host adapter takes with EINVAL (seen with tcm_loop: 256 segments, 32 MiB
+/// max_hw_sectors_kb).
 pub fn max_transfer_from_sysfs(sysfs_root: &Path, name: &str) -> Option<usize> {
-    for p in [
-        sysfs_root
-            .join("block")
-            .join(name)
-            .join("queue/max_hw_sectors_kb"),
-        sysfs_root
-            .join("class/block")
-            .join(name)
-            .join("queue/max_hw_sectors_kb"),
+    for q in [
+        sysfs_root.join("block").join(name).join("queue"),
+        sysfs_root.join("class/block").join(name).join("queue"),
     ] {
-        if let Some(kb) = read_trim(&p).and_then(|s| s.parse::<usize>().ok())
+        if let Some(kb) =
+            read_trim(&q.join("max_hw_sectors_kb")).and_then(|s| s.parse::<usize>().ok())
             && kb > 0
         {
-            return Some(kb * 1024);
+            let segments = read_trim(&q.join("max_segments"))
+                .and_then(|s| s.parse::<usize>().ok())
+                .filter(|&n| n > 0)
+                .map_or(usize::MAX, |n| ((n - 1) * 4096 / 65536 * 65536).max(65536));
+            return Some((kb * 1024).min(segments));
         }
     }
     None
@@ -136,6 +140,8 @@ mod tests {
         assert_eq!(d[0].model, "BD-RE  BH16NS40");
         assert_eq!(d[0].revision, "1.02");
         assert_eq!(d[0].max_transfer, Some(512 * 1024));
+        write(&sys.join("block/sr1/queue/max_segments"), "64\n");
+        assert_eq!(max_transfer_from_sysfs(&sys, "sr1"), Some(192 * 1024));
         assert_eq!(d[0].device, dev.join("sr1"));
         assert_eq!(d[1].vendor, "");
         assert_eq!(d[1].max_transfer, None);
