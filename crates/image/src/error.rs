@@ -201,15 +201,6 @@ pub enum ImageError {
         /// Session start block.
         session_start: u64,
     },
-    /// The session's default file system for import is UDF, which cannot be imported
-    /// yet (IMAPI_E_NO_SUPPORTED_FILE_SYSTEM); import ISO 9660 or Joliet explicitly.
-    #[error(
-        "the session at LBA {session_start} holds UDF: UDF import not supported yet (import ISO9660 or JOLIET explicitly)"
-    )]
-    UdfImportNotSupported {
-        /// Session start block.
-        session_start: u64,
-    },
     /// An item already in the tree is a file where the imported session has a directory
     /// (IMAPI_E_IMPORT_TYPE_COLLISION_FILE_EXISTS_AS_DIRECTORY 0xC0AAB155).
     #[error(
@@ -359,8 +350,7 @@ impl ImageError {
             ImageError::EmptyDisc => 0xC0AA_B150,
             ImageError::NoSupportedFileSystem { .. } => 0xC0AA_B151,
             ImageError::FileSystemNotFound { .. } => 0xC0AA_B152,
-            ImageError::UdfImportNotSupported { .. }
-            | ImageError::ImportNonContiguousFile { .. } => 0xC0AA_B154,
+            ImageError::ImportNonContiguousFile { .. } => 0xC0AA_B154,
             ImageError::ImportTypeCollisionFileExistsAsDirectory { .. } => 0xC0AA_B155,
             ImageError::ImportTypeCollisionDirectoryExistsAsFile { .. } => 0xC0AA_B15E,
             ImageError::DataAfterSessionStart { .. } => 0xC0AA_B162,

@@ -1,6 +1,13 @@
 //! Import of a previous session into the tree (IMAPI2 IFileSystemImage::ImportFileSystem,
 //! ImportSpecificFileSystem, IdentifyFileSystemsOnDisc, GetDefaultFileSystemForImport).
 //!
+//! The session's UDF file set is imported when asked for (and by default, I-13/I-14):
+//! names and POSIX attributes of its File Entries, hard links (one ICB), symlinks; file
+//! data by its absolute extents (partition start + logical block, through the VAT or
+//! the metadata file when the volume has them); data embedded in a File Entry or in
+//! extents not recorded (sparse) is copied from the media into memory (at most
+//! [`MAX_COPIED_FILE_BYTES`] per file), never dropped.
+//!
 //! Imported files become items whose data is their recorded extent
 //! ([`FileSource::Extent`]), or their recorded extents for a file of several File
 //! Sections ([`FileSource::Extents`], ECMA-119 6.5.1: gaps and any order kept as they
@@ -13,7 +20,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use discburn_format::rrip::mode as m;
-use discburn_reader::{self as reader, ReadOptions, SectorSource, View, Volume};
+use discburn_reader::{self as reader, ReadOptions, SectorSource, UdfVolume, View, Volume};
 
 use crate::import_events::Events;
 use crate::tree::{Extent, FileSource, FixedNames, ItemMetadata, NodeKind, ROOT, Tree};
@@ -45,6 +52,11 @@ pub fn default_file_system_for_import(file_systems: FileSystems) -> FileSystems 
         .unwrap_or(FileSystems::empty())
 }
 
+/// Largest file whose data an import copies into memory: a UDF file with data embedded
+/// in its File Entry or with extents not recorded (64 MiB). Larger ones are refused
+/// with [`ImageError::Import`] naming the file.
+pub const MAX_COPIED_FILE_BYTES: u64 = 64 << 20;
+
 /// What an import left in the image.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Imported {
@@ -68,53 +80,91 @@ pub(crate) fn import_into(
     events: &mut Events<'_>,
 ) -> Result<(Tree, Imported), ImageError> {
     let rerr = |source| ImageError::Import { source };
-    let vol = Volume::open(src, session_start, &ReadOptions::default()).map_err(rerr)?;
-    let present = vol.file_systems();
+    let options = ReadOptions::default();
+    let (vol, udf) = if fs == FileSystems::UDF {
+        // A UDF volume may stand alone (no ECMA-119 descriptors).
+        let udf = match UdfVolume::open(src, session_start, &options) {
+            Ok(u) => Some(u),
+            Err(reader::ReadError::NoUdfVolume { .. }) => None,
+            Err(e) => return Err(rerr(e)),
+        };
+        match Volume::open(src, session_start, &options) {
+            Ok(v) => (Some(v), udf),
+            Err(reader::ReadError::NoVolume { .. }) if udf.is_some() => (None, udf),
+            Err(reader::ReadError::NoVolume { .. }) => {
+                return Err(ImageError::FileSystemNotFound {
+                    requested: "UDF",
+                    session_start,
+                });
+            }
+            Err(e) => return Err(rerr(e)),
+        }
+    } else {
+        (
+            Some(Volume::open(src, session_start, &options).map_err(rerr)?),
+            None,
+        )
+    };
+    let mut present = vol
+        .as_ref()
+        .map_or(FileSystems::empty(), Volume::file_systems);
+    if udf.is_some() {
+        present |= FileSystems::UDF;
+    }
     let requested = if fs == FileSystems::JOLIET {
         "JOLIET"
     } else if fs == FileSystems::ISO9660 {
         "ISO9660"
     } else if fs == FileSystems::UDF {
-        if present.contains(FileSystems::UDF) {
-            return Err(ImageError::UdfImportNotSupported { session_start });
-        }
         "UDF"
     } else {
         return Err(ImageError::InvalidFileSystems {
             reason: "import needs exactly one of ISO9660, JOLIET, UDF",
         });
     };
-    if !present.contains(fs) {
+    if !present.contains(fs) || (fs == FileSystems::UDF && udf.is_none()) {
         return Err(ImageError::FileSystemNotFound {
             requested,
             session_start,
         });
     }
-    let rock_ridge = vol.rock_ridge.is_some();
-    let primary_view = if rock_ridge {
+    let rock_ridge = vol.as_ref().is_some_and(|v| v.rock_ridge.is_some());
+    let primary_view = if fs == FileSystems::UDF {
+        View::Udf
+    } else if rock_ridge {
         View::RockRidge
     } else if fs == FileSystems::JOLIET {
         View::Joliet
     } else {
         View::Iso9660
     };
-    let primary = vol.read_tree(src, primary_view).map_err(rerr)?;
-    let joliet = if vol.joliet.is_some() && primary_view != View::Joliet {
-        Some(vol.read_tree(src, View::Joliet).map_err(rerr)?)
-    } else {
-        None
+    let primary = match &udf {
+        Some(u) if primary_view == View::Udf => u.read_tree(src).map_err(rerr)?,
+        _ => vol
+            .as_ref()
+            .expect("an ECMA-119 volume")
+            .read_tree(src, primary_view)
+            .map_err(rerr)?,
     };
-    let iso = if primary_view == View::Joliet {
-        Some(vol.read_tree(src, View::Iso9660).map_err(rerr)?)
-    } else {
-        None
+    // The other hierarchies of the session, to keep the names items had there.
+    let joliet = match &vol {
+        Some(v) if v.joliet.is_some() && primary_view != View::Joliet => {
+            Some(v.read_tree(src, View::Joliet).map_err(rerr)?)
+        }
+        _ => None,
+    };
+    let iso = match &vol {
+        Some(v) if matches!(primary_view, View::Joliet | View::Udf) => {
+            Some(v.read_tree(src, View::Iso9660).map_err(rerr)?)
+        }
+        _ => None,
     };
     let joliet_match = joliet.as_ref().map(|j| match_trees(&primary, j));
     let iso_match = iso.as_ref().map(|i| match_trees(&primary, i));
 
     // Hard links: members of one group share a synthetic link key.
     let mut link_key: HashMap<usize, (u64, u64)> = HashMap::new();
-    if rock_ridge {
+    if rock_ridge || primary_view == View::Udf {
         for (g, ids) in primary.hard_link_groups().iter().enumerate() {
             for id in ids {
                 link_key.insert(id.index(), (u64::MAX, g as u64));
@@ -133,6 +183,7 @@ pub(crate) fn import_into(
         for child in dir.children() {
             let name = child.name_bytes();
             if rock_ridge
+                && primary_view != View::Udf
                 && dir.parent().is_none()
                 && child.is_dir()
                 && child.child_count() == 0
@@ -173,6 +224,30 @@ pub(crate) fn import_into(
             let rr = child.rock_ridge();
             let kind = match child.kind() {
                 reader::NodeKind::Directory => NodeKind::Directory(BTreeMap::new()),
+                reader::NodeKind::File if child.has_irregular_data() || !sections_ok(&child) => {
+                    // UDF data embedded in the File Entry, extents not recorded, or
+                    // extents that are not whole blocks: copied now.
+                    let size = child.size();
+                    if size > MAX_COPIED_FILE_BYTES {
+                        return Err(rerr(reader::ReadError::Invalid {
+                            place: reader::Place::new(
+                                "file identifier descriptor",
+                                child.record_lba(),
+                                child.record_offset(),
+                            ),
+                            detail: format!(
+                                "{}: {size} bytes of data embedded, not recorded or in extents that are not whole blocks; importing it would copy more than {MAX_COPIED_FILE_BYTES} bytes into memory",
+                                path()
+                            ),
+                        }));
+                    }
+                    let mut data = Vec::with_capacity(size as usize);
+                    child.copy_data(src, &mut data).map_err(rerr)?;
+                    NodeKind::File {
+                        source: FileSource::Bytes(data.into()),
+                        size,
+                    }
+                }
                 reader::NodeKind::File => {
                     let size = child.size();
                     let ext = child.extents();
@@ -221,10 +296,18 @@ pub(crate) fn import_into(
                     NodeKind::Special { mode: ty, rdev }
                 }
             };
-            let meta = meta_from(&child, rr, link_key.get(&child.id().index()).copied());
+            let mut meta = meta_from(&child, rr, link_key.get(&child.id().index()).copied());
+            if primary_view == View::Udf {
+                // UDF 3.3.3.1: 0xFFFFFFFF is "no user/group ID"; the items get root's.
+                for id in [&mut meta.uid, &mut meta.gid] {
+                    if *id == u32::MAX {
+                        *id = 0;
+                    }
+                }
+            }
             let fixed = FixedNames {
                 iso: match primary_view {
-                    View::Joliet => iso_match
+                    View::Joliet | View::Udf => iso_match
                         .as_ref()
                         .and_then(|mm| mm.get(&child.id().index()))
                         .and_then(|&i| iso.as_ref().map(|t| t.get(i).identifier().into())),
@@ -250,15 +333,28 @@ pub(crate) fn import_into(
             }
         }
     }
+    let volume_name = match (&udf, &vol) {
+        (Some(u), _) if primary_view == View::Udf => u.logical_volume_identifier.clone(),
+        (_, Some(v)) => v.primary.volume_identifier.clone(),
+        _ => String::new(),
+    };
     Ok((
         out,
         Imported {
-            volume_name: vol.primary.volume_identifier.clone(),
+            volume_name,
             session_start,
             file_system: fs,
             present,
         },
     ))
+}
+
+/// Whether the recorded extents of `node` can be referenced as File Sections: every
+/// extent but the last a whole number of blocks (UDF allows nothing else, ECMA-167 4/12.1;
+/// a hostile image might).
+fn sections_ok(node: &reader::Node<'_>) -> bool {
+    let ext = node.extents();
+    ext.len() < 2 || ext[..ext.len() - 1].iter().all(|e| e.length % 2048 == 0)
 }
 
 /// UCS-2 units of a raw Joliet identifier, without the `;1` version.

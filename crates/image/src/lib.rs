@@ -14,7 +14,7 @@
 //! | UDF | refused: [`ImageError::InvalidFileSystems`] |
 //! | import of a previous session (ISO 9660, Joliet, Rock Ridge; names kept) | implemented: [`FileSystemImage::import_file_system_from`] |
 //! | random-write media (image files, DVD+RW, BD-RE, DVD-RAM): xorriso's head at LBA 0–31 | implemented: [`ImageResult::write_random_access`] |
-//! | UDF import | refused: [`ImageError::UdfImportNotSupported`] |
+//! | UDF import | UDF 1.02–2.60 file sets (`discburn_reader::udf`), data by reference |
 //! | UDFRevision (0x102 … 0x250) | stored only, fixed after import: [`FileSystemImage::set_udf_revision`] |
 //! | IMultisession, put_MultisessionInterfaces (the image chooses and marks a mechanism it supports) | [`Multisession`], [`SessionPlacement`], [`FileSystemImage::set_multisession_interfaces`] |
 //! | CalculateDiscIdentifier, IFileSystemImageResult::DiscId, IMAPI_E_DISC_MISMATCH | [`FileSystemImage::calculate_disc_identifier`] (the mechanism's [`Multisession::disc_identifier`]), [`ImageResult::disc_id`], checked by the data writer |
@@ -763,8 +763,7 @@ impl FileSystemImage {
     /// not changed; see [`FileSystemImage::import_last_session_from`] for image files.
     ///
     /// # Errors
-    /// [`ImageError::NoSupportedFileSystem`] (I-12), [`ImageError::UdfImportNotSupported`],
-    /// and those of [`FileSystemImage::import_specific_file_system_from`].
+    /// [`ImageError::NoSupportedFileSystem`] (I-12), and those of [`FileSystemImage::import_specific_file_system_from`].
     pub fn import_file_system_from(
         &mut self,
         src: &mut (impl discburn_reader::SectorSource + ?Sized),
@@ -775,18 +774,16 @@ impl FileSystemImage {
         if fs.is_empty() {
             return Err(ImageError::NoSupportedFileSystem { session_start });
         }
-        if fs == FileSystems::UDF {
-            return Err(ImageError::UdfImportNotSupported { session_start });
-        }
         self.import_specific_file_system_from(src, session_start, fs)?;
         Ok(fs)
     }
 
-    /// IFileSystemImage::ImportSpecificFileSystem: imports one file system (`ISO9660` or
-    /// `JOLIET`) of the session at `session_start`. The tree is unchanged on error.
+    /// IFileSystemImage::ImportSpecificFileSystem: imports one file system (`ISO9660`,
+    /// `JOLIET` or `UDF`) of the session at `session_start`. The tree is unchanged on
+    /// error.
     ///
     /// # Errors
-    /// [`ImageError::FileSystemNotFound`] (I-16), [`ImageError::UdfImportNotSupported`],
+    /// [`ImageError::FileSystemNotFound`] (I-16),
     /// [`ImageError::InvalidFileSystems`] (not exactly one flag),
     /// [`ImageError::ImportTypeCollisionFileExistsAsDirectory`],
     /// [`ImageError::ImportTypeCollisionDirectoryExistsAsFile`] (I-20),

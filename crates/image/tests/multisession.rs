@@ -520,7 +520,7 @@ fn i18_import_reads_no_file_data() {
 }
 
 #[test]
-fn i12_i13_udf_detected_and_refused_iso_importable() {
+fn i12_i13_i14_udf_bridge_imported_via_udf_and_joliet_still_importable() {
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("a");
     fs::create_dir_all(&a).unwrap();
@@ -544,17 +544,18 @@ fn i12_i13_udf_detected_and_refused_iso_importable() {
         found.contains(FileSystems::UDF | FileSystems::JOLIET),
         "{found:?}"
     );
+    // I-13/I-14: UDF is chosen and imported.
     let mut image = new_image("NEXT");
-    let err = image.import_file_system_from(&mut src, 0).unwrap_err();
-    assert!(
-        matches!(err, ImageError::UdfImportNotSupported { session_start: 0 }),
-        "{err}"
+    assert_eq!(
+        image.import_file_system_from(&mut src, 0).unwrap(),
+        FileSystems::UDF
     );
-    assert!(err.to_string().contains("UDF import not supported yet"));
-    image
+    assert_eq!(image.file_count(), 1);
+    let mut joliet = new_image("NEXT");
+    joliet
         .import_specific_file_system_from(&mut src, 0, FileSystems::JOLIET)
         .unwrap();
-    assert_eq!(image.file_count(), 1);
+    assert_eq!(joliet.file_count(), 1);
 
     // I-12: nothing recognizable at the session start.
     let zeros = dir.path().join("z.bin");

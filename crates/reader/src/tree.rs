@@ -491,9 +491,9 @@ impl<'t> Node<'t> {
                 .map(|p| match *p {
                     PieceData::Recorded(e) => DataPiece::Recorded(e),
                     PieceData::Unrecorded(length) => DataPiece::Unrecorded { length },
-                    PieceData::Embedded { off, len } => DataPiece::Embedded(
-                        &self.tree.bytes[off as usize..(off + len) as usize],
-                    ),
+                    PieceData::Embedded { off, len } => {
+                        DataPiece::Embedded(&self.tree.bytes[off as usize..(off + len) as usize])
+                    }
                 })
                 .collect();
         }

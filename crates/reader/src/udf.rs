@@ -30,15 +30,17 @@ use std::collections::{HashMap, HashSet};
 use discburn_format::FormatError;
 use discburn_format::codec::Reader;
 use discburn_format::ecma167::{
-    self as e, AnchorVolumeDescriptorPointer, DescriptorTag,
-    LogicalVolumeDescriptor, LogicalVolumeIntegrityDescriptor, PartitionDescriptor,
-    PartitionMap, PrimaryVolumeDescriptor, decode_descriptor, tag_id,
+    self as e, AnchorVolumeDescriptorPointer, DescriptorTag, LogicalVolumeDescriptor,
+    LogicalVolumeIntegrityDescriptor, PartitionDescriptor, PartitionMap, PrimaryVolumeDescriptor,
+    decode_descriptor, tag_id,
 };
 use discburn_format::iso9660::{DirectoryDateTime, FileFlags};
 
 use crate::error::{Limit, Place, ReadError};
 use crate::source::{SECTOR_SIZE, SectorSource, read_into, read_sector};
-use crate::tree::{Extent, NONE, NodeData, NodeKind, PieceData, RockRidge, RrData, RrTimes, Tree, View};
+use crate::tree::{
+    Extent, NONE, NodeData, NodeKind, PieceData, RockRidge, RrData, RrTimes, Tree, View,
+};
 use crate::volume::ReadOptions;
 
 const BLOCK: u64 = SECTOR_SIZE as u64;
@@ -121,7 +123,11 @@ enum Map {
     /// Partition start (absolute) and length in blocks.
     Direct { start: u64, length: u64 },
     /// VAT entries (blocks of the physical partition at `start`).
-    Vat { start: u64, length: u64, vat: Vec<u32> },
+    Vat {
+        start: u64,
+        length: u64,
+        vat: Vec<u32>,
+    },
     /// Runs of the metadata file: (first metadata block, absolute LBA, blocks), sorted.
     Runs(Vec<(u64, u64, u64)>),
 }
@@ -242,7 +248,8 @@ fn anchor_at(
     }
     let s = read_sector(src, lba)?;
     for loc in [lba, lba.wrapping_sub(session_start)] {
-        if let Ok((_, a)) = decode_descriptor::<AnchorVolumeDescriptorPointer>(&s[..], Some(loc as u32))
+        if let Ok((_, a)) =
+            decode_descriptor::<AnchorVolumeDescriptorPointer>(&s[..], Some(loc as u32))
         {
             return Ok(Some(a));
         }
@@ -309,13 +316,13 @@ fn read_sequence(
                     .iter()
                     .position(|(_, p)| p.partition_number == d.partition_number);
                 match same {
-                    Some(k) => {
+                    Some(k)
                         if d.volume_descriptor_sequence_number
-                            >= seq.pds[k].1.volume_descriptor_sequence_number
-                        {
-                            seq.pds[k] = (lba, d);
-                        }
+                            >= seq.pds[k].1.volume_descriptor_sequence_number =>
+                    {
+                        seq.pds[k] = (lba, d);
                     }
+                    Some(_) => {}
                     None if seq.pds.len() < 64 => seq.pds.push((lba, d)),
                     None => {}
                 }
@@ -361,8 +368,7 @@ fn read_integrity(
             break;
         }
         let s = read_sector(src, lba)?;
-        let Ok((_, d)) = decode_descriptor::<LogicalVolumeIntegrityDescriptor>(&s[..], None)
-        else {
+        let Ok((_, d)) = decode_descriptor::<LogicalVolumeIntegrityDescriptor>(&s[..], None) else {
             break;
         };
         // UDF 2.2.6.4: the implementation use of the LVID.
@@ -580,12 +586,16 @@ impl UdfVolume {
             avdp.main_volume_descriptor_sequence_extent.extent_length,
         );
         let usable = |s: &Result<Sequence, ReadError>| {
-            s.as_ref().is_ok_and(|s| s.lvd.is_some() && !s.pds.is_empty())
+            s.as_ref()
+                .is_ok_and(|s| s.lvd.is_some() && !s.pds.is_empty())
         };
         if !usable(&seq) {
             let reserve = read_sequence(
                 src,
-                u64::from(avdp.reserve_volume_descriptor_sequence_extent.extent_location),
+                u64::from(
+                    avdp.reserve_volume_descriptor_sequence_extent
+                        .extent_location,
+                ),
                 avdp.reserve_volume_descriptor_sequence_extent.extent_length,
             );
             if usable(&reserve) {
@@ -619,7 +629,12 @@ impl UdfVolume {
         let (volume_identifier, volume_set_identifier) = seq
             .pvd
             .as_ref()
-            .map(|(_, p)| (dstring(&p.volume_identifier), dstring(&p.volume_set_identifier)))
+            .map(|(_, p)| {
+                (
+                    dstring(&p.volume_identifier),
+                    dstring(&p.volume_set_identifier),
+                )
+            })
             .unwrap_or_default();
         let mut recorded_end = seq.end.max(anchor_lba + 1);
 
@@ -645,9 +660,15 @@ impl UdfVolume {
         let mut type1 = Vec::new();
         for (i, map) in lvd.partition_maps.iter().enumerate() {
             let number = match map {
-                PartitionMap::Type1 { partition_number, .. }
-                | PartitionMap::Virtual { partition_number, .. }
-                | PartitionMap::Metadata { partition_number, .. } => *partition_number,
+                PartitionMap::Type1 {
+                    partition_number, ..
+                }
+                | PartitionMap::Virtual {
+                    partition_number, ..
+                }
+                | PartitionMap::Metadata {
+                    partition_number, ..
+                } => *partition_number,
                 PartitionMap::OtherType2 { data, .. } => u16::from_le_bytes([data[2], data[3]]),
             };
             let (pd_lba, pd) = pd_of(number)?;
@@ -698,7 +719,10 @@ impl UdfVolume {
             type1.push(matches!(map, PartitionMap::Type1 { .. }));
         }
         if partitions.is_empty() {
-            return Err(ReadError::invalid(lvd_place, "the logical volume has no partition maps"));
+            return Err(ReadError::invalid(
+                lvd_place,
+                "the logical volume has no partition maps",
+            ));
         }
         let mut vol = UdfVolume {
             session_start,
@@ -865,7 +889,11 @@ impl UdfVolume {
         out: &mut Vec<Extent>,
     ) -> Result<(), ReadError> {
         let blocks = u64::from(length).div_ceil(BLOCK);
-        if let Some(Map::Direct { start, length: plen }) = self.maps.get(usize::from(part)) {
+        if let Some(Map::Direct {
+            start,
+            length: plen,
+        }) = self.maps.get(usize::from(part))
+        {
             if u64::from(lbn) + blocks > *plen {
                 return Err(ReadError::invalid(
                     place,
@@ -921,7 +949,11 @@ impl UdfVolume {
                 continue;
             }
             if entry.information_length > MAX_VAT_BYTES {
-                return Err(ReadError::limit(place, Limit::DirectoryBytes, MAX_VAT_BYTES));
+                return Err(ReadError::limit(
+                    place,
+                    Limit::DirectoryBytes,
+                    MAX_VAT_BYTES,
+                ));
             }
             let pieces = self.pieces(src, &entry, phys, place)?;
             let mut data = Vec::with_capacity(entry.information_length as usize);
@@ -929,10 +961,8 @@ impl UdfVolume {
             data.truncate(entry.information_length as usize);
             let (table, header) = if is20 {
                 // UDF 2.2.11 (VAT 2.00): the header, then the entries.
-                let (h, hl) = e::VatHeader::decode(&data).map_err(|source| ReadError::Format {
-                    place,
-                    source,
-                })?;
+                let (h, hl) = e::VatHeader::decode(&data)
+                    .map_err(|source| ReadError::Format { place, source })?;
                 let lvid = dstring(&h.logical_volume_identifier);
                 (&data[hl..], Some((h.minimum_udf_read_revision, lvid)))
             } else {
@@ -1034,10 +1064,8 @@ impl UdfVolume {
                 format!("ICB tag flags give the allocation descriptor type {ad_type} (0-3 exist)"),
             ));
         }
-        let mut ads = decode_ads(&entry.ads, ad_type, part).map_err(|source| ReadError::Format {
-            place,
-            source,
-        })?;
+        let mut ads = decode_ads(&entry.ads, ad_type, part)
+            .map_err(|source| ReadError::Format { place, source })?;
         let mut out = Vec::new();
         let mut left = size;
         let mut visited = HashSet::new();
@@ -1061,19 +1089,17 @@ impl UdfVolume {
                 let lba = self.block(ad.part, ad.lbn, place)?;
                 let s = read_sector(src, lba)?;
                 let aed_place = Place::new("allocation extent descriptor", lba, 0);
-                let (_, aed) =
-                    decode_descriptor::<e::AllocationExtentDescriptor>(&s[..], None).map_err(
-                        |source| ReadError::Format {
-                            place: aed_place,
-                            source,
-                        },
-                    )?;
-                let more = decode_ads(&aed.allocation_descriptors, ad_type, ad.part).map_err(|source| {
-                    ReadError::Format {
+                let (_, aed) = decode_descriptor::<e::AllocationExtentDescriptor>(&s[..], None)
+                    .map_err(|source| ReadError::Format {
                         place: aed_place,
                         source,
-                    }
-                })?;
+                    })?;
+                let more = decode_ads(&aed.allocation_descriptors, ad_type, ad.part).map_err(
+                    |source| ReadError::Format {
+                        place: aed_place,
+                        source,
+                    },
+                )?;
                 ads.truncate(i);
                 ads.extend(more);
                 continue;
@@ -1202,9 +1228,11 @@ impl UdfVolume {
                     if (pos as u64) < at + len {
                         let off = pos as u64 - at;
                         return match p {
-                            PieceData::Recorded(x) => {
-                                Place::in_extent("file identifier descriptor", u64::from(x.lba), off)
-                            }
+                            PieceData::Recorded(x) => Place::in_extent(
+                                "file identifier descriptor",
+                                u64::from(x.lba),
+                                off,
+                            ),
                             _ => Place::new("file identifier descriptor", icb_lba, 0),
                         };
                     }
@@ -1223,10 +1251,12 @@ impl UdfVolume {
                     // Zero padding after the last FID (a block-rounded directory).
                     break;
                 }
-                let (d, len) = e::FileIdentifierDescriptor::decode_at(fid, None)
-                    .map_err(|source| ReadError::Format {
-                        place: fplace,
-                        source,
+                let (d, len) =
+                    e::FileIdentifierDescriptor::decode_at(fid, None).map_err(|source| {
+                        ReadError::Format {
+                            place: fplace,
+                            source,
+                        }
                     })?;
                 if pos + 38 + d.implementation_use.len() + d.file_identifier.len() > dir_len {
                     return Err(ReadError::invalid(
@@ -1240,7 +1270,10 @@ impl UdfVolume {
                 pos += len;
                 let characteristics = d.file_characteristics;
                 let icb = d.icb;
-                if characteristics & (e::file_characteristics::DELETED | e::file_characteristics::PARENT) != 0 {
+                if characteristics
+                    & (e::file_characteristics::DELETED | e::file_characteristics::PARENT)
+                    != 0
+                {
                     continue;
                 }
                 let ident = &d.file_identifier[..];
@@ -1254,7 +1287,11 @@ impl UdfVolume {
                 name.clear();
                 name.extend_from_slice(decoded.as_bytes());
                 if name.len() > opts.max_name_bytes {
-                    return Err(ReadError::limit(fplace, Limit::NameBytes, opts.max_name_bytes as u64));
+                    return Err(ReadError::limit(
+                        fplace,
+                        Limit::NameBytes,
+                        opts.max_name_bytes as u64,
+                    ));
                 }
                 if let Err(d) = check_name(&name) {
                     return Err(ReadError::invalid(
@@ -1408,7 +1445,11 @@ impl UdfVolume {
                     eplace,
                     format!(
                         "file type {t} (ECMA-167 4/14.6.6) is not a file, directory, symlink or device{}",
-                        if t == file_type::INDIRECT_ENTRY { " (an indirect entry)" } else { "" }
+                        if t == file_type::INDIRECT_ENTRY {
+                            " (an indirect entry)"
+                        } else {
+                            ""
+                        }
                     ),
                 ));
             }
@@ -1547,7 +1588,10 @@ impl UdfVolume {
 
 /// The Indirect ICB of an Indirect Entry (ECMA-167 4/14.7: tag, ICB tag, long_ad).
 fn indirect_icb(sector: &[u8]) -> Result<e::LongAd, FormatError> {
-    let mut r = Reader::new(sector.get(16..52).unwrap_or_default(), "ECMA-167 Indirect Entry");
+    let mut r = Reader::new(
+        sector.get(16..52).unwrap_or_default(),
+        "ECMA-167 Indirect Entry",
+    );
     e::IcbTag::decode(&mut r)?;
     e::LongAd::decode(&mut r)
 }
@@ -1572,7 +1616,9 @@ fn push_extent(out: &mut Vec<Extent>, lba: u64, length: u32) {
 fn decode_entry(sector: &[u8], lbn: u32) -> Result<Entry, FormatError> {
     let tag = DescriptorTag::validate(sector, None, Some(lbn))?;
     match tag.tag_identifier {
-        tag_id::FILE_ENTRY => Ok(entry_from_fe(decode_descriptor::<e::FileEntry>(sector, Some(lbn))?.1)),
+        tag_id::FILE_ENTRY => Ok(entry_from_fe(
+            decode_descriptor::<e::FileEntry>(sector, Some(lbn))?.1,
+        )),
         tag_id::EXTENDED_FILE_ENTRY => Ok(entry_from_efe(
             decode_descriptor::<e::ExtendedFileEntry>(sector, Some(lbn))?.1,
         )),
@@ -1580,7 +1626,9 @@ fn decode_entry(sector: &[u8], lbn: u32) -> Result<Entry, FormatError> {
             structure: "ECMA-167 descriptor tag",
             field: "Tag Identifier",
             offset: 0,
-            detail: format!("{other} where a File Entry (261) or Extended File Entry (266) was expected"),
+            detail: format!(
+                "{other} where a File Entry (261) or Extended File Entry (266) was expected"
+            ),
         }),
     }
 }
@@ -1675,11 +1723,19 @@ pub fn symlink_target(data: &[u8]) -> Result<Vec<u8>, String> {
             5 => {
                 let s = e::decode_cs0(ident).map_err(|e| e.to_string())?;
                 if s.is_empty() || s.contains('/') || s.contains('\0') {
-                    return Err(format!("path component at byte {} has the name {s:?}", pos - 4 - len));
+                    return Err(format!(
+                        "path component at byte {} has the name {s:?}",
+                        pos - 4 - len
+                    ));
                 }
                 s.into_bytes()
             }
-            t => return Err(format!("path component at byte {} has the unknown type {t}", pos - 4 - len)),
+            t => {
+                return Err(format!(
+                    "path component at byte {} has the unknown type {t}",
+                    pos - 4 - len
+                ));
+            }
         };
         if !first && out.last() != Some(&b'/') {
             out.push(b'/');
