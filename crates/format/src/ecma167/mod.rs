@@ -22,8 +22,8 @@ pub use part3::*;
 pub use part4::*;
 pub use udf::*;
 
-use crate::codec::Reader;
 use crate::FormatError;
+use crate::codec::Reader;
 
 /// Standard Identifiers of the volume structure descriptors of the Volume Recognition
 /// Sequence (ECMA-167 2/9.1.2, 3/9.1.2): BEA01 begins the extended area, NSR02 / NSR03
@@ -199,14 +199,14 @@ impl DescriptorTag {
                 format!("recorded {:#04x}, computed {sum:#04x}", tag.tag_checksum),
             ));
         }
-        if let Some(id) = expected_identifier {
-            if tag.tag_identifier != id {
-                return Err(inv(
-                    "Tag Identifier",
-                    0,
-                    format!("{} where {id} was expected", tag.tag_identifier),
-                ));
-            }
+        if let Some(id) = expected_identifier
+            && tag.tag_identifier != id
+        {
+            return Err(inv(
+                "Tag Identifier",
+                0,
+                format!("{} where {id} was expected", tag.tag_identifier),
+            ));
         }
         if !(2..=3).contains(&tag.descriptor_version) {
             return Err(inv(
@@ -230,14 +230,14 @@ impl DescriptorTag {
                 format!("recorded {:#06x}, computed {crc:#06x}", tag.descriptor_crc),
             ));
         }
-        if let Some(loc) = expected_location {
-            if tag.tag_location != loc {
-                return Err(inv(
-                    "Tag Location",
-                    12,
-                    format!("{} where {loc} was expected", tag.tag_location),
-                ));
-            }
+        if let Some(loc) = expected_location
+            && tag.tag_location != loc
+        {
+            return Err(inv(
+                "Tag Location",
+                12,
+                format!("{} where {loc} was expected", tag.tag_location),
+            ));
         }
         Ok(tag)
     }

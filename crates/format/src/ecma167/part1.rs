@@ -4,8 +4,8 @@
 //! (3/7.1).
 
 use super::Put;
-use crate::codec::Reader;
 use crate::FormatError;
+use crate::codec::Reader;
 
 /// A charspec (ECMA-167 1/7.2.1), 64 bytes: Character Set Type and Information.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,13 +101,15 @@ pub fn decode_cs0(b: &[u8]) -> Result<String, FormatError> {
             Ok(rest.iter().map(|&c| c as char).collect())
         }
         compression_id::BITS_16 | compression_id::BITS_16_ALT => {
-            if rest.len() % 2 != 0 {
+            if !rest.len().is_multiple_of(2) {
                 return Err(inv(format!(
                     "16-bit compression with an odd number of bytes ({})",
                     rest.len()
                 )));
             }
-            let units = rest.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]]));
+            let units = rest
+                .chunks_exact(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]));
             Ok(char::decode_utf16(units)
                 .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
                 .collect())
@@ -220,7 +222,15 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let mp = (5 * doy + 2) / 153;
     let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
+    (
+        if m <= 2 {
+            yoe + era * 400 + 1
+        } else {
+            yoe + era * 400
+        },
+        m,
+        d,
+    )
 }
 
 impl Timestamp {
@@ -255,10 +265,8 @@ impl Timestamp {
     /// Seconds since 1970-01-01 UTC and nanoseconds (the time zone applied when given).
     pub fn to_unix(&self) -> (i64, u32) {
         let days = days_from_civil(self.year as i64, self.month as u32, self.day as u32);
-        let mut s = days * 86_400
-            + self.hour as i64 * 3600
-            + self.minute as i64 * 60
-            + self.second as i64;
+        let mut s =
+            days * 86_400 + self.hour as i64 * 3600 + self.minute as i64 * 60 + self.second as i64;
         let tz = ((self.type_and_timezone << 4) as i16) >> 4;
         if tz != -2047 {
             s -= tz as i64 * 60;

@@ -4,10 +4,10 @@
 //! File Entry (4/14.9), Extended File Entry (4/14.17), Space Bitmap Descriptor (4/14.12)
 //! and the extended attributes (4/14.10).
 
-use super::{le_u64, tag_id, Descriptor, Put};
+use super::{Descriptor, Put, le_u64, tag_id};
+use crate::FormatError;
 use crate::codec::Reader;
 use crate::ecma167::part1::{Charspec, Regid, Timestamp};
-use crate::FormatError;
 
 /// Recorded address of a logical block, lb_addr (ECMA-167 4/7.1), 6 bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
@@ -471,7 +471,8 @@ impl FileIdentifierDescriptor {
             needed: len,
             available: buf.len(),
         })?;
-        let (_, d) = super::decode_descriptor::<FileIdentifierDescriptor>(whole, expected_location)?;
+        let (_, d) =
+            super::decode_descriptor::<FileIdentifierDescriptor>(whole, expected_location)?;
         Ok((d, len))
     }
 }
@@ -488,7 +489,7 @@ impl Descriptor for FileIdentifierDescriptor {
         out.u16(self.implementation_use.len() as u16);
         out.bytes(&self.implementation_use);
         out.bytes(&self.file_identifier[..self.file_identifier.len().min(255)]);
-        while (out.len() - start) % 4 != 0 {
+        while !(out.len() - start).is_multiple_of(4) {
             out.u8(0);
         }
     }
@@ -998,7 +999,7 @@ impl ExtendedAttribute {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ecma167::{decode_descriptor, encode_cs0, encode_dstring, TagParams};
+    use crate::ecma167::{TagParams, decode_descriptor, encode_cs0, encode_dstring};
     use proptest::prelude::*;
 
     fn tag(loc: u32) -> TagParams {
@@ -1128,14 +1129,20 @@ mod tests {
             },
             24 + 24,
         );
-        round(&SpaceBitmapDescriptor::with_allocated(20, &[(0, 3)]), 24 + 3);
+        round(
+            &SpaceBitmapDescriptor::with_allocated(20, &[(0, 3)]),
+            24 + 3,
+        );
         let mut r = Reader::new(&ea[24..], "t");
         let a = ExtendedAttribute::decode(&mut r).unwrap();
         assert_eq!(a.attribute_type, attribute_type::FILE_TIMES);
         let dev = ExtendedAttribute::device_specification(8, 1);
         let mut v = Vec::new();
         dev.encode(&mut v);
-        assert_eq!(ExtendedAttribute::decode(&mut Reader::new(&v, "t")).unwrap(), dev);
+        assert_eq!(
+            ExtendedAttribute::decode(&mut Reader::new(&v, "t")).unwrap(),
+            dev
+        );
     }
 
     #[test]

@@ -3,9 +3,9 @@
 //! the Virtual Allocation Table (2.2.11: VAT 2.00 header, VAT 1.50 trailer).
 
 use super::Put;
+use crate::FormatError;
 use crate::codec::Reader;
 use crate::ecma167::part1::{Charspec, Regid};
-use crate::FormatError;
 
 /// Entity identifiers of UDF 2.60 2.1.5.2.
 pub mod identifier {
@@ -251,12 +251,15 @@ impl Vat150Trailer {
     /// [`FormatError`] when the file is shorter than 36 bytes, the entries are not whole
     /// u32s, or the identifier is not "*UDF Virtual Alloc Tbl".
     pub fn decode(file: &[u8]) -> Result<(Vat150Trailer, usize), FormatError> {
-        let start = file.len().checked_sub(Self::LEN).ok_or(FormatError::Short {
-            structure: "UDF VAT 1.50 trailer",
-            offset: 0,
-            needed: Self::LEN,
-            available: file.len(),
-        })?;
+        let start = file
+            .len()
+            .checked_sub(Self::LEN)
+            .ok_or(FormatError::Short {
+                structure: "UDF VAT 1.50 trailer",
+                offset: 0,
+                needed: Self::LEN,
+                available: file.len(),
+            })?;
         let mut r = Reader::new(&file[start..], "UDF VAT 1.50 trailer");
         let entity_identifier = Regid::decode(&mut r)?;
         if !entity_identifier.is(identifier::UDF_VIRTUAL_ALLOC_TBL) {
@@ -267,7 +270,7 @@ impl Vat150Trailer {
                 detail: "not \"*UDF Virtual Alloc Tbl\"".into(),
             });
         }
-        if start % 4 != 0 {
+        if !start.is_multiple_of(4) {
             return Err(FormatError::Invalid {
                 structure: "UDF VAT 1.50 trailer",
                 field: "VAT entries",
