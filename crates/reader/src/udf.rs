@@ -147,6 +147,8 @@ pub struct UdfVolume {
     pub nsr: Option<String>,
     /// LBA of the Anchor Volume Descriptor Pointer used.
     pub anchor_lba: u64,
+    /// LBAs of every valid anchor found (of session start + 256, N, N − 256, 512).
+    pub anchors: Vec<u64>,
     /// Whether the reserve volume descriptor sequence was used (the main one did not
     /// hold a usable volume).
     pub reserve_sequence_used: bool,
@@ -563,10 +565,16 @@ impl UdfVolume {
         }
         candidates.push(session_start.saturating_add(512));
         let mut anchor = None;
+        let mut anchors = Vec::new();
         for lba in candidates {
+            if anchors.contains(&lba) {
+                continue;
+            }
             if let Some(a) = anchor_at(src, lba, session_start)? {
-                anchor = Some((lba, a));
-                break;
+                anchors.push(lba);
+                if anchor.is_none() {
+                    anchor = Some((lba, a));
+                }
             }
         }
         let Some((anchor_lba, avdp)) = anchor else {
@@ -636,7 +644,11 @@ impl UdfVolume {
                 )
             })
             .unwrap_or_default();
-        let mut recorded_end = seq.end.max(anchor_lba + 1);
+        let reserve = avdp.reserve_volume_descriptor_sequence_extent;
+        let mut recorded_end = seq.end.max(anchors.iter().max().map_or(0, |a| a + 1)).max(
+            (u64::from(reserve.extent_location) + u64::from(reserve.extent_length).div_ceil(BLOCK))
+                .min(total),
+        );
 
         // Partitions.
         let lvd_place = Place::new("logical volume descriptor", lvd_lba, 440);
@@ -730,6 +742,7 @@ impl UdfVolume {
             last_block,
             nsr,
             anchor_lba,
+            anchors,
             reserve_sequence_used: used_reserve,
             revision,
             volume_identifier,
