@@ -296,15 +296,7 @@ pub(crate) fn import_into(
                     NodeKind::Special { mode: ty, rdev }
                 }
             };
-            let mut meta = meta_from(&child, rr, link_key.get(&child.id().index()).copied());
-            if primary_view == View::Udf {
-                // UDF 3.3.3.1: 0xFFFFFFFF is "no user/group ID"; the items get root's.
-                for id in [&mut meta.uid, &mut meta.gid] {
-                    if *id == u32::MAX {
-                        *id = 0;
-                    }
-                }
-            }
+            let meta = meta_from(&child, rr, link_key.get(&child.id().index()).copied());
             let fixed = FixedNames {
                 iso: match primary_view {
                     View::Joliet | View::Udf => iso_match
@@ -388,6 +380,14 @@ fn meta_from(
             meta.permissions = r.mode & 0o7777;
             meta.uid = r.uid;
             meta.gid = r.gid;
+        }
+        if node.tree_view() == View::Udf {
+            // UDF 3.3.3.1: 0xFFFFFFFF is "no user/group ID": root's.
+            for id in [&mut meta.uid, &mut meta.gid] {
+                if *id == u32::MAX {
+                    *id = 0;
+                }
+            }
         }
         meta.modified = r.times.modify.or(recorded);
         meta.accessed = r.times.access;

@@ -428,6 +428,11 @@ impl<'t> Node<'t> {
         &self.tree.nodes[self.id.index()]
     }
 
+    /// The view of the tree the node belongs to.
+    pub fn tree_view(&self) -> View {
+        self.tree.view
+    }
+
     /// This node's id.
     pub fn id(&self) -> NodeId {
         self.id

@@ -103,7 +103,9 @@ pub struct Partition {
 pub struct Integrity {
     /// LBA of the descriptor.
     pub lba: u64,
-    /// Integrity Type: true for Close (1), false for Open (0).
+    /// Integrity Type: true for Close (1), false for Open (0); true for a volume with a
+    /// virtual partition whose VAT was found (the LVID of sequential media stays Open,
+    /// UDF 2.60 2.2.6.3, 2.2.11).
     pub closed: bool,
     /// Number of Files (UDF 2.2.6.4 implementation use), if recorded.
     pub number_of_files: Option<u32>,
@@ -152,10 +154,14 @@ pub struct UdfVolume {
     /// Whether the reserve volume descriptor sequence was used (the main one did not
     /// hold a usable volume).
     pub reserve_sequence_used: bool,
-    /// UDF revision of the Logical Volume Descriptor's Domain Identifier suffix (BCD:
-    /// 0x0102 = 1.02, 0x0260 = 2.60); for a VAT 2.00 volume, the larger of that and the
-    /// VAT's Minimum UDF Read Revision.
+    /// The UDF revision of the volume as a reader needs it (BCD: 0x0102 = 1.02, 0x0260 =
+    /// 2.60): the Minimum UDF Read Revision of the VAT 2.00 header, else of the Logical
+    /// Volume Integrity Descriptor (UDF 2.2.6.4), else [`UdfVolume::domain_revision`]
+    /// (what udfinfo reports as `udfrev`).
     pub revision: u16,
+    /// The UDF revision of the Logical Volume Descriptor's Domain Identifier suffix
+    /// (UDF 2.1.5.3): the revision the volume was recorded to.
+    pub domain_revision: u16,
     /// Volume Identifier of the Primary Volume Descriptor (3/10.1.4).
     pub volume_identifier: String,
     /// Volume Set Identifier (3/10.1.11).
@@ -629,7 +635,7 @@ impl UdfVolume {
                 ),
             ));
         }
-        let mut revision = u16::from_le_bytes([
+        let revision = u16::from_le_bytes([
             lvd.domain_identifier.identifier_suffix[0],
             lvd.domain_identifier.identifier_suffix[1],
         ]);
@@ -668,6 +674,7 @@ impl UdfVolume {
         let mut partitions = Vec::new();
         let mut maps = Vec::new();
         let mut pending_virtual = Vec::new();
+        let mut vat_read_revision = None;
         let mut pending_meta = Vec::new();
         let mut type1 = Vec::new();
         for (i, map) in lvd.partition_maps.iter().enumerate() {
@@ -745,6 +752,7 @@ impl UdfVolume {
             anchors,
             reserve_sequence_used: used_reserve,
             revision,
+            domain_revision: revision,
             volume_identifier,
             volume_set_identifier,
             logical_volume_identifier: String::new(),
@@ -775,7 +783,7 @@ impl UdfVolume {
             let phys = phys_ref(i)?;
             let (map, kind, vat_end, header) = vol.load_vat(src, phys)?;
             if let Some((rev, lvid)) = header {
-                revision = revision.max(rev);
+                vat_read_revision = Some(rev);
                 if !lvid.is_empty() {
                     logical_volume_identifier = lvid;
                 }
@@ -808,12 +816,30 @@ impl UdfVolume {
                 mirror_used,
             };
         }
-        vol.revision = revision;
+        vol.integrity = read_integrity(src, lvd.integrity_sequence_extent).unwrap_or(None);
+        if let Some(i) = vol.integrity.as_mut()
+            && vol
+                .partitions
+                .iter()
+                .any(|p| matches!(p.kind, PartitionKind::Virtual { .. }))
+        {
+            // UDF 2.60 2.2.6.3 / 2.2.11: on sequential media the LVID stays open and the
+            // VAT recorded last is what closes the volume.
+            i.closed = true;
+        }
+        // The revision a reader needs: the VAT 2.00 header's Minimum UDF Read Revision,
+        // else the LVID's (UDF 2.2.6.4), else the domain identifier's.
+        vol.revision = vat_read_revision
+            .or(vol
+                .integrity
+                .as_ref()
+                .and_then(|i| i.minimum_udf_read_revision)
+                .filter(|&r| r >= 0x0100))
+            .unwrap_or(revision);
         if logical_volume_identifier.is_empty() {
             logical_volume_identifier = String::new();
         }
         vol.logical_volume_identifier = logical_volume_identifier;
-        vol.integrity = read_integrity(src, lvd.integrity_sequence_extent).unwrap_or(None);
 
         // File Set Descriptor (4/14.1) at the LVD's Logical Volume Contents Use.
         let fsd_ad = lvd.logical_volume_contents_use;
