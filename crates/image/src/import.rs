@@ -68,6 +68,9 @@ pub(crate) struct Imported {
     pub(crate) file_system: FileSystems,
     /// File systems the session holds (ISO9660, JOLIET, UDF, ROCK_RIDGE).
     pub(crate) present: FileSystems,
+    /// The UDF revision of the session's UDF volume (BCD, `UdfVolume::revision`), when
+    /// it was imported through UDF.
+    pub(crate) udf_revision: Option<u16>,
 }
 
 /// Reads the session's tree in the view that gives the best names for `fs` and merges it
@@ -337,6 +340,10 @@ pub(crate) fn import_into(
             session_start,
             file_system: fs,
             present,
+            udf_revision: udf
+                .as_ref()
+                .filter(|_| primary_view == View::Udf)
+                .map(|u| u.revision),
         },
     ))
 }

@@ -15,7 +15,7 @@
 //! | import of a previous session (ISO 9660, Joliet, Rock Ridge; names kept) | implemented: [`FileSystemImage::import_file_system_from`] |
 //! | random-write media (image files, DVD+RW, BD-RE, DVD-RAM): xorriso's head at LBA 0–31 | implemented: [`ImageResult::write_random_access`] |
 //! | UDF import | UDF 1.02–2.60 file sets (`discburn_reader::udf`), data by reference |
-//! | UDFRevision (0x102 … 0x250) | stored only, fixed after import: [`FileSystemImage::set_udf_revision`] |
+//! | UDFRevision (0x102 … 0x250) | fixed after import, taken from an imported UDF volume: [`FileSystemImage::set_udf_revision`] |
 //! | IMultisession, put_MultisessionInterfaces (the image chooses and marks a mechanism it supports) | [`Multisession`], [`SessionPlacement`], [`FileSystemImage::set_multisession_interfaces`] |
 //! | CalculateDiscIdentifier, IFileSystemImageResult::DiscId, IMAPI_E_DISC_MISMATCH | [`FileSystemImage::calculate_disc_identifier`] (the mechanism's [`Multisession::disc_identifier`]), [`ImageResult::disc_id`], checked by the data writer |
 //! | DFileSystemImageImportEvents::UpdateImport | [`FileSystemImage::set_import_callback`], [`ImportProgress`] |
@@ -807,6 +807,13 @@ impl FileSystemImage {
         );
         let (tree, imported) =
             import::import_into(&self.tree, src, session_start, file_system, &mut events)?;
+        // The next session continues the imported UDF volume's revision when this
+        // implementation can write it (UDFRevision is fixed after an import, I-22).
+        if let Some(rev) = imported.udf_revision.map(u32::from)
+            && self.udf_revisions_supported().contains(&rev)
+        {
+            self.udf_revision = rev;
+        }
         self.tree = Arc::new(tree);
         self.imported = Some(imported);
         Ok(())

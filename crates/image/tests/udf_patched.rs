@@ -249,6 +249,9 @@ fn i13_i18_import_keeps_extents_and_copies_embedded_data() {
         FileSystems::UDF
     );
     assert_eq!(image.file_count(), 4);
+    // I-22: the imported volume's revision (1.02) is the image's, and fixed.
+    assert_eq!(image.udf_revision(), 0x102);
+    assert!(image.set_udf_revision(0x201).is_err());
     // The appended ISO session shows every file with its contents.
     let appended = append_random_write(&path, image, |im| {
         im.add_bytes("/new.txt", b"new\n".to_vec()).unwrap();
