@@ -3,7 +3,8 @@
 //! (ECMA-167 4/14.6.8 type 3), long_ad allocation, allocation extent continuation
 //! (4/14.5), an EFE-less 1.02 volume turned into ones the reader must refuse (a
 //! directory cycle, an Indirect Entry loop, an allocation extent loop, an extent past
-//! the media). The readable ones are read identically by the Linux udf driver and by
+//! the media), a metadata partition read through its mirror file (UDF 2.60 2.2.10). The
+//! readable ones are read identically by the Linux udf driver and by
 //! us, and importing them (I-13, I-18) keeps every file: referenced extents stay, data
 //! embedded in a File Entry is copied into the new session.
 
@@ -367,4 +368,133 @@ fn hostile_udf_is_refused_with_the_descriptor_and_lba() {
     });
     let err = refused(&img, &format!("file entry at LBA {c}"));
     assert!(err.to_string().contains("past the end"), "{err}");
+}
+
+/// Every FID of the directory data block at `lba` re-encoded with its ICB in partition
+/// reference `part`.
+fn fids_to_partition(img: &mut [u8], lba: u64, part: u16) {
+    let s = sector(img, lba);
+    let mut pos = 0;
+    while pos + 38 <= s.len() && s[pos..pos + 16].iter().any(|&b| b != 0) {
+        let tag = DescriptorTag::decode(&s[pos..]).unwrap();
+        let (mut fid, len) = e::FileIdentifierDescriptor::decode_at(&s[pos..], None).unwrap();
+        fid.icb.extent_location.partition_reference_number = part;
+        let bytes = fid.encode(params(&tag, tag.tag_location));
+        s[pos..pos + len].copy_from_slice(&bytes);
+        pos += len;
+    }
+}
+
+/// The bridge turned into a volume with a metadata partition (UDF 2.60 2.2.10) over its
+/// whole physical partition: partition reference 1 maps through the metadata file's
+/// short_ads (one extent, identity) and every ICB (FSD root, FIDs) is in reference 1, so
+/// the files' short_ads go through the metadata file too. The metadata file's File
+/// Entry takes /a.txt's data block (its data embedded); the main location is the FSD's
+/// block (not a File Entry), so only the mirror reads.
+fn metadata_volume(dir: &Path) -> Vec<u8> {
+    let mut img = bridge(dir);
+    let (a, pstart) = fe_of(&img, "/a.txt");
+    let meta_lbn = first_block(&img, a);
+    let (plen, fsd_lba, dirs) = {
+        let mut s: &[u8] = &img;
+        let vol = UdfVolume::open(&mut s, 0, &ReadOptions::default()).unwrap();
+        let t = vol.read_tree(&mut s).unwrap();
+        let dirs: Vec<u64> = t
+            .iter()
+            .filter(|n| n.is_dir())
+            .map(|n| u64::from(n.rock_ridge().unwrap().inode.unwrap()))
+            .collect();
+        (vol.partitions[0].length, vol.file_set_descriptor_lba, dirs)
+    };
+    patch_fe(&mut img, a, |fe| {
+        fe.icb_tag.flags = (fe.icb_tag.flags & !e::icb_flags::AD_MASK) | e::icb_flags::AD_IN_ICB;
+        fe.allocation_descriptors = A.to_vec();
+    });
+    // Directory data: FIDs to reference 1 (before the FEs move nowhere: identity map).
+    for d in &dirs {
+        let block = pstart + u64::from(first_block(&img, *d));
+        fids_to_partition(&mut img, block, 1);
+    }
+    // The metadata (mirror) file.
+    {
+        let (tag, mut fe) = decode_descriptor::<FileEntry>(sector(&mut img, a), None).unwrap();
+        fe.icb_tag.file_type = e::file_type::METADATA_MIRROR_FILE;
+        fe.icb_tag.flags &= !e::icb_flags::AD_MASK;
+        fe.information_length = plen * 2048;
+        fe.logical_blocks_recorded = plen;
+        fe.allocation_descriptors = short_ad((plen * 2048) as u32, 0);
+        let bytes = fe.encode(params(&tag, meta_lbn));
+        let s = sector(&mut img, pstart + u64::from(meta_lbn));
+        s.fill(0);
+        s[..bytes.len()].copy_from_slice(&bytes);
+    }
+    // FSD: root ICB in reference 1.
+    {
+        let s = sector(&mut img, fsd_lba);
+        let (tag, mut fsd) = decode_descriptor::<e::FileSetDescriptor>(s, None).unwrap();
+        fsd.root_directory_icb
+            .extent_location
+            .partition_reference_number = 1;
+        let bytes = fsd.encode(params(&tag, tag.tag_location));
+        s.fill(0);
+        s[..bytes.len()].copy_from_slice(&bytes);
+    }
+    // LVDs of both sequences: a type 1 map and the metadata map; contents in reference 1.
+    for lba in 16..(img.len() / 2048) as u64 {
+        let s = sector(&mut img, lba);
+        let Ok((tag, mut lvd)) = decode_descriptor::<e::LogicalVolumeDescriptor>(s, None) else {
+            continue;
+        };
+        lvd.domain_identifier.identifier_suffix[..2].copy_from_slice(&0x0250u16.to_le_bytes());
+        lvd.logical_volume_contents_use
+            .extent_location
+            .partition_reference_number = 1;
+        let suffix = lvd.domain_identifier.identifier_suffix;
+        lvd.partition_maps = vec![
+            e::PartitionMap::Type1 {
+                volume_sequence_number: 1,
+                partition_number: 0,
+            },
+            e::PartitionMap::Metadata {
+                identifier_suffix: suffix,
+                volume_sequence_number: 1,
+                partition_number: 0,
+                metadata_file_location: (fsd_lba - pstart) as u32,
+                metadata_mirror_file_location: meta_lbn,
+                metadata_bitmap_file_location: u32::MAX,
+                allocation_unit_size: 32,
+                alignment_unit_size: 1,
+                flags: 0,
+            },
+        ];
+        let bytes = lvd.encode(params(&tag, tag.tag_location));
+        s.fill(0);
+        s[..bytes.len()].copy_from_slice(&bytes);
+    }
+    img
+}
+
+#[test]
+fn metadata_partition_read_through_its_mirror_as_linux_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = metadata_volume(dir.path());
+    let mut s: &[u8] = &img;
+    let vol = UdfVolume::open(&mut s, 0, &ReadOptions::default()).unwrap();
+    assert!(
+        matches!(
+            vol.partitions[1].kind,
+            discburn_reader::udf::PartitionKind::Metadata {
+                mirror_used: true,
+                ..
+            }
+        ),
+        "{:?}",
+        vol.partitions
+    );
+    let mine = ours(&img);
+    assert_eq!(mine.len(), 5, "{mine:?}");
+    assert_eq!(mine["./c.bin"].2, Some(md5_hex(&body(5000, 2))));
+    let path = dir.path().join("metadata.iso");
+    fs::write(&path, &img).unwrap();
+    assert_eq!(mine, kernel(&path));
 }
