@@ -521,8 +521,8 @@ impl<'t> Node<'t> {
     /// extents from `src` 64 KiB at a time; returns the bytes written.
     ///
     /// # Errors
-    /// [`ReadError::ExtentPastEnd`] for an extent past the media (named by this node's
-    /// record), [`ReadError::Io`] for a failed read or write (the write error's LBA is
+    /// [`crate::ReadError::ExtentPastEnd`] for an extent past the media (named by this node's
+    /// record), [`crate::ReadError::Io`] for a failed read or write (the write error's LBA is
     /// the extent's).
     pub fn copy_data(
         &self,
