@@ -25,6 +25,10 @@ fn i13_i14_i18_burn_appends_an_iso_session_to_a_genisoimage_udf_bridge_imported_
     generate::deep_tree(&old.join("deep"));
     fs::write(old.join("Grüße ünïcödé.txt"), "ü\n").unwrap();
     fs::write(old.join("日本語.txt"), "日本\n").unwrap();
+    // genisoimage leaves symlinks out of its UDF tree (empty files there); the import
+    // takes them from Rock Ridge.
+    std::os::unix::fs::symlink("日本語.txt", old.join("link")).unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", old.join("deep/abs link")).unwrap();
     let img = dir.path().join("bridge.iso");
     let g = oracle::run(
         "genisoimage",

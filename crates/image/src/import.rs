@@ -164,6 +164,15 @@ pub(crate) fn import_into(
     };
     let joliet_match = joliet.as_ref().map(|j| match_trees(&primary, j));
     let iso_match = iso.as_ref().map(|i| match_trees(&primary, i));
+    // genisoimage -udf records the symbolic links of a Rock Ridge bridge as empty
+    // regular files in UDF: those are taken from Rock Ridge.
+    let rr_tree = match &vol {
+        Some(v) if primary_view == View::Udf && v.rock_ridge.is_some() => {
+            Some(v.read_tree(src, View::RockRidge).map_err(rerr)?)
+        }
+        _ => None,
+    };
+    let rr_match = rr_tree.as_ref().map(|t| match_trees(&primary, t));
 
     // Hard links: members of one group share a synthetic link key.
     let mut link_key: HashMap<usize, (u64, u64)> = HashMap::new();
@@ -225,81 +234,97 @@ pub(crate) fn import_into(
                 continue;
             }
             let rr = child.rock_ridge();
-            let kind = match child.kind() {
-                reader::NodeKind::Directory => NodeKind::Directory(BTreeMap::new()),
-                reader::NodeKind::File if child.has_irregular_data() || !sections_ok(&child) => {
-                    // UDF data embedded in the File Entry, extents not recorded, or
-                    // extents that are not whole blocks: copied now.
-                    let size = child.size();
-                    if size > MAX_COPIED_FILE_BYTES {
-                        return Err(rerr(reader::ReadError::Invalid {
-                            place: reader::Place::new(
-                                "file identifier descriptor",
-                                child.record_lba(),
-                                child.record_offset(),
-                            ),
-                            detail: format!(
-                                "{}: {size} bytes of data embedded, not recorded or in extents that are not whole blocks; importing it would copy more than {MAX_COPIED_FILE_BYTES} bytes into memory",
-                                path()
-                            ),
-                        }));
-                    }
-                    let mut data = Vec::with_capacity(size as usize);
-                    child.copy_data(src, &mut data).map_err(rerr)?;
-                    NodeKind::File {
-                        source: FileSource::Bytes(data.into()),
-                        size,
-                    }
-                }
-                reader::NodeKind::File => {
-                    let size = child.size();
-                    let ext = child.extents();
-                    if size == 0 || ext.is_empty() {
-                        NodeKind::File {
-                            source: FileSource::Bytes(Vec::new().into()),
-                            size: 0,
+            let bridged = (child.kind() == reader::NodeKind::File && child.size() == 0)
+                .then(|| {
+                    let id = *rr_match.as_ref()?.get(&child.id().index())?;
+                    let n = rr_tree.as_ref()?.get(id);
+                    n.symlink_target().map(|t| (n, t))
+                })
+                .flatten();
+            let kind = if let Some((_, target)) = bridged {
+                NodeKind::Symlink(target.into())
+            } else {
+                match child.kind() {
+                    reader::NodeKind::Directory => NodeKind::Directory(BTreeMap::new()),
+                    reader::NodeKind::File
+                        if child.has_irregular_data() || !sections_ok(&child) =>
+                    {
+                        // UDF data embedded in the File Entry, extents not recorded, or
+                        // extents that are not whole blocks: copied now.
+                        let size = child.size();
+                        if size > MAX_COPIED_FILE_BYTES {
+                            return Err(rerr(reader::ReadError::Invalid {
+                                place: reader::Place::new(
+                                    "file identifier descriptor",
+                                    child.record_lba(),
+                                    child.record_offset(),
+                                ),
+                                detail: format!(
+                                    "{}: {size} bytes of data embedded, not recorded or in extents that are not whole blocks; importing it would copy more than {MAX_COPIED_FILE_BYTES} bytes into memory",
+                                    path()
+                                ),
+                            }));
                         }
-                    } else if let [one] = ext {
+                        let mut data = Vec::with_capacity(size as usize);
+                        child.copy_data(src, &mut data).map_err(rerr)?;
                         NodeKind::File {
-                            source: FileSource::Extent {
-                                lba: one.lba,
-                                length: size,
-                            },
-                            size,
-                        }
-                    } else {
-                        // Several File Sections (ECMA-119 6.5.1), kept as recorded:
-                        // gaps and any order are allowed.
-                        NodeKind::File {
-                            source: FileSource::Extents(
-                                ext.iter()
-                                    .map(|e| Extent {
-                                        lba: e.lba,
-                                        length: e.length,
-                                    })
-                                    .collect(),
-                            ),
+                            source: FileSource::Bytes(data.into()),
                             size,
                         }
                     }
-                }
-                reader::NodeKind::Symlink => {
-                    NodeKind::Symlink(child.symlink_target().unwrap_or_default().into())
-                }
-                k => {
-                    let ty = match k {
-                        reader::NodeKind::CharDevice => m::S_IFCHR,
-                        reader::NodeKind::BlockDevice => m::S_IFBLK,
-                        reader::NodeKind::Fifo => m::S_IFIFO,
-                        _ => m::S_IFSOCK,
-                    };
-                    let rdev = rr
-                        .and_then(|r| r.device)
-                        .map_or(0, |(h, l)| (u64::from(h) << 32) | u64::from(l));
-                    NodeKind::Special { mode: ty, rdev }
+                    reader::NodeKind::File => {
+                        let size = child.size();
+                        let ext = child.extents();
+                        if size == 0 || ext.is_empty() {
+                            NodeKind::File {
+                                source: FileSource::Bytes(Vec::new().into()),
+                                size: 0,
+                            }
+                        } else if let [one] = ext {
+                            NodeKind::File {
+                                source: FileSource::Extent {
+                                    lba: one.lba,
+                                    length: size,
+                                },
+                                size,
+                            }
+                        } else {
+                            // Several File Sections (ECMA-119 6.5.1), kept as recorded:
+                            // gaps and any order are allowed.
+                            NodeKind::File {
+                                source: FileSource::Extents(
+                                    ext.iter()
+                                        .map(|e| Extent {
+                                            lba: e.lba,
+                                            length: e.length,
+                                        })
+                                        .collect(),
+                                ),
+                                size,
+                            }
+                        }
+                    }
+                    reader::NodeKind::Symlink => {
+                        NodeKind::Symlink(child.symlink_target().unwrap_or_default().into())
+                    }
+                    k => {
+                        let ty = match k {
+                            reader::NodeKind::CharDevice => m::S_IFCHR,
+                            reader::NodeKind::BlockDevice => m::S_IFBLK,
+                            reader::NodeKind::Fifo => m::S_IFIFO,
+                            _ => m::S_IFSOCK,
+                        };
+                        let rdev = rr
+                            .and_then(|r| r.device)
+                            .map_or(0, |(h, l)| (u64::from(h) << 32) | u64::from(l));
+                        NodeKind::Special { mode: ty, rdev }
+                    }
                 }
             };
-            let meta = meta_from(&child, rr, link_key.get(&child.id().index()).copied());
+            let meta = match bridged {
+                Some((n, _)) => meta_from(&n, n.rock_ridge(), None),
+                None => meta_from(&child, rr, link_key.get(&child.id().index()).copied()),
+            };
             let fixed = FixedNames {
                 iso: match primary_view {
                     View::Joliet | View::Udf => iso_match
