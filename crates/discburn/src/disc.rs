@@ -128,15 +128,20 @@ impl Disc {
             return Ok(toc
                 .into_iter()
                 .map(|mut s| {
+                    s.file_systems = file_systems_at(&mut src, s.start);
                     if let Ok(v) = Volume::open(&mut src, s.start, &ReadOptions::default()) {
                         s.blocks = recorded_blocks(&s, u64::from(v.primary.volume_space_size));
                         s.volume_identifier = v.primary.volume_identifier;
-                    } else if let Ok(u) =
-                        UdfVolume::open(&mut src, s.start, &ReadOptions::default())
-                    {
+                    } else if let Ok(u) = UdfVolume::open_with_last_block(
+                        &mut src,
+                        s.start,
+                        // The VAT of a UDF session is its last recorded block.
+                        (s.start + s.blocks).saturating_sub(1),
+                        &ReadOptions::default(),
+                    ) {
                         s.volume_identifier = u.logical_volume_identifier;
+                        s.file_systems |= FileSystems::UDF;
                     }
-                    s.file_systems = file_systems_at(&mut src, s.start);
                     s
                 })
                 .collect());
@@ -268,13 +273,16 @@ impl Disc {
                 number: s.number,
             });
         }
-        let start = s.start;
+        let (start, blocks) = (s.start, s.blocks);
         let mut src = self.into_media_source()?;
         let options = ReadOptions::default();
         let tree = match Volume::open(&mut *src, start, &options) {
             Ok(vol) => vol.read_tree(&mut *src, vol.default_view())?,
             Err(ReadError::NoVolume { .. }) if s.file_systems.contains(FileSystems::UDF) => {
-                UdfVolume::open(&mut *src, start, &options)?.read_tree(&mut *src)?
+                // A UDF session: its VAT, if any, is its last recorded block.
+                let last = (start + blocks).saturating_sub(1);
+                UdfVolume::open_with_last_block(&mut *src, start, last, &options)?
+                    .read_tree(&mut *src)?
             }
             Err(e) => return Err(e.into()),
         };
