@@ -946,6 +946,34 @@ impl UdfVolume {
             push_extent(out, lba, length);
             return Ok(());
         }
+        if let Some(Map::Runs(runs)) = self.maps.get(usize::from(part)) {
+            // Metadata partition: whole runs at a time.
+            let mut left = u64::from(length);
+            let mut l = u64::from(lbn);
+            while left > 0 {
+                let i = runs.partition_point(|r| r.0 <= l);
+                let Some((first, abs, n)) = i.checked_sub(1).map(|i| runs[i]) else {
+                    return Err(ReadError::invalid(
+                        place,
+                        format!("metadata block {l} lies past the metadata file"),
+                    ));
+                };
+                if l >= first + n {
+                    return Err(ReadError::invalid(
+                        place,
+                        format!("metadata block {l} lies past the metadata file"),
+                    ));
+                }
+                let lba = abs + (l - first);
+                let take = left.min((first + n - l) * BLOCK);
+                check_range(place, lba, take.div_ceil(BLOCK), self.total_sectors)?;
+                push_extent(out, lba, take as u32);
+                left -= take;
+                l += take.div_ceil(BLOCK);
+            }
+            return Ok(());
+        }
+        // Virtual partition: block by block through the VAT (at most its entries).
         let mut left = length;
         for b in 0..blocks.max(1) {
             let lba = self.block(part, lbn.saturating_add(b as u32), place)?;
@@ -1109,6 +1137,7 @@ impl UdfVolume {
         let mut left = size;
         let mut visited = HashSet::new();
         let mut ext = Vec::new();
+        let mut mapped = 0u64;
         let mut i = 0;
         while i < ads.len() && left > 0 {
             let ad = ads[i];
@@ -1146,6 +1175,17 @@ impl UdfVolume {
             let take = u64::from(ad.length).min(left) as u32;
             left -= u64::from(take);
             if ad.kind == 0 {
+                // A file cannot record more blocks than the media holds.
+                mapped += u64::from(take).div_ceil(BLOCK);
+                if mapped > self.total_sectors {
+                    return Err(ReadError::invalid(
+                        place,
+                        format!(
+                            "the allocation descriptors record more blocks than the media holds ({} sectors)",
+                            self.total_sectors
+                        ),
+                    ));
+                }
                 ext.clear();
                 self.extents(ad.part, ad.lbn, take, place, &mut ext)?;
                 for x in &ext {
