@@ -86,6 +86,7 @@ pub mod layout;
 mod multisession;
 mod names;
 mod tree;
+mod udf;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -104,6 +105,7 @@ pub use multisession::{
     RandomWriteStream, SessionPlacement,
 };
 pub use tree::{Extent, FileSource, ItemMetadata, Tree};
+pub use udf::{UDF_REVISIONS, UdfRegion};
 
 /// File systems to create (IMAPI2 FsiFileSystems; ROCK_RIDGE is ours): the one type the
 /// reader also uses for the file systems it finds. UDF is not created yet.
@@ -150,13 +152,15 @@ pub struct FileSystemImage {
     /// CalculateDiscIdentifier of the disc imported through a recorder.
     disc_id: Option<String>,
     udf_revision: u32,
+    udf_redundant_metadata: bool,
     clamp_times: Option<i64>,
     record_md5: bool,
     import_callback: Option<import_events::ImportCallbackSlot>,
 }
 
-/// IFileSystemImage::get_UDFRevisionsSupported (imapi2.md §11.3: the Vista/7 list).
-pub const UDF_REVISIONS_SUPPORTED: [u32; 5] = [0x102, 0x150, 0x200, 0x201, 0x250];
+/// IFileSystemImage::get_UDFRevisionsSupported: the Vista/7 list (imapi2.md §11.3)
+/// and UDF 2.60.
+pub const UDF_REVISIONS_SUPPORTED: [u32; 6] = UDF_REVISIONS;
 
 impl Default for FileSystemImage {
     fn default() -> Self {
@@ -186,6 +190,7 @@ impl FileSystemImage {
             placement: None,
             disc_id: None,
             udf_revision: 0x102,
+            udf_redundant_metadata: false,
             clamp_times: None,
             record_md5: false,
             import_callback: None,
@@ -237,8 +242,7 @@ impl FileSystemImage {
     }
 
     /// IFileSystemImage::put_UDFRevision: 0x102 (UDF 1.02, the default), 0x150, 0x200,
-    /// 0x201 or 0x250. **Stored only**: this version does not write UDF
-    /// ([`FileSystems::UDF`] is refused by `create_result_image`).
+    /// 0x201, 0x250 or 0x260: the revision [`FileSystems::UDF`] is written in.
     ///
     /// # Errors
     /// [`ImageError::InvalidUdfRevision`] for other values (IMAPI_E_INVALID_PARAM);
@@ -261,6 +265,21 @@ impl FileSystemImage {
     /// IFileSystemImage::get_UDFRevision (default 0x102).
     pub fn udf_revision(&self) -> u32 {
         self.udf_revision
+    }
+
+    /// IFileSystemImage::put_CreateRedundantUdfMetadataFiles: with UDF 2.50 or 2.60, the
+    /// metadata mirror file is a separate copy of the metadata file (UDF 2.60 2.2.10:
+    /// Duplicate Metadata Flag); otherwise it shares the metadata file's blocks. Returns
+    /// `false` for other revisions, where the setting has no effect
+    /// (IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED, a success, O-17).
+    pub fn set_create_redundant_udf_metadata_files(&mut self, on: bool) -> bool {
+        self.udf_redundant_metadata = on;
+        self.udf_revision >= 0x250
+    }
+
+    /// IFileSystemImage::get_CreateRedundantUdfMetadataFiles (default `false`).
+    pub fn create_redundant_udf_metadata_files(&self) -> bool {
+        self.udf_redundant_metadata
     }
 
     /// IFileSystemImage::get_UDFRevisionsSupported: [`UDF_REVISIONS_SUPPORTED`].
@@ -1025,6 +1044,8 @@ impl FileSystemImage {
             volume_space_size: self.volume_space_size,
             clamp_times: self.clamp_times,
             record_md5: self.record_md5,
+            udf_revision: self.udf_revision,
+            udf_redundant_metadata: self.udf_redundant_metadata,
         }
     }
 
