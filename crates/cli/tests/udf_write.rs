@@ -16,6 +16,7 @@ use std::process::{Command, Stdio};
 
 use common::ok;
 use discburn_testkit::check::{Expect, check_image};
+use discburn_testkit::compare::{View, assert_readings};
 use discburn_testkit::generate::{self, SPARSE_SIZE};
 use discburn_testkit::oracle::{self, Image};
 use discburn_testkit::tree::{Md5Digest, Node, Tree, scan_dir};
@@ -439,26 +440,47 @@ fn o17_udf_2_60_redundant_metadata_reads_identically_by_linux_7zip_udfinfo() {
     revision_reads_identically("2.60", &["--udf-redundant-metadata"]);
 }
 
-/// The ISO 9660/Joliet/Rock Ridge side of a bridge passes every ISO oracle, and the
-/// image is the same bytes when made again (SOURCE_DATE_EPOCH).
+/// The ISO 9660/Joliet/Rock Ridge side of a UDF 2.01 bridge passes every ISO oracle
+/// (pycdlib, which also parses the UDF structures, included), and the image is the same
+/// bytes when made again (SOURCE_DATE_EPOCH).
 #[test]
-fn o21_bridge_iso_side_passes_iso_oracles_and_is_deterministic() {
+fn o21_udf_2_01_bridge_iso_side_passes_iso_oracles_and_is_deterministic() {
     let w = Work::new();
     let manifest = tricky_tree(&w.src, true);
     let img = w.out("bridge.iso");
-    mkimage(&img, BRIDGE, "2.50", &["--iso-level", "3"], &w.src);
+    mkimage(&img, BRIDGE, "2.01", &["--iso-level", "3"], &w.src);
     check_image(
-        "UDF 2.50 bridge, ISO side",
+        "UDF 2.01 bridge, ISO side",
         Image::plain(&img),
         &manifest,
-        &Expect::iso_joliet_rr(3),
+        &Expect {
+            // 64 units including the ";1" version, as IMAPI2 writes Joliet identifiers.
+            joliet_versioned: true,
+            ..Expect::iso_joliet_rr(3)
+        },
         &w.scratch,
     );
     let again = w.out("again.iso");
-    mkimage(&again, BRIDGE, "2.50", &["--iso-level", "3"], &w.src);
+    mkimage(&again, BRIDGE, "2.01", &["--iso-level", "3"], &w.src);
     assert!(
         fs::read(&img).unwrap() == fs::read(&again).unwrap(),
         "the same tree and SOURCE_DATE_EPOCH gave different bridge images"
+    );
+}
+
+/// The ISO side of a UDF 2.50 bridge (metadata partition) as xorriso sees it (pycdlib
+/// cannot open a volume with a UDF metadata partition: it reads the File Set Descriptor
+/// from the physical partition).
+#[test]
+fn udf_2_50_bridge_iso_side_reads_in_xorriso() {
+    let w = Work::new();
+    let manifest = tricky_tree(&w.src, true);
+    let img = w.out("bridge.iso");
+    mkimage(&img, BRIDGE, "2.50", &[], &w.src);
+    assert_readings(
+        "UDF 2.50 bridge, ISO side",
+        &manifest,
+        &[(oracle::xorriso_list(Image::plain(&img)), View::ROCK_RIDGE)],
     );
 }
 

@@ -253,9 +253,14 @@ impl Layout {
                 pad_block(out, start, 1);
                 self.directory_stream(tree, d.node, d.fe + 1, out);
                 pad_block(out, start, 1 + stream_blocks as usize);
-                for (k, &c) in d.child_fes.iter().enumerate() {
+            }
+            UdfRegion::FileEntries { index, chunk } => {
+                let d = &u.dirs[index as usize];
+                let first = chunk as usize * super::FE_CHUNK;
+                let end = (first + super::FE_CHUNK).min(d.child_fes.len());
+                for (k, &c) in d.child_fes[first..end].iter().enumerate() {
                     out.extend_from_slice(&self.file_entry(tree, c)?);
-                    pad_block(out, start, 2 + stream_blocks as usize + k);
+                    pad_block(out, start, 1 + k);
                 }
             }
         }

@@ -90,13 +90,23 @@ pub enum UdfRegion {
     },
     /// The File Set Descriptor and its Terminating Descriptor (2 blocks).
     FileSetDescriptor,
-    /// A directory's FE, its FIDs, then the FEs of its children that are not
-    /// directories; `index` into the UDF directory list.
+    /// A directory's FE and its FIDs; `index` into the UDF directory list.
     Directory {
         /// Index of the directory.
         index: u32,
     },
+    /// FEs of a directory's children that are not directories, [`FE_CHUNK`] at a time
+    /// (so that a region stays small whatever the directory's size).
+    FileEntries {
+        /// Index of the directory.
+        index: u32,
+        /// Which run of [`FE_CHUNK`] children.
+        chunk: u32,
+    },
 }
+
+/// File Entries per [`UdfRegion::FileEntries`] region (1 MiB).
+pub const FE_CHUNK: usize = 512;
 
 #[derive(Debug, Clone)]
 pub(crate) struct UdfDir {
@@ -411,8 +421,18 @@ fn push_file_structure(
     let start = *next;
     push(next, 2, UdfRegion::FileSetDescriptor);
     for (i, d) in udf.dirs.iter().enumerate() {
-        let b = 1 + d.stream_len.div_ceil(2048) + d.child_fes.len() as u64;
+        let b = 1 + d.stream_len.div_ceil(2048);
         push(next, b, UdfRegion::Directory { index: i as u32 });
+        for (k, c) in d.child_fes.chunks(FE_CHUNK).enumerate() {
+            push(
+                next,
+                c.len() as u64,
+                UdfRegion::FileEntries {
+                    index: i as u32,
+                    chunk: k as u32,
+                },
+            );
+        }
     }
     let pad = start + total - *next;
     push(next, pad, UdfRegion::Padding { blocks: pad as u32 });
