@@ -409,7 +409,8 @@ struct ChildInfo {
 /// continuation area, and assigns absolute LBAs. Same input → same layout.
 ///
 /// # Errors
-/// [`ImageError::InvalidFileSystems`] (none selected, or UDF),
+/// [`ImageError::InvalidFileSystems`] (none selected),
+/// [`ImageError::InvalidUdfRevision`] and [`ImageError::UdfNotRepresentable`] with UDF,
 /// [`ImageError::NameNotRepresentable`] and [`ImageError::Iso9660Levels`] and
 /// [`ImageError::TooManyDirectories`] in strict mode,
 /// [`ImageError::FileTooLarge`] (≥ 4 GiB below level 3),

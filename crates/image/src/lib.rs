@@ -11,11 +11,11 @@
 //! | hard links (one extent, PX link count and serial) | implemented |
 //! | absolute LBAs from a session start block | implemented |
 //! | result as `Read + Seek` stream, `write_to(File)` with `copy_file_range` | implemented |
-//! | UDF | refused: [`ImageError::InvalidFileSystems`] |
+//! | UDF 1.02, 1.50, 2.00, 2.01, 2.50, 2.60 (metadata partition from 2.50), alone or as a bridge with ISO 9660/Joliet/Rock Ridge sharing the file data | implemented: [`FileSystems::UDF`], [`FileSystemImage::set_udf_revision`], [`UdfRegion`] (layout in the `udf` module's documentation) |
 //! | import of a previous session (ISO 9660, Joliet, Rock Ridge; names kept) | implemented: [`FileSystemImage::import_file_system_from`] |
 //! | random-write media (image files, DVD+RW, BD-RE, DVD-RAM): xorriso's head at LBA 0–31 | implemented: [`ImageResult::write_random_access`] |
 //! | UDF import | refused: [`ImageError::UdfImportNotSupported`] |
-//! | UDFRevision (0x102 … 0x250) | stored only, fixed after import: [`FileSystemImage::set_udf_revision`] |
+//! | UDFRevision (0x102 … 0x260), CreateRedundantUdfMetadataFiles | [`FileSystemImage::set_udf_revision`] (fixed after import), [`FileSystemImage::set_create_redundant_udf_metadata_files`] |
 //! | IMultisession, put_MultisessionInterfaces (the image chooses and marks a mechanism it supports) | [`Multisession`], [`SessionPlacement`], [`FileSystemImage::set_multisession_interfaces`] |
 //! | CalculateDiscIdentifier, IFileSystemImageResult::DiscId, IMAPI_E_DISC_MISMATCH | [`FileSystemImage::calculate_disc_identifier`] (the mechanism's [`Multisession::disc_identifier`]), [`ImageResult::disc_id`], checked by the data writer |
 //! | DFileSystemImageImportEvents::UpdateImport | [`FileSystemImage::set_import_callback`], [`ImportProgress`] |
@@ -108,7 +108,7 @@ pub use tree::{Extent, FileSource, ItemMetadata, Tree};
 pub use udf::{UDF_REVISIONS, UdfRegion};
 
 /// File systems to create (IMAPI2 FsiFileSystems; ROCK_RIDGE is ours): the one type the
-/// reader also uses for the file systems it finds. UDF is not created yet.
+/// reader also uses for the file systems it finds.
 pub use discburn_reader::FileSystems;
 
 /// ECMA-119 interchange level (IFileSystemImage::ISO9660InterchangeLevel, ECMA-119 10).
@@ -217,8 +217,9 @@ impl FileSystemImage {
 
     /// put_FileSystemsToCreate with its error. After an import the new session must
     /// keep every file system of the imported session this crate writes (ISO9660,
-    /// JOLIET, ROCK_RIDGE; a UDF of the old session is not required, UDF cannot be
-    /// written yet), and the one imported; adding file systems is allowed.
+    /// JOLIET, ROCK_RIDGE; a UDF of the old session is not required: a UDF volume that
+    /// refers to an earlier session's data is the next step), and the one imported;
+    /// adding file systems is allowed.
     ///
     /// # Errors
     /// [`ImageError::FileSystemChangeNotAllowed`] (IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED,

@@ -95,12 +95,12 @@ pub enum UdfRegion {
         /// Index of the directory.
         index: u32,
     },
-    /// FEs of a directory's children that are not directories, [`FE_CHUNK`] at a time
+    /// FEs of a directory's children that are not directories, 512 at a time
     /// (so that a region stays small whatever the directory's size).
     FileEntries {
         /// Index of the directory.
         index: u32,
-        /// Which run of [`FE_CHUNK`] children.
+        /// Which run of 512 children.
         chunk: u32,
     },
 }
@@ -602,4 +602,144 @@ pub(crate) fn plan_alone(
         md5: None,
         udf: Some(Box::new(udf)),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read as _;
+
+    use discburn_format::ecma167::{self as e, decode_descriptor};
+
+    use super::*;
+    use crate::{FileSystemImage, FileSystems, Timestamp};
+
+    fn image(fs: FileSystems, revision: u32) -> FileSystemImage {
+        let mut img = FileSystemImage::new();
+        img.set_file_systems_to_create(fs);
+        img.set_udf_revision(revision).unwrap();
+        img.set_timestamp(Timestamp {
+            unix_seconds: 1_700_000_000,
+            utc_offset_minutes: 0,
+        });
+        img.add_bytes("/a.txt", b"hello".to_vec()).unwrap();
+        img.add_directory("/d").unwrap();
+        img.add_bytes("/d/b.bin", vec![7; 5000]).unwrap();
+        img.add_directory("/empty").unwrap();
+        img.add_symlink("/d/link", "../a.txt").unwrap();
+        img
+    }
+
+    fn bytes(img: &FileSystemImage) -> Vec<u8> {
+        let mut v = Vec::new();
+        img.create_result_image()
+            .unwrap()
+            .read_to_end(&mut v)
+            .unwrap();
+        v
+    }
+
+    fn sector(v: &[u8], lba: u32) -> &[u8] {
+        &v[lba as usize * 2048..(lba as usize + 1) * 2048]
+    }
+
+    #[test]
+    fn layout_places_anchors_partition_and_data() {
+        for (fs, rev) in [
+            (FileSystems::UDF, 0x102),
+            (FileSystems::UDF, 0x250),
+            (
+                FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::UDF,
+                0x201,
+            ),
+        ] {
+            let img = image(fs, rev);
+            let l = img.plan().unwrap();
+            let mut next = 0u64;
+            for r in &l.regions {
+                assert_eq!(u64::from(r.lba), next, "regions contiguous: {r:?}");
+                next += r.blocks;
+            }
+            assert_eq!(next, l.total_blocks);
+            let u = l.udf.as_deref().unwrap();
+            assert_eq!(u.partition_start, 257);
+            assert_eq!(u.end_anchor as u64, l.total_blocks - 1);
+            assert_eq!(u.partition_length, u.end_anchor - 257);
+            assert!(l.data_extents().iter().all(|d| d.lba >= 257));
+            assert_eq!(u.meta.is_some(), rev >= 0x250);
+        }
+    }
+
+    #[test]
+    fn descriptors_carry_valid_tags_and_the_revision() {
+        for rev in UDF_REVISIONS {
+            let img = image(FileSystems::UDF, rev);
+            let v = bytes(&img);
+            let end = (v.len() / 2048 - 1) as u32;
+            for lba in [256, end] {
+                let (_, a) = decode_descriptor::<e::AnchorVolumeDescriptorPointer>(
+                    sector(&v, lba),
+                    Some(lba),
+                )
+                .unwrap();
+                assert_eq!(a.main_volume_descriptor_sequence_extent.extent_location, 32);
+            }
+            let nsr = if rev >= 0x200 {
+                e::vsd_id::NSR03
+            } else {
+                e::vsd_id::NSR02
+            };
+            assert_eq!(e::volume_structure_identifier(sector(&v, 17)), Some(nsr));
+            let (t, lvd) =
+                decode_descriptor::<e::LogicalVolumeDescriptor>(sector(&v, 35), Some(35)).unwrap();
+            assert_eq!(t.descriptor_version, if rev >= 0x200 { 3 } else { 2 });
+            assert_eq!(
+                e::DomainIdentifierSuffix::from_bytes(lvd.domain_identifier.identifier_suffix)
+                    .udf_revision as u32,
+                rev
+            );
+            assert_eq!(lvd.partition_maps.len(), if rev >= 0x250 { 2 } else { 1 });
+            // The reserve sequence is the same descriptors at their own locations.
+            decode_descriptor::<e::LogicalVolumeDescriptor>(sector(&v, 51), Some(51)).unwrap();
+            let (_, lvid) =
+                decode_descriptor::<e::LogicalVolumeIntegrityDescriptor>(sector(&v, 64), Some(64))
+                    .unwrap();
+            let iu = e::LvidImplementationUse::decode(&lvid.implementation_use).unwrap();
+            assert_eq!(
+                (iu.number_of_files, iu.number_of_directories),
+                (3, 3),
+                "a.txt, b.bin, link; root, d, empty"
+            );
+            assert_eq!(iu.maximum_udf_write_revision as u32, rev);
+        }
+    }
+
+    #[test]
+    fn o17_redundant_metadata_is_a_feature_of_2_50_and_later() {
+        let mut img = FileSystemImage::new();
+        img.set_udf_revision(0x201).unwrap();
+        assert!(!img.set_create_redundant_udf_metadata_files(true));
+        img.set_udf_revision(0x250).unwrap();
+        assert!(img.set_create_redundant_udf_metadata_files(true));
+        assert!(img.create_redundant_udf_metadata_files());
+    }
+
+    #[test]
+    fn o09_revisions_outside_the_list_are_refused() {
+        let mut img = FileSystemImage::new();
+        assert!(matches!(
+            img.set_udf_revision(0x300),
+            Err(ImageError::InvalidUdfRevision { revision: 0x300 })
+        ));
+        img.set_udf_revision(0x260).unwrap();
+        assert_eq!(img.udf_revision(), 0x260);
+    }
+
+    #[test]
+    fn long_names_are_cut_with_a_hash() {
+        let n = udf_name("n".repeat(255).as_bytes());
+        assert_eq!(n.len(), 255);
+        assert_eq!(n[0], 8);
+        assert_eq!(&n[n.len() - 9..n.len() - 8], b"~");
+        assert_eq!(udf_name("日".repeat(85).as_bytes()).len(), 171);
+    }
 }
