@@ -524,3 +524,58 @@ fn udf_2_60_file_over_4gib_reads_back_exactly() {
     assert!(child.wait().unwrap().success());
     assert_eq!((size, md5), (SPARSE_SIZE, want), "7zz x -so big.bin");
 }
+
+/// `burn --fs udf` on an emulated BD-R: the session read back with `dump` is a UDF 2.01
+/// volume that udfinfo and 7-Zip read, every file identical.
+#[test]
+fn burn_udf_2_01_on_bd_r_reads_back_in_udfinfo_and_7zip() {
+    let w = Work::new();
+    let manifest = {
+        let d = w.src.join("hl");
+        fs::create_dir(&d).unwrap();
+        let mut t = Tree::new();
+        t.graft("/hl", &generate::empty_and_hard_linked(&d));
+        t
+    };
+    let disc = w.out("disc");
+    let dump = w.out("dump.img");
+    ok(&[
+        "disc".as_ref(),
+        "create".as_ref(),
+        "--media".as_ref(),
+        "bd-r".as_ref(),
+        disc.as_os_str(),
+    ]);
+    ok(&[
+        "burn".as_ref(),
+        "--drive".as_ref(),
+        disc.as_os_str(),
+        "--fs".as_ref(),
+        "udf".as_ref(),
+        "--udf-revision".as_ref(),
+        "2.01".as_ref(),
+        w.src.as_os_str(),
+    ]);
+    ok(&[
+        "dump".as_ref(),
+        "--drive".as_ref(),
+        disc.as_os_str(),
+        "-o".as_ref(),
+        dump.as_os_str(),
+    ]);
+    let i = udfinfo(&dump);
+    assert_eq!(
+        i.get("udfwriterev").map(String::as_str),
+        Some("2.01"),
+        "{i:?}"
+    );
+    assert_eq!(
+        i.get("integrity").map(String::as_str),
+        Some("closed"),
+        "{i:?}"
+    );
+    let (files, dirs) = counts(&w.src, &manifest);
+    assert_eq!(i.get("numfiles"), Some(&files.to_string()), "{i:?}");
+    assert_eq!(i.get("numdirs"), Some(&dirs.to_string()), "{i:?}");
+    assert_eq!(sevenzip_udf(&dump, &w.scratch.join("x")), manifest);
+}
