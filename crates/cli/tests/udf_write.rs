@@ -525,10 +525,11 @@ fn udf_2_60_file_over_4gib_reads_back_exactly() {
     assert_eq!((size, md5), (SPARSE_SIZE, want), "7zz x -so big.bin");
 }
 
-/// `burn --fs udf` on an emulated BD-R: the session read back with `dump` is a UDF 2.01
-/// volume that udfinfo and 7-Zip read, every file identical.
+/// `burn --fs udf` on an emulated BD-R (the session read back with `dump` is a UDF 2.01
+/// volume) and `burn --fs iso9660,joliet,rockridge,udf` into an image file: udfinfo and
+/// 7-Zip read both, every file identical.
 #[test]
-fn burn_udf_2_01_on_bd_r_reads_back_in_udfinfo_and_7zip() {
+fn burn_udf_on_bd_r_and_on_an_image_file_reads_back_in_udfinfo_and_7zip() {
     let w = Work::new();
     let manifest = {
         let d = w.src.join("hl");
@@ -578,4 +579,26 @@ fn burn_udf_2_01_on_bd_r_reads_back_in_udfinfo_and_7zip() {
     assert_eq!(i.get("numfiles"), Some(&files.to_string()), "{i:?}");
     assert_eq!(i.get("numdirs"), Some(&dirs.to_string()), "{i:?}");
     assert_eq!(sevenzip_udf(&dump, &w.scratch.join("x")), manifest);
+
+    // An image file (random-write media): the session at LBA 32, the head at LBA 0–31
+    // copies the UDF recognition sequence, readers find the anchor at the last block.
+    let img = w.out("image.iso");
+    ok(&[
+        "burn".as_ref(),
+        "--drive".as_ref(),
+        img.as_os_str(),
+        "--fs".as_ref(),
+        BRIDGE.as_ref(),
+        "--udf-revision".as_ref(),
+        "2.50".as_ref(),
+        w.src.as_os_str(),
+    ]);
+    let i = udfinfo(&img);
+    assert_eq!(
+        i.get("udfwriterev").map(String::as_str),
+        Some("2.50"),
+        "{i:?}"
+    );
+    assert_eq!(i.get("numfiles"), Some(&files.to_string()), "{i:?}");
+    assert_eq!(sevenzip_udf(&img, &w.scratch.join("x")), manifest);
 }

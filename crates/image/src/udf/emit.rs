@@ -164,8 +164,14 @@ impl Layout {
                 out.extend_from_slice(&t);
                 pad_block(out, start, LVIS_BLOCKS as usize);
             }
-            UdfRegion::Anchor { end } => {
-                let lba = if end { u.end_anchor } else { s + super::ANCHOR };
+            UdfRegion::Anchor { end, absolute } => {
+                let lba = if end {
+                    u.end_anchor
+                } else if absolute {
+                    super::ANCHOR
+                } else {
+                    s + super::ANCHOR
+                };
                 let a = e::AnchorVolumeDescriptorPointer {
                     main_volume_descriptor_sequence_extent: ExtentAd {
                         extent_length: super::VDS_BLOCKS * SECTOR_SIZE as u32,

@@ -12,7 +12,7 @@
 //! | S+32 … S+47 | Main Volume Descriptor Sequence: PVD, IUVD ("*UDF LV Info"), PD, LVD, USD, TD (UDF 2.60 2.2) |
 //! | S+48 … S+63 | Reserve Volume Descriptor Sequence (a copy) |
 //! | S+64, S+65 | Logical Volume Integrity Sequence: LVID (close), TD |
-//! | S+256 | Anchor Volume Descriptor Pointer (ECMA-167 3/8.4.2.1) |
+//! | S+256 | Anchor Volume Descriptor Pointer (ECMA-167 3/8.4.2.1); a session starting at LBA 1–190 also has one at LBA 256 |
 //! | S+257 … | the partition: the file structure (FSD, TD, then per directory its FE, its FIDs and the FEs of its other children) — for 2.50/2.60 inside the metadata file (and its mirror) after their two FEs (UDF 2.60 2.2.10, 2.2.13) — then the ECMA-119/Joliet structures, then the file data |
 //! | last | a second Anchor Volume Descriptor Pointer, just after the partition |
 //!
@@ -82,6 +82,8 @@ pub enum UdfRegion {
     Anchor {
         /// The second one.
         end: bool,
+        /// The one at absolute LBA 256 of a session that starts before it.
+        absolute: bool,
     },
     /// The File Entry of the metadata file or of its mirror (UDF 2.60 2.2.13).
     MetadataFileEntry {
@@ -261,9 +263,31 @@ pub(crate) fn plan_structures(
         UdfRegion::VolumeDescriptorSequence { reserve: true },
     );
     push(next, u64::from(LVIS_BLOCKS), UdfRegion::IntegritySequence);
+    if (*next..s + u64::from(ANCHOR)).contains(&u64::from(ANCHOR)) {
+        // A session starting at LBA 1–190 (the first one on random-write media starts
+        // at 32) also gets an anchor at absolute LBA 256, where readers that take the
+        // volume from LBA 0 look (ECMA-167 3/8.4.2.1).
+        let pad = u64::from(ANCHOR) - *next;
+        push(next, pad, UdfRegion::Padding { blocks: pad as u32 });
+        push(
+            next,
+            1,
+            UdfRegion::Anchor {
+                end: false,
+                absolute: true,
+            },
+        );
+    }
     let pad = s + u64::from(ANCHOR) - *next;
     push(next, pad, UdfRegion::Padding { blocks: pad as u32 });
-    push(next, 1, UdfRegion::Anchor { end: false });
+    push(
+        next,
+        1,
+        UdfRegion::Anchor {
+            end: false,
+            absolute: false,
+        },
+    );
     let partition_start = *next;
 
     // The file structure, in file-structure blocks.
@@ -489,7 +513,10 @@ pub(crate) fn finish(
     regions.push(Region {
         lba: udf.end_anchor,
         blocks: 1,
-        kind: RegionKind::Udf(UdfRegion::Anchor { end: true }),
+        kind: RegionKind::Udf(UdfRegion::Anchor {
+            end: true,
+            absolute: false,
+        }),
     });
     *next += 1;
     if *next > u64::from(u32::MAX) {
