@@ -342,6 +342,27 @@ fn sevenzip_udf(img: &Path, dest: &Path) -> Tree {
     );
     let t = scan_dir(dest).unwrap();
     oracle::remove_tree(dest);
+    // Times: every item was made after SOURCE_DATE_EPOCH (2023-11-14T22:13:20Z), so
+    // each FE records that time (clamped) as its modification and access time.
+    let out = Command::new("7zz")
+        .args(["l", "-slt", "-tudf"])
+        .arg(img)
+        .env("TZ", "UTC")
+        .output()
+        .expect("run 7zz");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let items = text.split("----------").nth(1).unwrap_or_default();
+    let times: Vec<&str> = items
+        .lines()
+        .filter(|l| l.starts_with("Modified = ") || l.starts_with("Accessed = "))
+        .collect();
+    assert!(!times.is_empty(), "7zz l -slt: no times:\n{text}");
+    for l in times {
+        assert!(
+            l.ends_with("= 2023-11-14 22:13:20.000000"),
+            "7zz l -slt: {l}"
+        );
+    }
     t
 }
 
