@@ -267,10 +267,20 @@ pub enum ImageError {
         #[source]
         source: crate::MultisessionError,
     },
+    /// An item UDF cannot record as it stands, e.g. data of an earlier session before
+    /// the UDF partition, or more allocation descriptors than one File Entry holds
+    /// (IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED).
+    #[error("{path}: cannot be recorded in UDF: {reason}")]
+    UdfNotRepresentable {
+        /// Image path.
+        path: String,
+        /// Why, and what to do.
+        reason: String,
+    },
     /// put_UDFRevision with a revision not in UDFRevisionsSupported
     /// (IMAPI_E_INVALID_PARAM 0xC0AAB101).
     #[error(
-        "UDF revision {revision:#x} is not supported (0x102, 0x150, 0x200, 0x201, 0x250) (IMAPI_E_INVALID_PARAM)"
+        "UDF revision {revision:#x} is not supported (0x102, 0x150, 0x200, 0x201, 0x250, 0x260) (IMAPI_E_INVALID_PARAM)"
     )]
     InvalidUdfRevision {
         /// The revision given.
@@ -356,6 +366,7 @@ impl ImageError {
             ImageError::DataAfterSessionStart { .. } => 0xC0AA_B162,
             ImageError::Multisession { source } => source.hresult(),
             ImageError::InvalidUdfRevision { .. } => 0xC0AA_B101,
+            ImageError::UdfNotRepresentable { .. } => 0xC0AA_B154,
             ImageError::UdfRevisionChangeNotAllowed { .. } => 0xC0AA_B161,
             ImageError::FileSystemChangeNotAllowed { .. } => 0xC0AA_B163,
             ImageError::Write { .. } | ImageError::Format(_) => 0xC0AA_B100,
