@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Regenerates the seed corpus of the reader's fuzz targets (fuzz/corpus/<target>/seed-*)
-# from small images made by xorriso and genisoimage. The seeds are committed; rerun this
-# only to refresh them. Needs xorriso, genisoimage, python3.
+# from small images made by xorriso, genisoimage, pycdlib and mkudffs. The seeds are committed; rerun this
+# only to refresh them. Needs xorriso, genisoimage, python3 (pycdlib), udftools.
 #
 # Layouts (see crates/reader/src/fuzzing.rs):
 #   volume_descriptors          sectors 16..63 of an image
 #   directory_records, joliet,
 #   path_table                  an image without its system area (from LBA 16 on)
 #   whole_image                 whole images (one with three xorriso sessions)
+#   udf                         whole UDF images (genisoimage, pycdlib, mkudffs)
 set -euo pipefail
 cd "$(dirname "$0")"
 work=$(mktemp -d)
@@ -58,6 +59,28 @@ for i in 2 3; do
     SOURCE_DATE_EPOCH=1700000000 discburn burn --drive "$appended" "$work/m$i=/m$i" >/dev/null
 done
 
+# UDF images for the udf target: genisoimage's 1.02 bridge, pycdlib's UDF with
+# symlinks, mkudffs volumes with a VAT (CD-R 1.50 and 2.01, BD-R 2.50).
+udf=$work/udf
+mkdir "$udf"
+cp "$img/genisoimage-udf.iso" "$udf/genisoimage-udf-bridge.iso"
+python3 - "$udf/pycdlib-udf.iso" <<'PY'
+import io, sys, pycdlib
+iso = pycdlib.PyCdlib()
+iso.new(udf='2.60')
+iso.add_directory(udf_path='/dir1')
+for i, name in enumerate(['f.txt', 'Grüße.txt', 'x' * 120]):
+    d = (name * (i * 300 + 1)).encode()
+    iso.add_fp(io.BytesIO(d), len(d), udf_path='/dir1/' + name)
+iso.add_symlink(udf_symlink_path='/sl', udf_target='dir1/f.txt')
+iso.add_symlink(udf_symlink_path='/dir1/up', udf_target='../dir1')
+iso.write(sys.argv[1])
+PY
+for spec in cdr:1.50 cdr:2.01 bdr:2.50; do
+    mkudffs --new-file --blocksize=2048 --media-type="${spec%%:*}" --udfrev="${spec#*:}" \
+        "$udf/mkudffs-${spec%%:*}-${spec#*:}.img" 2000 >/dev/null
+done
+
 rm -rf corpus/*/seed-*
 python3 - "$img" <<'PY'
 import os, sys, pathlib
@@ -86,4 +109,8 @@ for f in sorted(img.iterdir()):
         flipped[i] ^= 0x10
     put("directory_records", f"seed-{stem}-flipped", bytes(flipped))
 PY
+for f in "$udf"/*; do
+    mkdir -p corpus/udf
+    cp "$f" "corpus/udf/seed-$(basename "${f%.*}")"
+done
 du -sh corpus/*

@@ -258,7 +258,7 @@ fn usage_errors_exit_2_and_a_missing_drive_exits_1() {
     for a in [
         &args!["burn", "--drive", &disc][..],
         args!["burn", "--drive", &disc, "--bogus", "x"],
-        args!["burn", "--drive", &disc, "--fs", "udf", "x"],
+        args!["burn", "--drive", &disc, "--fs", "udf9", "x"],
     ] {
         let o = discburn(a);
         assert_eq!(o.status.code(), Some(2), "{a:?}");

@@ -8,7 +8,7 @@ use std::path::Path;
 use discburn_image::SectorSource;
 use discburn_mmc::TrackAddress;
 use discburn_reader::sessions::{DiscoveryMethod, list_sessions};
-use discburn_reader::{ReadOptions, Tree, Volume};
+use discburn_reader::{FileSystems, ReadError, ReadOptions, Tree, UdfVolume, Volume};
 use discburn_recorder::DiscRecorder;
 use discburn_writer::{DiscFormat2Data, MediaState, RecorderSectorSource, media_source};
 
@@ -32,6 +32,15 @@ pub struct SessionInfo {
     /// session mastered at LBA 0 on an image appended to in the random-write layout):
     /// listed, but its tree cannot be opened alone.
     pub descriptors_replaced: bool,
+    /// The file systems recorded in the session (IMAPI2 IdentifyFileSystemsOnDisc for
+    /// it; empty when unreadable). A UDF volume without ECMA-119 descriptors is listed
+    /// as one session at LBA 0 with its Logical Volume Identifier.
+    pub file_systems: FileSystems,
+}
+
+/// The file systems of the session at `start` (empty when nothing is readable).
+fn file_systems_at(src: &mut (impl SectorSource + ?Sized), start: u64) -> FileSystems {
+    discburn_reader::identify(src, start).unwrap_or_default()
 }
 
 /// A recorder opened for reading: the data writer's view of its media
@@ -119,9 +128,19 @@ impl Disc {
             return Ok(toc
                 .into_iter()
                 .map(|mut s| {
+                    s.file_systems = file_systems_at(&mut src, s.start);
                     if let Ok(v) = Volume::open(&mut src, s.start, &ReadOptions::default()) {
                         s.blocks = recorded_blocks(&s, u64::from(v.primary.volume_space_size));
                         s.volume_identifier = v.primary.volume_identifier;
+                    } else if let Ok(u) = UdfVolume::open_with_last_block(
+                        &mut src,
+                        s.start,
+                        // The VAT of a UDF session is its last recorded block.
+                        (s.start + s.blocks).saturating_sub(1),
+                        &ReadOptions::default(),
+                    ) {
+                        s.volume_identifier = u.logical_volume_identifier;
+                        s.file_systems |= FileSystems::UDF;
                     }
                     s
                 })
@@ -129,16 +148,37 @@ impl Disc {
         }
         let mut src = media_source(&mut *rec)?;
         let list = list_sessions(&mut *src)?;
+        if list.sessions.is_empty()
+            && let Ok(u) = UdfVolume::open(&mut *src, 0, &ReadOptions::default())
+        {
+            // A UDF volume alone (mkudffs, a UDF-only disc): one session at LBA 0.
+            return Ok(vec![SessionInfo {
+                number: 1,
+                start: 0,
+                blocks: u.recorded_end,
+                volume_identifier: u.logical_volume_identifier,
+                descriptors_replaced: false,
+                file_systems: FileSystems::UDF,
+            }]);
+        }
         let head_over_first = list.method == DiscoveryMethod::HeadOverFirstSession;
         Ok(list
             .sessions
             .into_iter()
-            .map(|s| SessionInfo {
-                number: s.number,
-                start: s.start,
-                blocks: s.size,
-                volume_identifier: s.volume_identifier,
-                descriptors_replaced: head_over_first && s.number == 1,
+            .map(|s| {
+                let replaced = head_over_first && s.number == 1;
+                SessionInfo {
+                    number: s.number,
+                    start: s.start,
+                    blocks: s.size,
+                    volume_identifier: s.volume_identifier,
+                    descriptors_replaced: replaced,
+                    file_systems: if replaced {
+                        FileSystems::empty()
+                    } else {
+                        file_systems_at(&mut *src, s.start)
+                    },
+                }
             })
             .collect())
     }
@@ -209,7 +249,8 @@ impl Disc {
     }
 
     /// The media as a sector source and the tree of session `number` (default: the
-    /// last) in the preferred view: Rock Ridge names, else Joliet, else ISO 9660.
+    /// last) in the preferred view: Rock Ridge names, else Joliet, else ISO 9660; the
+    /// UDF file set of a session without ECMA-119 descriptors.
     ///
     /// # Errors
     /// [`Error::NoSuchSession`], [`Error::DescriptorsReplaced`], [`Error::Read`] and
@@ -232,10 +273,19 @@ impl Disc {
                 number: s.number,
             });
         }
-        let start = s.start;
+        let (start, blocks) = (s.start, s.blocks);
         let mut src = self.into_media_source()?;
-        let vol = Volume::open(&mut *src, start, &ReadOptions::default())?;
-        let tree = vol.read_tree(&mut *src, vol.default_view())?;
+        let options = ReadOptions::default();
+        let tree = match Volume::open(&mut *src, start, &options) {
+            Ok(vol) => vol.read_tree(&mut *src, vol.default_view())?,
+            Err(ReadError::NoVolume { .. }) if s.file_systems.contains(FileSystems::UDF) => {
+                // A UDF session: its VAT, if any, is its last recorded block.
+                let last = (start + blocks).saturating_sub(1);
+                UdfVolume::open_with_last_block(&mut *src, start, last, &options)?
+                    .read_tree(&mut *src)?
+            }
+            Err(e) => return Err(e.into()),
+        };
         Ok((src, tree))
     }
 }
@@ -285,6 +335,7 @@ fn sequential_toc(rec: &mut DiscRecorder) -> Result<Vec<SessionInfo>, Error> {
                 blocks: u64::from(end - t.track_start_address),
                 volume_identifier: String::new(),
                 descriptors_replaced: false,
+                file_systems: FileSystems::empty(),
             }),
         }
     }

@@ -11,7 +11,7 @@
 //! | [`rrip`] | RRIP 1.12 (IEEE P1282) | PX, PN, SL, NM, TF, CL, PL, RE |
 //! | [`eltorito`] | El Torito 1.0 | boot record volume descriptor (decode) |
 //! | [`md5sum`] | libisofs doc/checksums.txt, AAIP 2.0 | checksum tags (session, superblock, tree, relocated superblock), `isofs.ca`/`isofs.cx` values, AL entries |
-//! | [`ecma167`] | ECMA-167 3rd ed. | volume recognition sequence identifiers, descriptor tag and checksum |
+//! | [`ecma167`] | ECMA-167 3rd ed., OSTA UDF 2.60 | volume recognition sequence, descriptor tag (checksum, CRC), charspec, dstring, OSTA compressed Unicode, timestamp, regid and UDF suffixes, extent_ad, lb_addr, short_ad, long_ad, ext_ad, AVDP, PVD, IUVD, PD, LVD with type 1 and 2 (virtual, metadata) partition maps, USD, TD, LVID, FSD, FID, AED, FE, EFE, space bitmap, extended attributes, VAT 2.00 header and 1.50 trailer |
 //!
 //! Decoders take a [`codec::Reader`]: they are bounded by the length fields of the data,
 //! reject short and trailing data with a [`FormatError`] naming the structure and byte

@@ -1205,7 +1205,8 @@ impl ImageResult {
     /// BD-RE, DVD-RAM), to be written at LBA 0 after the session (peers.md §1.1): 16
     /// blocks of zeros, then a copy of this session's volume descriptors (primary,
     /// Joliet, terminator) whose Volume Space Size (ECMA-119 8.4.8) is raised to the end
-    /// of this session, then zeros. Every reader that looks at LBA 16 then sees this
+    /// of this session, and with UDF its recognition sequence (BEA01, NSR, TEA01; the
+    /// MD5 head tag is then not written), then zeros. Every reader that looks at LBA 16 then sees this
     /// session, and xorriso's emulated TOC chain from LBA 32 lists all sessions.
     ///
     /// # Errors
@@ -1234,6 +1235,16 @@ impl ImageResult {
                 .map_err(|e| ImageError::Write { source: e })?;
             let ty = block[0];
             if &block[1..6] != b"CD001" {
+                // UDF: its recognition sequence follows the ECMA-119 descriptors (or
+                // opens the session); readers then find the volume through the anchor
+                // at the session's last block.
+                let vsd = discburn_format::ecma167::volume_structure_identifier(block);
+                if self.layout.udf.is_some() && vsd.is_some() {
+                    if vsd == Some(discburn_format::ecma167::vsd_id::TEA01) {
+                        break;
+                    }
+                    continue;
+                }
                 block.fill(0);
                 break;
             }
@@ -1243,10 +1254,12 @@ impl ImageResult {
             }
             if ty == 255 {
                 tag_at = Some(i as u32 + 1);
-                break;
+                if self.layout.udf.is_none() {
+                    break;
+                }
             }
         }
-        if let (Some(pos), Some(_)) = (tag_at, self.layout.md5.as_ref()) {
+        if let (Some(pos), Some(_), None) = (tag_at, self.layout.md5.as_ref(), &self.layout.udf) {
             crate::checksum::put_head_tag(&mut head, pos, start);
         }
         Ok(head)

@@ -201,15 +201,6 @@ pub enum ImageError {
         /// Session start block.
         session_start: u64,
     },
-    /// The session's default file system for import is UDF, which cannot be imported
-    /// yet (IMAPI_E_NO_SUPPORTED_FILE_SYSTEM); import ISO 9660 or Joliet explicitly.
-    #[error(
-        "the session at LBA {session_start} holds UDF: UDF import not supported yet (import ISO9660 or JOLIET explicitly)"
-    )]
-    UdfImportNotSupported {
-        /// Session start block.
-        session_start: u64,
-    },
     /// An item already in the tree is a file where the imported session has a directory
     /// (IMAPI_E_IMPORT_TYPE_COLLISION_FILE_EXISTS_AS_DIRECTORY 0xC0AAB155).
     #[error(
@@ -276,10 +267,20 @@ pub enum ImageError {
         #[source]
         source: crate::MultisessionError,
     },
+    /// An item UDF cannot record as it stands, e.g. data of an earlier session before
+    /// the UDF partition, or more allocation descriptors than one File Entry holds
+    /// (IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED).
+    #[error("{path}: cannot be recorded in UDF: {reason}")]
+    UdfNotRepresentable {
+        /// Image path.
+        path: String,
+        /// Why, and what to do.
+        reason: String,
+    },
     /// put_UDFRevision with a revision not in UDFRevisionsSupported
     /// (IMAPI_E_INVALID_PARAM 0xC0AAB101).
     #[error(
-        "UDF revision {revision:#x} is not supported (0x102, 0x150, 0x200, 0x201, 0x250) (IMAPI_E_INVALID_PARAM)"
+        "UDF revision {revision:#x} is not supported (0x102, 0x150, 0x200, 0x201, 0x250, 0x260) (IMAPI_E_INVALID_PARAM)"
     )]
     InvalidUdfRevision {
         /// The revision given.
@@ -359,13 +360,13 @@ impl ImageError {
             ImageError::EmptyDisc => 0xC0AA_B150,
             ImageError::NoSupportedFileSystem { .. } => 0xC0AA_B151,
             ImageError::FileSystemNotFound { .. } => 0xC0AA_B152,
-            ImageError::UdfImportNotSupported { .. }
-            | ImageError::ImportNonContiguousFile { .. } => 0xC0AA_B154,
+            ImageError::ImportNonContiguousFile { .. } => 0xC0AA_B154,
             ImageError::ImportTypeCollisionFileExistsAsDirectory { .. } => 0xC0AA_B155,
             ImageError::ImportTypeCollisionDirectoryExistsAsFile { .. } => 0xC0AA_B15E,
             ImageError::DataAfterSessionStart { .. } => 0xC0AA_B162,
             ImageError::Multisession { source } => source.hresult(),
             ImageError::InvalidUdfRevision { .. } => 0xC0AA_B101,
+            ImageError::UdfNotRepresentable { .. } => 0xC0AA_B154,
             ImageError::UdfRevisionChangeNotAllowed { .. } => 0xC0AA_B161,
             ImageError::FileSystemChangeNotAllowed { .. } => 0xC0AA_B163,
             ImageError::Write { .. } | ImageError::Format(_) => 0xC0AA_B100,

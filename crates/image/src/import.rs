@@ -1,6 +1,13 @@
 //! Import of a previous session into the tree (IMAPI2 IFileSystemImage::ImportFileSystem,
 //! ImportSpecificFileSystem, IdentifyFileSystemsOnDisc, GetDefaultFileSystemForImport).
 //!
+//! The session's UDF file set is imported when asked for (and by default, I-13/I-14):
+//! names and POSIX attributes of its File Entries, hard links (one ICB), symlinks; file
+//! data by its absolute extents (partition start + logical block, through the VAT or
+//! the metadata file when the volume has them); data embedded in a File Entry or in
+//! extents not recorded (sparse) is copied from the media into memory (at most
+//! [`MAX_COPIED_FILE_BYTES`] per file), never dropped.
+//!
 //! Imported files become items whose data is their recorded extent
 //! ([`FileSource::Extent`]), or their recorded extents for a file of several File
 //! Sections ([`FileSource::Extents`], ECMA-119 6.5.1: gaps and any order kept as they
@@ -13,7 +20,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use discburn_format::rrip::mode as m;
-use discburn_reader::{self as reader, ReadOptions, SectorSource, View, Volume};
+use discburn_reader::{self as reader, ReadOptions, SectorSource, UdfVolume, View, Volume};
 
 use crate::import_events::Events;
 use crate::tree::{Extent, FileSource, FixedNames, ItemMetadata, NodeKind, ROOT, Tree};
@@ -45,6 +52,11 @@ pub fn default_file_system_for_import(file_systems: FileSystems) -> FileSystems 
         .unwrap_or(FileSystems::empty())
 }
 
+/// Largest file whose data an import copies into memory: a UDF file with data embedded
+/// in its File Entry or with extents not recorded (64 MiB). Larger ones are refused
+/// with [`ImageError::Import`] naming the file.
+pub const MAX_COPIED_FILE_BYTES: u64 = 64 << 20;
+
 /// What an import left in the image.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Imported {
@@ -56,6 +68,9 @@ pub(crate) struct Imported {
     pub(crate) file_system: FileSystems,
     /// File systems the session holds (ISO9660, JOLIET, UDF, ROCK_RIDGE).
     pub(crate) present: FileSystems,
+    /// The UDF revision of the session's UDF volume (BCD, `UdfVolume::revision`), when
+    /// it was imported through UDF.
+    pub(crate) udf_revision: Option<u16>,
 }
 
 /// Reads the session's tree in the view that gives the best names for `fs` and merges it
@@ -68,53 +83,100 @@ pub(crate) fn import_into(
     events: &mut Events<'_>,
 ) -> Result<(Tree, Imported), ImageError> {
     let rerr = |source| ImageError::Import { source };
-    let vol = Volume::open(src, session_start, &ReadOptions::default()).map_err(rerr)?;
-    let present = vol.file_systems();
+    let options = ReadOptions::default();
+    let (vol, udf) = if fs == FileSystems::UDF {
+        // A UDF volume may stand alone (no ECMA-119 descriptors).
+        let udf = match UdfVolume::open(src, session_start, &options) {
+            Ok(u) => Some(u),
+            Err(reader::ReadError::NoUdfVolume { .. }) => None,
+            Err(e) => return Err(rerr(e)),
+        };
+        match Volume::open(src, session_start, &options) {
+            Ok(v) => (Some(v), udf),
+            Err(reader::ReadError::NoVolume { .. }) if udf.is_some() => (None, udf),
+            Err(reader::ReadError::NoVolume { .. }) => {
+                return Err(ImageError::FileSystemNotFound {
+                    requested: "UDF",
+                    session_start,
+                });
+            }
+            Err(e) => return Err(rerr(e)),
+        }
+    } else {
+        (
+            Some(Volume::open(src, session_start, &options).map_err(rerr)?),
+            None,
+        )
+    };
+    let mut present = vol
+        .as_ref()
+        .map_or(FileSystems::empty(), Volume::file_systems);
+    if udf.is_some() {
+        present |= FileSystems::UDF;
+    }
     let requested = if fs == FileSystems::JOLIET {
         "JOLIET"
     } else if fs == FileSystems::ISO9660 {
         "ISO9660"
     } else if fs == FileSystems::UDF {
-        if present.contains(FileSystems::UDF) {
-            return Err(ImageError::UdfImportNotSupported { session_start });
-        }
         "UDF"
     } else {
         return Err(ImageError::InvalidFileSystems {
             reason: "import needs exactly one of ISO9660, JOLIET, UDF",
         });
     };
-    if !present.contains(fs) {
+    if !present.contains(fs) || (fs == FileSystems::UDF && udf.is_none()) {
         return Err(ImageError::FileSystemNotFound {
             requested,
             session_start,
         });
     }
-    let rock_ridge = vol.rock_ridge.is_some();
-    let primary_view = if rock_ridge {
+    let rock_ridge = vol.as_ref().is_some_and(|v| v.rock_ridge.is_some());
+    let primary_view = if fs == FileSystems::UDF {
+        View::Udf
+    } else if rock_ridge {
         View::RockRidge
     } else if fs == FileSystems::JOLIET {
         View::Joliet
     } else {
         View::Iso9660
     };
-    let primary = vol.read_tree(src, primary_view).map_err(rerr)?;
-    let joliet = if vol.joliet.is_some() && primary_view != View::Joliet {
-        Some(vol.read_tree(src, View::Joliet).map_err(rerr)?)
-    } else {
-        None
+    let primary = match &udf {
+        Some(u) if primary_view == View::Udf => u.read_tree(src).map_err(rerr)?,
+        _ => vol
+            .as_ref()
+            .expect("an ECMA-119 volume")
+            .read_tree(src, primary_view)
+            .map_err(rerr)?,
     };
-    let iso = if primary_view == View::Joliet {
-        Some(vol.read_tree(src, View::Iso9660).map_err(rerr)?)
-    } else {
-        None
+    // The other hierarchies of the session, to keep the names items had there.
+    let joliet = match &vol {
+        Some(v) if v.joliet.is_some() && primary_view != View::Joliet => {
+            Some(v.read_tree(src, View::Joliet).map_err(rerr)?)
+        }
+        _ => None,
+    };
+    let iso = match &vol {
+        Some(v) if matches!(primary_view, View::Joliet | View::Udf) => {
+            Some(v.read_tree(src, View::Iso9660).map_err(rerr)?)
+        }
+        _ => None,
     };
     let joliet_match = joliet.as_ref().map(|j| match_trees(&primary, j));
     let iso_match = iso.as_ref().map(|i| match_trees(&primary, i));
+    // genisoimage -udf records the symbolic links of a Rock Ridge bridge as empty
+    // regular files in UDF: those are taken from Rock Ridge.
+    let rr_tree = match &vol {
+        Some(v) if primary_view == View::Udf && v.rock_ridge.is_some() => {
+            Some(v.read_tree(src, View::RockRidge).map_err(rerr)?)
+        }
+        _ => None,
+    };
+    let rr_match = rr_tree.as_ref().map(|t| match_trees(&primary, t));
 
     // Hard links: members of one group share a synthetic link key.
     let mut link_key: HashMap<usize, (u64, u64)> = HashMap::new();
-    if rock_ridge {
+    if rock_ridge || primary_view == View::Udf {
         for (g, ids) in primary.hard_link_groups().iter().enumerate() {
             for id in ids {
                 link_key.insert(id.index(), (u64::MAX, g as u64));
@@ -133,6 +195,7 @@ pub(crate) fn import_into(
         for child in dir.children() {
             let name = child.name_bytes();
             if rock_ridge
+                && primary_view != View::Udf
                 && dir.parent().is_none()
                 && child.is_dir()
                 && child.child_count() == 0
@@ -171,60 +234,100 @@ pub(crate) fn import_into(
                 continue;
             }
             let rr = child.rock_ridge();
-            let kind = match child.kind() {
-                reader::NodeKind::Directory => NodeKind::Directory(BTreeMap::new()),
-                reader::NodeKind::File => {
-                    let size = child.size();
-                    let ext = child.extents();
-                    if size == 0 || ext.is_empty() {
-                        NodeKind::File {
-                            source: FileSource::Bytes(Vec::new().into()),
-                            size: 0,
+            let bridged = (child.kind() == reader::NodeKind::File && child.size() == 0)
+                .then(|| {
+                    let id = *rr_match.as_ref()?.get(&child.id().index())?;
+                    let n = rr_tree.as_ref()?.get(id);
+                    n.symlink_target().map(|t| (n, t))
+                })
+                .flatten();
+            let kind = if let Some((_, target)) = bridged {
+                NodeKind::Symlink(target.into())
+            } else {
+                match child.kind() {
+                    reader::NodeKind::Directory => NodeKind::Directory(BTreeMap::new()),
+                    reader::NodeKind::File
+                        if child.has_irregular_data() || !sections_ok(&child) =>
+                    {
+                        // UDF data embedded in the File Entry, extents not recorded, or
+                        // extents that are not whole blocks: copied now.
+                        let size = child.size();
+                        if size > MAX_COPIED_FILE_BYTES {
+                            return Err(rerr(reader::ReadError::Invalid {
+                                place: reader::Place::new(
+                                    "file identifier descriptor",
+                                    child.record_lba(),
+                                    child.record_offset(),
+                                ),
+                                detail: format!(
+                                    "{}: {size} bytes of data embedded, not recorded or in extents that are not whole blocks; importing it would copy more than {MAX_COPIED_FILE_BYTES} bytes into memory",
+                                    path()
+                                ),
+                            }));
                         }
-                    } else if let [one] = ext {
+                        let mut data = Vec::with_capacity(size as usize);
+                        child.copy_data(src, &mut data).map_err(rerr)?;
                         NodeKind::File {
-                            source: FileSource::Extent {
-                                lba: one.lba,
-                                length: size,
-                            },
-                            size,
-                        }
-                    } else {
-                        // Several File Sections (ECMA-119 6.5.1), kept as recorded:
-                        // gaps and any order are allowed.
-                        NodeKind::File {
-                            source: FileSource::Extents(
-                                ext.iter()
-                                    .map(|e| Extent {
-                                        lba: e.lba,
-                                        length: e.length,
-                                    })
-                                    .collect(),
-                            ),
+                            source: FileSource::Bytes(data.into()),
                             size,
                         }
                     }
-                }
-                reader::NodeKind::Symlink => {
-                    NodeKind::Symlink(child.symlink_target().unwrap_or_default().into())
-                }
-                k => {
-                    let ty = match k {
-                        reader::NodeKind::CharDevice => m::S_IFCHR,
-                        reader::NodeKind::BlockDevice => m::S_IFBLK,
-                        reader::NodeKind::Fifo => m::S_IFIFO,
-                        _ => m::S_IFSOCK,
-                    };
-                    let rdev = rr
-                        .and_then(|r| r.device)
-                        .map_or(0, |(h, l)| (u64::from(h) << 32) | u64::from(l));
-                    NodeKind::Special { mode: ty, rdev }
+                    reader::NodeKind::File => {
+                        let size = child.size();
+                        let ext = child.extents();
+                        if size == 0 || ext.is_empty() {
+                            NodeKind::File {
+                                source: FileSource::Bytes(Vec::new().into()),
+                                size: 0,
+                            }
+                        } else if let [one] = ext {
+                            NodeKind::File {
+                                source: FileSource::Extent {
+                                    lba: one.lba,
+                                    length: size,
+                                },
+                                size,
+                            }
+                        } else {
+                            // Several File Sections (ECMA-119 6.5.1), kept as recorded:
+                            // gaps and any order are allowed.
+                            NodeKind::File {
+                                source: FileSource::Extents(
+                                    ext.iter()
+                                        .map(|e| Extent {
+                                            lba: e.lba,
+                                            length: e.length,
+                                        })
+                                        .collect(),
+                                ),
+                                size,
+                            }
+                        }
+                    }
+                    reader::NodeKind::Symlink => {
+                        NodeKind::Symlink(child.symlink_target().unwrap_or_default().into())
+                    }
+                    k => {
+                        let ty = match k {
+                            reader::NodeKind::CharDevice => m::S_IFCHR,
+                            reader::NodeKind::BlockDevice => m::S_IFBLK,
+                            reader::NodeKind::Fifo => m::S_IFIFO,
+                            _ => m::S_IFSOCK,
+                        };
+                        let rdev = rr
+                            .and_then(|r| r.device)
+                            .map_or(0, |(h, l)| (u64::from(h) << 32) | u64::from(l));
+                        NodeKind::Special { mode: ty, rdev }
+                    }
                 }
             };
-            let meta = meta_from(&child, rr, link_key.get(&child.id().index()).copied());
+            let meta = match bridged {
+                Some((n, _)) => meta_from(&n, n.rock_ridge(), None),
+                None => meta_from(&child, rr, link_key.get(&child.id().index()).copied()),
+            };
             let fixed = FixedNames {
                 iso: match primary_view {
-                    View::Joliet => iso_match
+                    View::Joliet | View::Udf => iso_match
                         .as_ref()
                         .and_then(|mm| mm.get(&child.id().index()))
                         .and_then(|&i| iso.as_ref().map(|t| t.get(i).identifier().into())),
@@ -250,15 +353,32 @@ pub(crate) fn import_into(
             }
         }
     }
+    let volume_name = match (&udf, &vol) {
+        (Some(u), _) if primary_view == View::Udf => u.logical_volume_identifier.clone(),
+        (_, Some(v)) => v.primary.volume_identifier.clone(),
+        _ => String::new(),
+    };
     Ok((
         out,
         Imported {
-            volume_name: vol.primary.volume_identifier.clone(),
+            volume_name,
             session_start,
             file_system: fs,
             present,
+            udf_revision: udf
+                .as_ref()
+                .filter(|_| primary_view == View::Udf)
+                .map(|u| u.revision),
         },
     ))
+}
+
+/// Whether the recorded extents of `node` can be referenced as File Sections: every
+/// extent but the last a whole number of blocks (UDF allows nothing else, ECMA-167 4/12.1;
+/// a hostile image might).
+fn sections_ok(node: &reader::Node<'_>) -> bool {
+    let ext = node.extents();
+    ext.len() < 2 || ext[..ext.len() - 1].iter().all(|e| e.length % 2048 == 0)
 }
 
 /// UCS-2 units of a raw Joliet identifier, without the `;1` version.
@@ -292,6 +412,14 @@ fn meta_from(
             meta.permissions = r.mode & 0o7777;
             meta.uid = r.uid;
             meta.gid = r.gid;
+        }
+        if node.tree_view() == View::Udf {
+            // UDF 3.3.3.1: 0xFFFFFFFF is "no user/group ID": root's.
+            for id in [&mut meta.uid, &mut meta.gid] {
+                if *id == u32::MAX {
+                    *id = 0;
+                }
+            }
         }
         meta.modified = r.times.modify.or(recorded);
         meta.accessed = r.times.access;

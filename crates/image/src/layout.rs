@@ -94,6 +94,12 @@ pub struct ImageOptions {
     /// root and `isofs.cx` on each file written in this session (AAIP 2.0 AL entries,
     /// with Rock Ridge only). What `xorriso -md5 on` writes.
     pub record_md5: bool,
+    /// UDF revision when [`FileSystems::UDF`] is selected (IFileSystemImage::UDFRevision:
+    /// 0x102, 0x150, 0x200, 0x201, 0x250, 0x260).
+    pub udf_revision: u32,
+    /// A separate copy of the UDF metadata file as its mirror (UDF ≥ 2.50;
+    /// IFileSystemImage::CreateRedundantUdfMetadataFiles).
+    pub udf_redundant_metadata: bool,
 }
 
 /// Which directory hierarchy a structure belongs to.
@@ -144,6 +150,8 @@ pub enum RegionKind {
     /// MD5s, entry 0 the session up to the array, then one per file, then the MD5 of
     /// the entries before it.
     ChecksumArray,
+    /// A piece of UDF (ECMA-167 / OSTA UDF), see [`crate::UdfRegion`].
+    Udf(crate::udf::UdfRegion),
     /// The data of one file; `index` into the layout's data extents.
     FileData {
         /// Index into [`Layout::data_extents`].
@@ -245,6 +253,8 @@ pub struct Layout {
     pub(crate) relocation_serial: u32,
     /// Where the MD5 checksums go ([`ImageOptions::record_md5`]).
     pub(crate) md5: Option<ChecksumPlan>,
+    /// The UDF structures, when UDF is recorded.
+    pub(crate) udf: Option<Box<crate::udf::UdfLayout>>,
 }
 
 /// What one entry of the checksum array (after entry 0) checksums.
@@ -399,7 +409,8 @@ struct ChildInfo {
 /// continuation area, and assigns absolute LBAs. Same input → same layout.
 ///
 /// # Errors
-/// [`ImageError::InvalidFileSystems`] (none selected, or UDF),
+/// [`ImageError::InvalidFileSystems`] (none selected),
+/// [`ImageError::InvalidUdfRevision`] and [`ImageError::UdfNotRepresentable`] with UDF,
 /// [`ImageError::NameNotRepresentable`] and [`ImageError::Iso9660Levels`] and
 /// [`ImageError::TooManyDirectories`] in strict mode,
 /// [`ImageError::FileTooLarge`] (≥ 4 GiB below level 3),
@@ -411,10 +422,8 @@ pub fn plan(
     session_start_block: u32,
 ) -> Result<Layout, ImageError> {
     let fs = options.file_systems;
-    if fs.contains(FileSystems::UDF) {
-        return Err(ImageError::InvalidFileSystems {
-            reason: "UDF is not supported yet",
-        });
+    if fs.contains(FileSystems::UDF) && !fs.intersects(FileSystems::ISO9660 | FileSystems::JOLIET) {
+        return crate::udf::plan_alone(tree, options, session_start_block);
     }
     if !fs.intersects(FileSystems::ISO9660 | FileSystems::JOLIET) {
         return Err(ImageError::InvalidFileSystems {
@@ -540,6 +549,7 @@ pub fn plan(
         data_start: 0,
         relocation_serial,
         md5: None,
+        udf: None,
     };
     if options.record_md5 {
         // Array indices in depth-first order, one per data extent written here (hard
@@ -650,6 +660,16 @@ pub fn plan(
         1,
         RegionKind::VolumeDescriptorSetTerminator,
     );
+    if fs.contains(FileSystems::UDF) {
+        let u = crate::udf::plan_structures(
+            tree,
+            options,
+            session_start_block,
+            &mut next,
+            &mut regions,
+        )?;
+        layout.udf = Some(Box::new(u));
+    }
     let mut sb_tag = 0;
     if layout.md5.is_some() {
         sb_tag = place(
@@ -846,6 +866,9 @@ pub fn plan(
             },
         )
         .min(u64::from(u32::MAX)) as u32;
+    }
+    if let Some(u) = layout.udf.as_deref_mut() {
+        crate::udf::finish(u, tree, &layout.file_lba, &mut next, &mut regions)?;
     }
     if next > u64::from(u32::MAX) {
         return Err(ImageError::ImageTooLarge { blocks: next });
@@ -1741,6 +1764,7 @@ impl Layout {
                 let blocks = self.region_blocks(kind);
                 out.resize(start + blocks as usize * SECTOR_SIZE, 0);
             }
+            RegionKind::Udf(r) => self.udf_bytes(tree, r, out)?,
             RegionKind::FileData { .. } => unreachable!("file data is not metadata"),
         }
         Ok(())

@@ -11,11 +11,11 @@
 //! | hard links (one extent, PX link count and serial) | implemented |
 //! | absolute LBAs from a session start block | implemented |
 //! | result as `Read + Seek` stream, `write_to(File)` with `copy_file_range` | implemented |
-//! | UDF | refused: [`ImageError::InvalidFileSystems`] |
+//! | UDF 1.02, 1.50, 2.00, 2.01, 2.50, 2.60 (metadata partition from 2.50), alone or as a bridge with ISO 9660/Joliet/Rock Ridge sharing the file data | implemented: [`FileSystems::UDF`], [`FileSystemImage::set_udf_revision`], [`UdfRegion`] (layout in the `udf` module's documentation) |
 //! | import of a previous session (ISO 9660, Joliet, Rock Ridge; names kept) | implemented: [`FileSystemImage::import_file_system_from`] |
 //! | random-write media (image files, DVD+RW, BD-RE, DVD-RAM): xorriso's head at LBA 0–31 | implemented: [`ImageResult::write_random_access`] |
-//! | UDF import | refused: [`ImageError::UdfImportNotSupported`] |
-//! | UDFRevision (0x102 … 0x250) | stored only, fixed after import: [`FileSystemImage::set_udf_revision`] |
+//! | UDF import | UDF 1.02–2.60 file sets (`discburn_reader::udf`), data by reference |
+//! | UDFRevision (0x102 … 0x260), CreateRedundantUdfMetadataFiles | [`FileSystemImage::set_udf_revision`] (fixed after import, taken from an imported UDF volume), [`FileSystemImage::set_create_redundant_udf_metadata_files`] |
 //! | IMultisession, put_MultisessionInterfaces (the image chooses and marks a mechanism it supports) | [`Multisession`], [`SessionPlacement`], [`FileSystemImage::set_multisession_interfaces`] |
 //! | CalculateDiscIdentifier, IFileSystemImageResult::DiscId, IMAPI_E_DISC_MISMATCH | [`FileSystemImage::calculate_disc_identifier`] (the mechanism's [`Multisession::disc_identifier`]), [`ImageResult::disc_id`], checked by the data writer |
 //! | DFileSystemImageImportEvents::UpdateImport | [`FileSystemImage::set_import_callback`], [`ImportProgress`] |
@@ -86,6 +86,7 @@ pub mod layout;
 mod multisession;
 mod names;
 mod tree;
+mod udf;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -104,9 +105,10 @@ pub use multisession::{
     RandomWriteStream, SessionPlacement,
 };
 pub use tree::{Extent, FileSource, ItemMetadata, Tree};
+pub use udf::{UDF_REVISIONS, UdfRegion};
 
 /// File systems to create (IMAPI2 FsiFileSystems; ROCK_RIDGE is ours): the one type the
-/// reader also uses for the file systems it finds. UDF is not created yet.
+/// reader also uses for the file systems it finds.
 pub use discburn_reader::FileSystems;
 
 /// ECMA-119 interchange level (IFileSystemImage::ISO9660InterchangeLevel, ECMA-119 10).
@@ -150,13 +152,15 @@ pub struct FileSystemImage {
     /// CalculateDiscIdentifier of the disc imported through a recorder.
     disc_id: Option<String>,
     udf_revision: u32,
+    udf_redundant_metadata: bool,
     clamp_times: Option<i64>,
     record_md5: bool,
     import_callback: Option<import_events::ImportCallbackSlot>,
 }
 
-/// IFileSystemImage::get_UDFRevisionsSupported (imapi2.md §11.3: the Vista/7 list).
-pub const UDF_REVISIONS_SUPPORTED: [u32; 5] = [0x102, 0x150, 0x200, 0x201, 0x250];
+/// IFileSystemImage::get_UDFRevisionsSupported: the Vista/7 list (imapi2.md §11.3)
+/// and UDF 2.60.
+pub const UDF_REVISIONS_SUPPORTED: [u32; 6] = UDF_REVISIONS;
 
 impl Default for FileSystemImage {
     fn default() -> Self {
@@ -186,6 +190,7 @@ impl FileSystemImage {
             placement: None,
             disc_id: None,
             udf_revision: 0x102,
+            udf_redundant_metadata: false,
             clamp_times: None,
             record_md5: false,
             import_callback: None,
@@ -212,8 +217,9 @@ impl FileSystemImage {
 
     /// put_FileSystemsToCreate with its error. After an import the new session must
     /// keep every file system of the imported session this crate writes (ISO9660,
-    /// JOLIET, ROCK_RIDGE; a UDF of the old session is not required, UDF cannot be
-    /// written yet), and the one imported; adding file systems is allowed.
+    /// JOLIET, ROCK_RIDGE; a UDF of the old session is not required: a UDF volume that
+    /// refers to an earlier session's data is the next step), and the one imported;
+    /// adding file systems is allowed.
     ///
     /// # Errors
     /// [`ImageError::FileSystemChangeNotAllowed`] (IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED,
@@ -237,8 +243,7 @@ impl FileSystemImage {
     }
 
     /// IFileSystemImage::put_UDFRevision: 0x102 (UDF 1.02, the default), 0x150, 0x200,
-    /// 0x201 or 0x250. **Stored only**: this version does not write UDF
-    /// ([`FileSystems::UDF`] is refused by `create_result_image`).
+    /// 0x201, 0x250 or 0x260: the revision [`FileSystems::UDF`] is written in.
     ///
     /// # Errors
     /// [`ImageError::InvalidUdfRevision`] for other values (IMAPI_E_INVALID_PARAM);
@@ -261,6 +266,21 @@ impl FileSystemImage {
     /// IFileSystemImage::get_UDFRevision (default 0x102).
     pub fn udf_revision(&self) -> u32 {
         self.udf_revision
+    }
+
+    /// IFileSystemImage::put_CreateRedundantUdfMetadataFiles: with UDF 2.50 or 2.60, the
+    /// metadata mirror file is a separate copy of the metadata file (UDF 2.60 2.2.10:
+    /// Duplicate Metadata Flag); otherwise it shares the metadata file's blocks. Returns
+    /// `false` for other revisions, where the setting has no effect
+    /// (IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED, a success, O-17).
+    pub fn set_create_redundant_udf_metadata_files(&mut self, on: bool) -> bool {
+        self.udf_redundant_metadata = on;
+        self.udf_revision >= 0x250
+    }
+
+    /// IFileSystemImage::get_CreateRedundantUdfMetadataFiles (default `false`).
+    pub fn create_redundant_udf_metadata_files(&self) -> bool {
+        self.udf_redundant_metadata
     }
 
     /// IFileSystemImage::get_UDFRevisionsSupported: [`UDF_REVISIONS_SUPPORTED`].
@@ -763,8 +783,7 @@ impl FileSystemImage {
     /// not changed; see [`FileSystemImage::import_last_session_from`] for image files.
     ///
     /// # Errors
-    /// [`ImageError::NoSupportedFileSystem`] (I-12), [`ImageError::UdfImportNotSupported`],
-    /// and those of [`FileSystemImage::import_specific_file_system_from`].
+    /// [`ImageError::NoSupportedFileSystem`] (I-12), and those of [`FileSystemImage::import_specific_file_system_from`].
     pub fn import_file_system_from(
         &mut self,
         src: &mut (impl discburn_reader::SectorSource + ?Sized),
@@ -775,18 +794,16 @@ impl FileSystemImage {
         if fs.is_empty() {
             return Err(ImageError::NoSupportedFileSystem { session_start });
         }
-        if fs == FileSystems::UDF {
-            return Err(ImageError::UdfImportNotSupported { session_start });
-        }
         self.import_specific_file_system_from(src, session_start, fs)?;
         Ok(fs)
     }
 
-    /// IFileSystemImage::ImportSpecificFileSystem: imports one file system (`ISO9660` or
-    /// `JOLIET`) of the session at `session_start`. The tree is unchanged on error.
+    /// IFileSystemImage::ImportSpecificFileSystem: imports one file system (`ISO9660`,
+    /// `JOLIET` or `UDF`) of the session at `session_start`. The tree is unchanged on
+    /// error.
     ///
     /// # Errors
-    /// [`ImageError::FileSystemNotFound`] (I-16), [`ImageError::UdfImportNotSupported`],
+    /// [`ImageError::FileSystemNotFound`] (I-16),
     /// [`ImageError::InvalidFileSystems`] (not exactly one flag),
     /// [`ImageError::ImportTypeCollisionFileExistsAsDirectory`],
     /// [`ImageError::ImportTypeCollisionDirectoryExistsAsFile`] (I-20),
@@ -810,6 +827,13 @@ impl FileSystemImage {
         );
         let (tree, imported) =
             import::import_into(&self.tree, src, session_start, file_system, &mut events)?;
+        // The next session continues the imported UDF volume's revision when this
+        // implementation can write it (UDFRevision is fixed after an import, I-22).
+        if let Some(rev) = imported.udf_revision.map(u32::from)
+            && self.udf_revisions_supported().contains(&rev)
+        {
+            self.udf_revision = rev;
+        }
         self.tree = Arc::new(tree);
         self.imported = Some(imported);
         Ok(())
@@ -1025,6 +1049,8 @@ impl FileSystemImage {
             volume_space_size: self.volume_space_size,
             clamp_times: self.clamp_times,
             record_md5: self.record_md5,
+            udf_revision: self.udf_revision,
+            udf_redundant_metadata: self.udf_redundant_metadata,
         }
     }
 

@@ -218,14 +218,14 @@ fn i22_udf_revision_values_and_fixed_after_import() {
     let mut im = new_image("U");
     assert_eq!(
         im.udf_revisions_supported(),
-        &[0x102, 0x150, 0x200, 0x201, 0x250]
+        &[0x102, 0x150, 0x200, 0x201, 0x250, 0x260]
     );
     assert_eq!(im.udf_revision(), 0x102);
-    for r in [0x102, 0x150, 0x200, 0x201, 0x250] {
+    for r in [0x102, 0x150, 0x200, 0x201, 0x260, 0x250] {
         im.set_udf_revision(r).unwrap();
         assert_eq!(im.udf_revision(), r);
     }
-    for bad in [0, 0x100, 0x260, 0x2501, u32::MAX] {
+    for bad in [0, 0x100, 0x270, 0x2501, u32::MAX] {
         let err = im.set_udf_revision(bad).unwrap_err();
         assert!(matches!(err, ImageError::InvalidUdfRevision { revision } if revision == bad));
         assert_eq!(err.hresult(), 0xC0AA_B101, "IMAPI_E_INVALID_PARAM");

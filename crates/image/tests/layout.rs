@@ -383,10 +383,11 @@ fn errors_before_any_byte() {
     let layout = image.plan().unwrap();
     // Extent sources are referenced only: no data region.
     assert!(layout.data_extents().is_empty());
+    // UDF cannot refer to data recorded before its partition (an earlier session's).
     image.set_file_systems_to_create(FileSystems::UDF);
     assert!(matches!(
         image.plan(),
-        Err(ImageError::InvalidFileSystems { .. })
+        Err(ImageError::UdfNotRepresentable { .. })
     ));
     image.set_file_systems_to_create(FileSystems::empty());
     assert!(matches!(

@@ -520,7 +520,7 @@ fn i18_import_reads_no_file_data() {
 }
 
 #[test]
-fn i12_i13_udf_detected_and_refused_iso_importable() {
+fn i12_i13_i14_udf_bridge_imported_via_udf_and_joliet_still_importable() {
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("a");
     fs::create_dir_all(&a).unwrap();
@@ -544,17 +544,41 @@ fn i12_i13_udf_detected_and_refused_iso_importable() {
         found.contains(FileSystems::UDF | FileSystems::JOLIET),
         "{found:?}"
     );
+    // I-13/I-14: UDF is chosen and imported; I-18: no sector of file data is read.
+    let data: Vec<(u64, u64)> = {
+        let vol = discburn_reader::Volume::open(&mut src, 0, &Default::default()).unwrap();
+        let t = vol.read_tree(&mut src, discburn_reader::View::Udf).unwrap();
+        t.iter()
+            .filter(|n| n.kind() == discburn_reader::NodeKind::File)
+            .flat_map(|n| n.extents().to_vec())
+            .filter(|e| e.length > 0)
+            .map(|e| (u64::from(e.lba), e.sectors()))
+            .collect()
+    };
+    assert!(!data.is_empty());
+    let mut counting = Counting {
+        inner: Src::open(&img).unwrap(),
+        read: Vec::new(),
+    };
     let mut image = new_image("NEXT");
-    let err = image.import_file_system_from(&mut src, 0).unwrap_err();
-    assert!(
-        matches!(err, ImageError::UdfImportNotSupported { session_start: 0 }),
-        "{err}"
+    assert_eq!(
+        image.import_file_system_from(&mut counting, 0).unwrap(),
+        FileSystems::UDF
     );
-    assert!(err.to_string().contains("UDF import not supported yet"));
-    image
+    assert_eq!(image.file_count(), 1);
+    for &(lba, n) in &counting.read {
+        for &(d, dn) in &data {
+            assert!(
+                lba + n <= d || d + dn <= lba,
+                "UDF import read {n} sectors at {lba}, file data at {d}+{dn}"
+            );
+        }
+    }
+    let mut joliet = new_image("NEXT");
+    joliet
         .import_specific_file_system_from(&mut src, 0, FileSystems::JOLIET)
         .unwrap();
-    assert_eq!(image.file_count(), 1);
+    assert_eq!(joliet.file_count(), 1);
 
     // I-12: nothing recognizable at the session start.
     let zeros = dir.path().join("z.bin");

@@ -37,7 +37,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
                     Some("rr") => View::RockRidge,
                     Some("joliet") => View::Joliet,
                     Some("iso") => View::Iso9660,
-                    _ => return Err("--view rr|joliet|iso".into()),
+                    Some("udf") => View::Udf,
+                    _ => return Err("--view rr|joliet|iso|udf".into()),
                 })
             }
             "--count" => count = true,
@@ -53,8 +54,18 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         }
         return Ok(());
     }
-    let vol = open_session(&mut src, which, &ReadOptions::default())?;
-    let tree = vol.read_tree(&mut src, view.unwrap_or(vol.default_view()))?;
+    let tree = if view == Some(View::Udf) {
+        let start = match which {
+            SessionSelector::Start(s) => s,
+            _ => 0,
+        };
+        let v = discburn_reader::UdfVolume::open(&mut src, start, &ReadOptions::default())?;
+        eprintln!("{v:?}");
+        v.read_tree(&mut src)?
+    } else {
+        let vol = open_session(&mut src, which, &ReadOptions::default())?;
+        vol.read_tree(&mut src, view.unwrap_or(vol.default_view()))?
+    };
     if count {
         let (d, f, o) = tree.counts();
         println!(
@@ -71,9 +82,12 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             _ => 'c',
         };
         let ext: Vec<String> = n
-            .extents()
+            .data_pieces()
             .iter()
-            .map(|e| format!("{}+{}", e.lba, e.length))
+            .map(|p| match p {
+                discburn_reader::DataPiece::Recorded(e) => format!("{}+{}", e.lba, e.length),
+                other => format!("{other:?}"),
+            })
             .collect();
         match n.symlink_target() {
             Some(t) => println!(

@@ -191,12 +191,21 @@ pub enum ReadError {
         /// What was found instead.
         detail: String,
     },
+    /// No UDF volume at the session start: no anchor, or no logical volume in its volume
+    /// descriptor sequences (ECMA-167 3/8.4).
+    #[error("no UDF volume in the session at LBA {session_start}: {detail}")]
+    NoUdfVolume {
+        /// The session start block.
+        session_start: u64,
+        /// What was found instead.
+        detail: String,
+    },
     /// The requested file system (view) is not recorded in this session.
     #[error("the session at LBA {session_start} has no {file_system} file system")]
     FileSystemNotFound {
         /// The session start block.
         session_start: u64,
-        /// "Joliet" or "Rock Ridge".
+        /// "Joliet", "Rock Ridge" or "UDF".
         file_system: &'static str,
     },
     /// The requested session does not exist.

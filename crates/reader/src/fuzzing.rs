@@ -12,7 +12,8 @@
 //! - [`directory_records`], [`joliet`], [`path_table`]: sectors from LBA 16 on, with the
 //!   descriptor headers at 16 (PVD) and 17 (Joliet SVD) forced valid so mutations reach
 //!   the directory records, SUSP/Rock Ridge entries, Joliet names and path tables;
-//! - [`whole_image`]: a whole image from LBA 0.
+//! - [`whole_image`]: a whole image from LBA 0;
+//! - [`udf`]: a whole UDF image from LBA 0 (anchor at 256, N or N − 256).
 
 use discburn_format::iso9660::PathTableType;
 
@@ -66,9 +67,12 @@ fn check_tree(tree: &Tree, total: u64) {
                 );
             }
         }
-        let sum: u64 = n.extents().iter().map(|e| u64::from(e.length)).sum();
+        let sum: u64 = n.data_pieces().iter().map(|p| p.len()).sum();
         if n.kind() == NodeKind::File {
             assert_eq!(sum, n.size());
+        }
+        if n.has_irregular_data() {
+            assert!(n.extents().is_empty());
         }
         for c in n.children() {
             assert_eq!(c.parent().map(|p| p.id()), Some(n.id()));
@@ -119,6 +123,45 @@ fn read_views(src: &mut &[u8], vol: &Volume, views: &[View]) -> Vec<Result<Tree,
             t
         })
         .collect()
+}
+
+/// A UDF image from LBA 0: the volume (anchors, both sequences, partitions, VAT,
+/// metadata file, integrity), its tree through [`crate::udf::UdfVolume`] and through a
+/// bridge's [`Volume::read_tree`], and the data of the first files (at most 4 MiB in all).
+pub fn udf(data: &[u8]) -> usize {
+    let mut src: &[u8] = data;
+    let opts = fuzz_options();
+    let total = src.total_sectors();
+    let _ = identify(&mut src, 0);
+    let mut n = 0;
+    if let Ok(vol) = crate::udf::UdfVolume::open(&mut src, 0, &opts) {
+        assert!(vol.anchor_lba < total);
+        assert!(!vol.partitions.is_empty());
+        let _ = vol.revision_string();
+        n += 1;
+        if let Ok(tree) = vol.read_tree(&mut src) {
+            check_tree(&tree, total);
+            n += tree.len();
+            let mut budget = 4u64 << 20;
+            for node in tree.iter().filter(|x| x.kind() == NodeKind::File) {
+                if node.size() > budget {
+                    continue;
+                }
+                budget -= node.size();
+                let mut out = Vec::new();
+                if let Ok(len) = node.copy_data(&mut src, &mut out) {
+                    assert_eq!(len, node.size());
+                    assert_eq!(out.len() as u64, len);
+                }
+            }
+        }
+    }
+    if let Ok(vol) = Volume::open(&mut src, 0, &opts)
+        && vol.udf.is_some()
+    {
+        n += nodes(&read_views(&mut src, &vol, &[View::Udf]));
+    }
+    n
 }
 
 /// Volume descriptor set: `data` is the sectors from LBA 16 on.

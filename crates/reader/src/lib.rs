@@ -11,6 +11,7 @@
 //! | Rock Ridge | SUSP 1.12, RRIP 1.10/1.12 | SP (LEN_SKP), CE (bounded, loops detected), ER, NM and SL continuation, PX (1.10/1.12), PN, TF (short and long form), CL/PL/RE (relocation undone) |
 //! | [`read_path_table`] | ECMA-119 9.4 | type L and M, checked against the directory tree |
 //! | [`sessions`] | xorriso/growisofs emulated TOC, superblock scan | session list, find data past a block |
+//! | [`udf::UdfVolume`] | ECMA-167 3rd ed. parts 3/4, OSTA UDF 1.02–2.60 | anchors, both VDS copies, type 1, virtual (VAT 1.50/2.00) and metadata partitions, FE/EFE, short/long/embedded allocation and continuation, 8/16-bit names, symlinks, POSIX attributes, hard links |
 //! | [`identify_medium`] | ECMA-119 8, ECMA-167 2/8.3, format magic numbers | blank, ISO 9660 sessions, or foreign data (bounded reads) |
 //!
 //! Reading a session:
@@ -36,6 +37,7 @@ mod rr;
 pub mod sessions;
 mod source;
 mod tree;
+pub mod udf;
 mod volume;
 mod walk;
 
@@ -43,5 +45,8 @@ pub use error::{Limit, Place, ReadError};
 pub use identify::{Foreign, MediumContent, identify_medium};
 pub use pathtable::{PathTableEntry, read_path_table, validate_path_table};
 pub use source::{Displaced, FileSource, ReadSeekSource, SECTOR_SIZE, SectorSource};
-pub use tree::{Extent, Md5Area, Node, NodeId, NodeKind, RockRidge, RrTimes, Tree, View};
+pub use tree::{
+    DataPiece, Extent, Md5Area, Node, NodeId, NodeKind, RockRidge, RrTimes, Tree, View,
+};
+pub use udf::UdfVolume;
 pub use volume::{FileSystems, ReadOptions, RockRidgeInfo, UdfInfo, Volume, VolumeInfo, identify};

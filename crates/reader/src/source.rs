@@ -238,6 +238,18 @@ pub(crate) fn read_into(
         .map_err(|source| ReadError::Io { lba, count, source })
 }
 
+/// Reads `buf.len() / 2048` sectors at `lba` into `buf`, mapping failures to
+/// [`ReadError::Io`].
+pub(crate) fn read_into_slice(
+    src: &mut (impl SectorSource + ?Sized),
+    lba: u64,
+    buf: &mut [u8],
+) -> Result<(), ReadError> {
+    let count = (buf.len() / SECTOR_SIZE) as u64;
+    src.read_sectors(lba, buf)
+        .map_err(|source| ReadError::Io { lba, count, source })
+}
+
 /// Reads one sector.
 pub(crate) fn read_sector(
     src: &mut (impl SectorSource + ?Sized),

@@ -21,6 +21,11 @@ pub enum View {
     /// (RRIP 4.1.5): a CL entry stands for the relocated directory at its original place
     /// and the RE-marked directory is hidden from its relocation parent.
     RockRidge,
+    /// The UDF file set (ECMA-167 part 4, OSTA UDF 1.02–2.60) read by [`crate::udf`]:
+    /// OSTA compressed Unicode names, POSIX attributes of the File Entries given as
+    /// [`Node::rock_ridge`] (mode, links, owner, times, ICB location as inode), data as
+    /// [`Node::data_pieces`] with absolute LBAs.
+    Udf,
 }
 
 impl fmt::Display for View {
@@ -29,6 +34,7 @@ impl fmt::Display for View {
             View::Iso9660 => "ISO 9660",
             View::Joliet => "Joliet",
             View::RockRidge => "Rock Ridge",
+            View::Udf => "UDF",
         })
     }
 }
@@ -48,6 +54,46 @@ impl Extent {
     pub fn sectors(&self) -> u64 {
         u64::from(self.length).div_ceil(2048)
     }
+}
+
+/// One piece of a file's data, in file order (ECMA-167 4/12, 4/14.14: the extents of the
+/// allocation descriptors; ECMA-119 files only have recorded extents).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataPiece<'t> {
+    /// Recorded data at an absolute LBA.
+    Recorded(Extent),
+    /// An extent not recorded (ECMA-167 4/14.14.1.1 types 1 and 2): `length` bytes that
+    /// read as zeros.
+    Unrecorded {
+        /// Length in bytes.
+        length: u32,
+    },
+    /// Data recorded inside the File Entry (ECMA-167 4/14.6.8 flags 3, UDF 2.3.10).
+    Embedded(&'t [u8]),
+}
+
+impl DataPiece<'_> {
+    /// Length in bytes.
+    pub fn len(&self) -> u64 {
+        match self {
+            DataPiece::Recorded(e) => u64::from(e.length),
+            DataPiece::Unrecorded { length } => u64::from(*length),
+            DataPiece::Embedded(b) => b.len() as u64,
+        }
+    }
+
+    /// Whether the piece holds no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Stored form of a [`DataPiece`] (embedded bytes live in the tree's byte buffer).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum PieceData {
+    Recorded(Extent),
+    Unrecorded(u32),
+    Embedded { off: u32, len: u32 },
 }
 
 /// What a node is. In the ISO 9660 and Joliet views only `File` and `Directory` occur.
@@ -175,6 +221,9 @@ pub struct Tree {
     pub(crate) bytes: Vec<u8>,
     pub(crate) extents: Vec<Extent>,
     pub(crate) rr: Vec<RrData>,
+    /// Data of the files that are not only recorded extents (UDF embedded data and
+    /// unrecorded extents), by node index; their [`Node::extents`] is empty.
+    pub(crate) irregular: HashMap<u32, Box<[PieceData]>>,
 }
 
 /// A borrowed node of a [`Tree`].
@@ -366,12 +415,22 @@ impl Tree {
             + self.bytes.capacity()
             + self.extents.capacity() * size_of::<Extent>()
             + self.rr.capacity() * size_of::<RrData>()
+            + self
+                .irregular
+                .values()
+                .map(|p| p.len() * size_of::<PieceData>())
+                .sum::<usize>()
     }
 }
 
 impl<'t> Node<'t> {
     fn d(&self) -> &'t NodeData {
         &self.tree.nodes[self.id.index()]
+    }
+
+    /// The view of the tree the node belongs to.
+    pub fn tree_view(&self) -> View {
+        self.tree.view
     }
 
     /// This node's id.
@@ -420,9 +479,105 @@ impl<'t> Node<'t> {
         &self.tree.extents[s..s + d.extents_len as usize]
     }
 
-    /// Size in bytes: the sum of the extent lengths (for a directory, its extent length).
+    /// Size in bytes: the sum of the extent lengths (for a directory, its extent length;
+    /// in the UDF view the File Entry's Information Length).
     pub fn size(&self) -> u64 {
         self.d().size
+    }
+
+    /// The file's data in order: its [`Node::extents`] as [`DataPiece::Recorded`], or, for
+    /// a UDF file with data embedded in its File Entry or extents not recorded, those
+    /// pieces (then [`Node::extents`] is empty). The lengths add up to [`Node::size`] for
+    /// files; empty for symlinks (their target is [`Node::symlink_target`]) and devices.
+    pub fn data_pieces(&self) -> Vec<DataPiece<'t>> {
+        if let Some(p) = self.tree.irregular.get(&self.id.0) {
+            return p
+                .iter()
+                .map(|p| match *p {
+                    PieceData::Recorded(e) => DataPiece::Recorded(e),
+                    PieceData::Unrecorded(length) => DataPiece::Unrecorded { length },
+                    PieceData::Embedded { off, len } => {
+                        DataPiece::Embedded(&self.tree.bytes[off as usize..(off + len) as usize])
+                    }
+                })
+                .collect();
+        }
+        if self.d().kind != NodeKind::File {
+            return Vec::new();
+        }
+        self.extents()
+            .iter()
+            .map(|&e| DataPiece::Recorded(e))
+            .collect()
+    }
+
+    /// Whether the data is anything but recorded extents ([`Node::extents`] is then
+    /// empty and [`Node::data_pieces`] has the data).
+    pub fn has_irregular_data(&self) -> bool {
+        self.tree.irregular.contains_key(&self.id.0)
+    }
+
+    /// Writes the file's data ([`Node::data_pieces`]) to `out`, reading recorded
+    /// extents from `src` 64 KiB at a time; returns the bytes written.
+    ///
+    /// # Errors
+    /// [`crate::ReadError::ExtentPastEnd`] for an extent past the media (named by this node's
+    /// record), [`crate::ReadError::Io`] for a failed read or write (the write error's LBA is
+    /// the extent's).
+    pub fn copy_data(
+        &self,
+        src: &mut (impl crate::SectorSource + ?Sized),
+        out: &mut dyn std::io::Write,
+    ) -> Result<u64, crate::ReadError> {
+        let mut buf = vec![0u8; 32 * 2048];
+        let mut written = 0u64;
+        let wr = |lba: u64, e: std::io::Error| crate::ReadError::Io {
+            lba,
+            count: 0,
+            source: e,
+        };
+        for piece in self.data_pieces() {
+            match piece {
+                DataPiece::Recorded(e) => {
+                    let total = src.total_sectors();
+                    let lba0 = u64::from(e.lba);
+                    if lba0 + e.sectors() > total {
+                        return Err(crate::ReadError::ExtentPastEnd {
+                            place: crate::Place::new("file data", self.record_lba(), 0),
+                            start: lba0,
+                            end: lba0 + e.sectors(),
+                            total_sectors: total,
+                        });
+                    }
+                    let mut left = u64::from(e.length);
+                    let mut lba = lba0;
+                    while left > 0 {
+                        let sectors = left.div_ceil(2048).min(32);
+                        let bytes = (sectors * 2048) as usize;
+                        crate::source::read_into_slice(src, lba, &mut buf[..bytes])?;
+                        let take = left.min(bytes as u64) as usize;
+                        out.write_all(&buf[..take]).map_err(|x| wr(lba, x))?;
+                        left -= take as u64;
+                        lba += sectors;
+                    }
+                }
+                DataPiece::Unrecorded { length } => {
+                    let zeros = [0u8; 4096];
+                    let mut left = length as usize;
+                    while left > 0 {
+                        let n = left.min(zeros.len());
+                        out.write_all(&zeros[..n])
+                            .map_err(|x| wr(self.record_lba(), x))?;
+                        left -= n;
+                    }
+                }
+                DataPiece::Embedded(b) => {
+                    out.write_all(b).map_err(|x| wr(self.record_lba(), x))?;
+                }
+            }
+            written += piece.len();
+        }
+        Ok(written)
     }
 
     /// The directory record's Recording Date and Time (ECMA-119 9.1.5).

@@ -26,8 +26,8 @@ bitflags::bitflags! {
         const ISO9660 = 1;
         /// Joliet supplementary volume descriptor (FsiFileSystemJoliet).
         const JOLIET = 2;
-        /// UDF volume recognition sequence and anchor (FsiFileSystemUDF). Detected only:
-        /// reading UDF is not supported yet.
+        /// UDF volume recognition sequence and anchor (FsiFileSystemUDF), read by
+        /// [`crate::udf`].
         const UDF = 4;
         /// SUSP/Rock Ridge entries on the ECMA-119 hierarchy.
         const ROCK_RIDGE = 0x100;
@@ -132,13 +132,18 @@ pub struct RockRidgeInfo {
     pub extensions: Vec<String>,
 }
 
-/// A UDF volume recognition sequence and anchor (ECMA-167 2/9, 3/10.2), detected only.
+/// A UDF volume recognition sequence and anchor (ECMA-167 2/9, 3/10.2) beside the
+/// ECMA-119 volume (a bridge); read its tree with [`Volume::read_tree`] and
+/// [`View::Udf`], or open it with [`crate::udf::UdfVolume`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UdfInfo {
     /// "NSR02" (UDF ≤ 1.50) or "NSR03" (UDF ≥ 2.00).
     pub nsr: String,
     /// LBA of the Anchor Volume Descriptor Pointer found (session start + 256).
     pub anchor_lba: u64,
+    /// The UDF revision of the logical volume (BCD, 0x0102 = 1.02; see
+    /// [`crate::udf::UdfVolume::revision`]); `None` when the volume does not open.
+    pub revision: Option<u16>,
 }
 
 /// One session's volume: its descriptors, the file systems present and the options used
@@ -418,9 +423,13 @@ fn udf_anchor(
         return Ok(None);
     }
     let s = read_sector(src, lba)?;
-    Ok(is_avdp(&s[..], lba, session_start).then_some(UdfInfo {
+    if !is_avdp(&s[..], lba, session_start) {
+        return Ok(None);
+    }
+    Ok(Some(UdfInfo {
         nsr,
         anchor_lba: lba,
+        revision: crate::udf::revision_of(src, session_start),
     }))
 }
 
@@ -428,7 +437,8 @@ fn udf_anchor(
 /// IFileSystemImage::IdentifyFileSystemsOnDisc, for one session): ISO9660 if a primary
 /// volume descriptor is found, JOLIET for a Joliet SVD, ROCK_RIDGE if the root announces
 /// it, UDF for a recognition sequence with an NSR descriptor and an anchor at
-/// `session_start + 256`. An empty set means nothing recognizable.
+/// `session_start + 256`; a UDF volume without ECMA-119 descriptors (anchor at 256, N or
+/// N − 256) is UDF alone. An empty set means nothing recognizable.
 ///
 /// # Errors
 /// [`ReadError::Io`] if a sector cannot be read; decoding errors of the ISO 9660
@@ -444,7 +454,9 @@ pub fn identify(
         let v = Volume::from_scan(src, session_start, scan, &options)?;
         return Ok(v.file_systems());
     }
-    if udf_anchor(src, session_start, scan.nsr)?.is_some() {
+    if udf_anchor(src, session_start, scan.nsr)?.is_some()
+        || crate::udf::UdfVolume::open(src, session_start, &options).is_ok()
+    {
         fs |= FileSystems::UDF;
     }
     Ok(fs)
@@ -483,7 +495,7 @@ impl Volume {
         let Some((pvd_lba, pvd)) = scan.pvd else {
             let detail = match (scan.first_bad, scan.nsr) {
                 (_, Some(nsr)) => format!(
-                    "only a UDF volume recognition sequence ({nsr}): UDF is not supported yet"
+                    "only a UDF volume recognition sequence ({nsr}): read it with UdfVolume"
                 ),
                 (Some(bad), None) => bad,
                 (None, None) => "no primary volume descriptor before the terminator".into(),
@@ -589,8 +601,9 @@ impl Volume {
         &self.options
     }
 
-    /// The view an importer should use: Rock Ridge if present, else Joliet, else ISO 9660
-    /// (xorriso's and IMAPI2's order for the ISO family; UDF is not readable yet).
+    /// The view of the ISO family to show: Rock Ridge if present, else Joliet, else
+    /// ISO 9660 (xorriso's order). Importers choose UDF first (IMAPI2 I-14, see
+    /// `discburn_image`).
     pub fn default_view(&self) -> View {
         if self.rock_ridge.is_some() {
             View::RockRidge
@@ -606,12 +619,23 @@ impl Volume {
     /// # Errors
     /// [`ReadError::FileSystemNotFound`] if the view is not recorded; otherwise any
     /// condition of the walk (extents past the media, directory cycles, limits, malformed
-    /// records and SUSP entries, I/O).
+    /// records and SUSP entries, I/O); for [`View::Udf`] those of
+    /// [`crate::udf::UdfVolume::open`] and [`crate::udf::UdfVolume::read_tree`].
     pub fn read_tree(
         &self,
         src: &mut (impl SectorSource + ?Sized),
         view: View,
     ) -> Result<Tree, ReadError> {
+        if view == View::Udf {
+            if self.udf.is_none() {
+                return Err(ReadError::FileSystemNotFound {
+                    session_start: self.session_start,
+                    file_system: "UDF",
+                });
+            }
+            let v = crate::udf::UdfVolume::open(src, self.session_start, &self.options)?;
+            return v.read_tree(src);
+        }
         walk::read_tree(src, self, view)
     }
 }

@@ -154,6 +154,7 @@ pub(crate) fn read_tree(
             }
             &vol.primary
         }
+        View::Udf => unreachable!("Volume::read_tree reads UDF with crate::udf"),
     };
     let rr_view = view == View::RockRidge;
     let mut w = Walk {
@@ -516,5 +517,6 @@ pub(crate) fn read_tree(
         bytes: w.bytes,
         extents: w.extents,
         rr: w.rr,
+        irregular: std::collections::HashMap::new(),
     })
 }

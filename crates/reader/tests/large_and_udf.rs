@@ -81,6 +81,7 @@ fn i15_udf_bridge_and_udf_only_volumes_are_identified() {
     );
     let udf = vol.udf.as_ref().unwrap();
     assert_eq!((udf.nsr.as_str(), udf.anchor_lba), ("NSR02", 256));
+    assert_eq!(udf.revision, Some(0x0102));
     assert_eq!(identify(&mut s, 0).unwrap(), vol.file_systems());
     // The ISO side still reads.
     let (_, rr) = read(&img, 0, View::RockRidge);
@@ -101,10 +102,11 @@ fn i15_udf_bridge_and_udf_only_volumes_are_identified() {
     assert_eq!(identify(&mut s, 0).unwrap(), FileSystems::UDF);
     let err = Volume::open(&mut s, 0, &ReadOptions::default()).unwrap_err();
     assert!(matches!(err, ReadError::NoVolume { .. }), "{err}");
-    assert!(
-        err.to_string().contains("UDF is not supported yet"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("UdfVolume"), "{err}");
+    // The UDF reader opens it: UDF 2.01 (mkudffs's default), an empty root.
+    let u = discburn_reader::UdfVolume::open(&mut s, 0, &ReadOptions::default()).unwrap();
+    assert_eq!(u.revision_string(), "2.01");
+    assert_eq!(u.read_tree(&mut s).unwrap().len(), 1);
     // Nothing at all: an empty set.
     let zero = dir.path().join("zero.img");
     std::fs::write(&zero, vec![0u8; 600 * 2048]).unwrap();

@@ -27,7 +27,7 @@ use discburn::{AppendOptions, AppendSession};
 use serde_json::json;
 
 use super::common::{lib_err, progress_bar, timestamp};
-use super::mkimage::{FsArgs, Graft, file_systems, parse_graft};
+use super::mkimage::{FsArgs, Graft, parse_graft};
 
 /// Arguments of `discburn burn`.
 #[derive(Debug, clap::Args)]
@@ -92,8 +92,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let mut session = AppendSession::open(&args.drive).map_err(lib_err)?;
     let image = session.image_mut();
-    image.set_file_systems_to_create(file_systems(&args.fs.file_systems));
-    image.set_record_md5(args.fs.md5);
+    super::mkimage::apply_fs_args(image, &args.fs)?;
     image.set_timestamp(timestamp()?);
     image.set_clamp_times(super::common::clamp_times());
     session.import_last_session().map_err(lib_err)?;

@@ -74,22 +74,12 @@ fn write_file(src: &mut dyn SectorSource, n: &Node<'_>, path: &Path) -> anyhow::
         .create_new(true)
         .open(path)
         .with_context(|| path.display().to_string())?;
-    let mut buf = vec![0u8; 32 * 2048];
-    for e in n.extents() {
-        let mut left = u64::from(e.length);
-        let mut lba = u64::from(e.lba);
-        while left > 0 {
-            let sectors = left.div_ceil(2048).min(32);
-            let bytes = (sectors * 2048) as usize;
-            src.read_sectors(lba, &mut buf[..bytes])
-                .with_context(|| format!("reading {} at LBA {lba}", path.display()))?;
-            let take = left.min(bytes as u64) as usize;
-            f.write_all(&buf[..take])
-                .with_context(|| path.display().to_string())?;
-            left -= take as u64;
-            lba += sectors;
-        }
-    }
+    // Recorded extents, and UDF data embedded in the File Entry or not recorded.
+    let mut w = std::io::BufWriter::with_capacity(64 * 1024, &mut f);
+    n.copy_data(src, &mut w)
+        .with_context(|| format!("reading {}", path.display()))?;
+    w.flush().with_context(|| path.display().to_string())?;
+    drop(w);
     if let Some(r) = n.rock_ridge().filter(|r| r.has_px) {
         f.set_permissions(fs::Permissions::from_mode(r.mode & 0o777))?;
     }

@@ -1,4 +1,4 @@
-//! `discburn sessions`: the ISO 9660 sessions of a disc. Sequential media: the sessions
+//! `discburn sessions`: the ISO 9660 sessions of a disc (and a UDF volume alone). Sequential media: the sessions
 //! of the drive's table of contents (READ DISC INFORMATION / READ TRACK INFORMATION,
 //! MMC-6 6.22, 6.27), complete sessions only; random-write media and image files: the
 //! session chain of the head at LBA 16, or a superblock scan (discburn-reader
@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use discburn::reader::SectorSource;
+use discburn::reader::{FileSystems, SectorSource};
 use discburn::{Disc, SessionInfo};
 use serde_json::json;
 
@@ -43,6 +43,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     "blocks": s.blocks,
                     "volume_identifier": s.volume_identifier,
                     "descriptors_replaced": s.descriptors_replaced,
+                    "file_systems": file_system_names(s.file_systems),
                 })
             })
             .collect();
@@ -58,8 +59,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             } else {
                 &s.volume_identifier
             };
+            // A UDF volume without ECMA-119 descriptors is a "UDF session".
+            let kind = if s.file_systems == FileSystems::UDF {
+                "UDF"
+            } else {
+                "ISO"
+            };
             println!(
-                "ISO session  : {:3} , {:9} , {:9}s , {name}",
+                "{kind} session  : {:3} , {:9} , {:9}s , {name}",
                 s.number, s.start, s.blocks
             );
         }
@@ -68,6 +75,21 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The IMAPI2 names of the file systems in `fs` ("ISO9660", "JOLIET", "UDF", plus
+/// "ROCK_RIDGE").
+fn file_system_names(fs: FileSystems) -> Vec<&'static str> {
+    [
+        (FileSystems::ISO9660, "ISO9660"),
+        (FileSystems::JOLIET, "JOLIET"),
+        (FileSystems::ROCK_RIDGE, "ROCK_RIDGE"),
+        (FileSystems::UDF, "UDF"),
+    ]
+    .into_iter()
+    .filter(|(f, _)| fs.contains(*f))
+    .map(|(_, n)| n)
+    .collect()
 }
 
 /// `--drive` and `--session` of the commands that read one session's tree (ls, extract).
