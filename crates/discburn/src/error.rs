@@ -79,6 +79,18 @@ pub enum Error {
     /// Nothing to record: no item added and none removed (E_INVALIDARG 0x80070057).
     #[error("nothing to write: no file was added or removed")]
     NothingToWrite,
+    /// The session was recorded and is complete, but source files changed, vanished or
+    /// could not be read while they were recorded: each holds the bytes read (zeros
+    /// where none could be read). The session's directory records and checksums
+    /// describe what was recorded, so the disc reads and verifies; the files named
+    /// need to be recorded again (IMAPI_E_DATA_STREAM_INCONSISTENCY 0xC0AAB128).
+    #[error("session {} was recorded at LBA {}, but {} source file(s) changed or could not be read while being recorded: {}", report.session, report.start_lba, changes.len(), changes.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    SourcesChanged {
+        /// What the append did.
+        report: Box<crate::append::AppendReport>,
+        /// The sources, in the order they were recorded.
+        changes: Vec<discburn_image::SourceChange>,
+    },
     /// The recorder layer (IDiscRecorder2).
     #[error(transparent)]
     Recorder(#[from] RecorderError),
@@ -112,6 +124,7 @@ impl Error {
             Error::NothingToWrite => 0x8007_0057,
             Error::NoSuchSession { .. } => 0xC0AA_B150,
             Error::DescriptorsReplaced { .. } => 0xC0AA_B152,
+            Error::SourcesChanged { .. } => 0xC0AA_B128,
             Error::Recorder(e) => e.hresult(),
             Error::Writer(e) => e.hresult(),
             Error::Image(e) => e.hresult(),
@@ -131,6 +144,7 @@ impl Error {
             Error::NothingToWrite => "E_INVALIDARG",
             Error::NoSuchSession { .. } => "IMAPI_E_EMPTY_DISC",
             Error::DescriptorsReplaced { .. } => "IMAPI_E_FILE_SYSTEM_NOT_FOUND",
+            Error::SourcesChanged { .. } => "IMAPI_E_DATA_STREAM_INCONSISTENCY",
             Error::Recorder(e) => e.imapi_name(),
             Error::Writer(e) => e.imapi_name(),
             Error::Image(e) => e.imapi_name(),
@@ -155,6 +169,17 @@ impl Error {
             Error::NothingToWrite => "Give files to add or paths to remove.",
             Error::NoSuchSession { .. } => "List the sessions with `discburn sessions`.",
             Error::DescriptorsReplaced { .. } => "Read a later session.",
+            Error::SourcesChanged { .. } => {
+                "The session is complete and readable; burn the files named again, when they no longer change."
+            }
+            Error::Image(ImageError::GraftClash { .. }) => "Nothing was written.",
+            Error::Image(
+                ImageError::SourceRead { .. }
+                | ImageError::SourceChangedSize { .. }
+                | ImageError::SourceModified { .. },
+            ) => {
+                "Nothing was written. Check the file named (it must exist, be readable and not change during the burn), then burn again."
+            }
             Error::Writer(e) => writer_advice(e),
             Error::Recorder(_) => "Check the drive and the disc, then try again.",
             Error::Image(ImageError::DataAfterSessionStart { .. }) => {
