@@ -298,6 +298,15 @@ impl AppendSession {
             self.image
                 .set_multisession_interfaces(self.mechanisms.clone())?;
             let mut media = self.writer.media_source()?;
+            if matches!(
+                self.image.session_placement(),
+                Some(SessionPlacement::Overwrite { .. })
+            ) && discburn_writer::headless_first_session(&mut *media).unwrap_or(false)
+            {
+                return Err(Error::InterruptedFirstSession {
+                    device: self.device.clone(),
+                });
+            }
             match self.image.import_file_system(&mut *media) {
                 Ok(used) => {
                     if !had_name

@@ -91,6 +91,17 @@ pub enum Error {
         /// The sources, in the order they were recorded.
         changes: Vec<discburn_image::SourceChange>,
     },
+    /// Overwritable media, BD-R Pseudo-Overwrite or an image file whose first session
+    /// was interrupted before its head at LBA 0–31 was written: its data may be
+    /// incomplete, so it is not appended to (E_IMAPI_DF2DATA_INVALID_MEDIA_STATE
+    /// 0xC0AA0402).
+    #[error(
+        "{device}: the first session (LBA 32) was interrupted before its head at LBA 0-31 was written; its data may be incomplete"
+    )]
+    InterruptedFirstSession {
+        /// The recorder.
+        device: String,
+    },
     /// The recorder layer (IDiscRecorder2).
     #[error(transparent)]
     Recorder(#[from] RecorderError),
@@ -119,7 +130,9 @@ impl Error {
     pub fn hresult(&self) -> u32 {
         match self {
             Error::NoSuchDrive { .. } => 0x8007_0002,
-            Error::Finalized { .. } | Error::MediaState { .. } => 0xC0AA_0402,
+            Error::Finalized { .. }
+            | Error::MediaState { .. }
+            | Error::InterruptedFirstSession { .. } => 0xC0AA_0402,
             Error::ImageTooBig { .. } => 0xC0AA_B121,
             Error::NothingToWrite => 0x8007_0057,
             Error::NoSuchSession { .. } => 0xC0AA_B150,
@@ -137,9 +150,9 @@ impl Error {
     pub fn imapi_name(&self) -> &'static str {
         match self {
             Error::NoSuchDrive { .. } => "ERROR_FILE_NOT_FOUND",
-            Error::Finalized { .. } | Error::MediaState { .. } => {
-                "E_IMAPI_DF2DATA_INVALID_MEDIA_STATE"
-            }
+            Error::Finalized { .. }
+            | Error::MediaState { .. }
+            | Error::InterruptedFirstSession { .. } => "E_IMAPI_DF2DATA_INVALID_MEDIA_STATE",
             Error::ImageTooBig { .. } => "IMAPI_E_IMAGE_TOO_BIG",
             Error::NothingToWrite => "E_INVALIDARG",
             Error::NoSuchSession { .. } => "IMAPI_E_EMPTY_DISC",
@@ -165,6 +178,9 @@ impl Error {
                 "Run `discburn repair --drive DRIVE` to close the interrupted session; the earlier sessions are intact."
             }
             Error::MediaState { .. } => "Use a new disc.",
+            Error::InterruptedFirstSession { .. } => {
+                "Run `discburn repair --drive DRIVE`: it replaces the interrupted session with an empty one, then burn again."
+            }
             Error::ImageTooBig { .. } => "Burn fewer files or use a new disc.",
             Error::NothingToWrite => "Give files to add or paths to remove.",
             Error::NoSuchSession { .. } => "List the sessions with `discburn sessions`.",
