@@ -4,8 +4,8 @@
 //! session 2's tree; a burn after it starts where session 3 started (the space is
 //! reused) and builds on session 2's tree, read by xorriso, isoinfo and (image file)
 //! the Linux kernel; session 1 stays readable by number. Rolling back to the newest
-//! writes nothing; a session that does not exist is refused; on a BD-R the command is
-//! refused naming the media, with every byte unchanged.
+//! writes nothing; a session that does not exist is refused; on a BD-R and (for now) a
+//! BD-R POW the command is refused naming the reason, with every byte unchanged.
 
 #[macro_use]
 mod common;
@@ -161,7 +161,7 @@ fn rollback_makes_session_2_the_newest_and_the_next_burn_reuses_the_space() {
 }
 
 #[test]
-fn rollback_on_sequential_media_is_refused_and_changes_nothing() {
+fn rollback_on_sequential_media_and_pow_is_refused_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let disc = dir.path().join("bdr");
     ok(args!["disc", "create", "--media", "bd-r", &disc]);
@@ -181,11 +181,18 @@ fn rollback_on_sequential_media_is_refused_and_changes_nothing() {
         v.sort();
         v
     };
+    // BD-R Pseudo-Overwrite: refused for now, with the reason.
+    let pow = dir.path().join("pow");
+    ok(args!["disc", "create", "--media", "bd-r-pow", &pow]);
+    ok(args!["burn", "--drive", &pow, &s]);
+    ok(args!["burn", "--drive", &pow, &s]);
     let before = snapshot();
-    let o = discburn(args!["rollback", "--drive", &disc, "--to-session", "1"]);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("sequential media"), "{err}");
-    assert!(snapshot() == before, "the disc changed");
+    for (drive, why) in [(&disc, "sequential media"), (&pow, "Pseudo-Overwrite")] {
+        let o = discburn(args!["rollback", "--drive", drive, "--to-session", "1"]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(why), "{err}");
+    }
+    assert!(snapshot() == before, "a disc changed");
 }

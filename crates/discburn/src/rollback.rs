@@ -1,7 +1,9 @@
 //! Rollback (issue 11 item 5): make an earlier session the newest again on media whose
 //! sessions are described by the head at LBA 0–31 (xorriso's layout for overwritable
-//! media, peers.md §1.1): BD-RE, DVD+RW, DVD-RAM, BD-R Pseudo-Overwrite, image files and
-//! block devices.
+//! media, peers.md §1.1): BD-RE, DVD+RW, DVD-RAM, image files and block devices. BD-R
+//! Pseudo-Overwrite is refused for now: the drive records each rewritten block in a new
+//! cluster at the next writable address, which the session chain of a POW disc does
+//! not account for.
 //!
 //! The head is rewritten as the append of session N wrote it: 16 blocks of zeros, then
 //! a copy of session N's volume descriptor set (ECMA-119 8) with the Volume Space Size
@@ -90,13 +92,13 @@ fn descriptor_type(s: &[u8]) -> Option<u8> {
 
 impl Disc {
     /// Makes session `number` (1-based, as [`Disc::sessions`] lists them) the newest
-    /// again on overwritable media, BD-R Pseudo-Overwrite and image files: the head at
+    /// again on overwritable media and image files: the head at
     /// LBA 0–31 is rewritten with its volume descriptors and the later sessions'
     /// descriptors are cleared (see the module documentation). Exclusive access is
     /// held under the client name `discburn`.
     ///
     /// # Errors
-    /// [`Error::MediaState`] on sequential media; [`Error::NoSuchSession`];
+    /// [`Error::MediaState`] on sequential media and BD-R Pseudo-Overwrite; [`Error::NoSuchSession`];
     /// [`Error::DescriptorsReplaced`] for a first session whose descriptors a head
     /// replaced; [`Error::Read`] when session N's volume descriptors cannot be read;
     /// [`Error::Recorder`], [`Error::Writer`] (locked, device errors).
@@ -108,6 +110,14 @@ impl Disc {
                 device,
                 state,
                 reason: "rollback needs rewritable media (BD-RE, DVD+RW, DVD-RAM), BD-R Pseudo-Overwrite or an image file: the sessions of sequential media are fixed; read an earlier one by number (--session N)",
+            });
+        }
+        if self.writer().current_physical_media_type()? == discburn_recorder::PhysicalMediaType::BdR
+        {
+            return Err(Error::MediaState {
+                device,
+                state,
+                reason: "rollback on BD-R Pseudo-Overwrite is not supported yet: the drive remaps the rewritten head into new clusters, which the session chain does not account for; read an earlier session by number (--session N)",
             });
         }
         let sessions = self.sessions()?;

@@ -1,9 +1,9 @@
 //! `discburn rollback --drive D --to-session N`: makes session N the newest again on
-//! rewritable media (BD-RE, DVD+RW, DVD-RAM), BD-R Pseudo-Overwrite and image files,
+//! rewritable media (BD-RE, DVD+RW, DVD-RAM) and image files,
 //! through the library's `Disc::rollback`: the head at LBA 0–31 is rewritten with
 //! session N's volume descriptors and the later sessions' descriptors are cleared, so
 //! every reader sees session N and the next burn starts after it. Refused on
-//! sequential media.
+//! sequential media and (for now) BD-R Pseudo-Overwrite.
 
 use std::path::PathBuf;
 
