@@ -35,6 +35,8 @@ enum Command {
     Burn(cmd::burn::Args),
     /// Make a disc take sessions again after an interrupted burn.
     Repair(cmd::repair::Args),
+    /// Make an earlier session the newest again (rewritable media, image files).
+    Rollback(cmd::rollback::Args),
     /// List the ISO 9660 sessions of a disc.
     Sessions(cmd::sessions::Args),
     /// List the files of a session.
@@ -79,6 +81,7 @@ fn main() {
         Command::Format(args) => cmd::format::run(args),
         Command::Burn(args) => cmd::burn::run(args),
         Command::Repair(args) => cmd::repair::run(args),
+        Command::Rollback(args) => cmd::rollback::run(args),
         Command::Sessions(args) => cmd::sessions::run(args),
         Command::Ls(args) => cmd::ls::run(args),
         Command::Extract(args) => cmd::extract::run(args),

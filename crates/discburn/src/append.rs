@@ -298,6 +298,15 @@ impl AppendSession {
             self.image
                 .set_multisession_interfaces(self.mechanisms.clone())?;
             let mut media = self.writer.media_source()?;
+            if matches!(
+                self.image.session_placement(),
+                Some(SessionPlacement::Overwrite { .. })
+            ) && discburn_writer::headless_first_session(&mut *media).unwrap_or(false)
+            {
+                return Err(Error::InterruptedFirstSession {
+                    device: self.device.clone(),
+                });
+            }
             match self.image.import_file_system(&mut *media) {
                 Ok(used) => {
                     if !had_name
@@ -419,7 +428,12 @@ impl AppendSession {
     /// and source errors); [`Error::Writer`] (E_IMAPI_REQUEST_CANCELLED, device errors,
     /// IMAPI_E_DISC_MISMATCH when the medium changed since the import,
     /// E_IMAPI_DF2DATA_MEDIA_NOT_BLANK when the target holds foreign data and
-    /// `force_overwrite` is off).
+    /// `force_overwrite` is off); [`Error::SourcesChanged`] when the session was
+    /// recorded but a source changed or could not be read while it was (checked
+    /// before anything is written: a source that is missing, unreadable or changed
+    /// since it was added is [`Error::Image`] with [`ImageError::SourceRead`],
+    /// [`ImageError::SourceChangedSize`] or [`ImageError::SourceModified`], and
+    /// nothing is written).
     pub fn write(
         mut self,
         options: &AppendOptions,
@@ -441,13 +455,18 @@ impl AppendSession {
             });
         }
         let kept = self.image.file_count().saturating_sub(self.files_added);
-        let result = self.image.create_result_image().map_err(|e| match e {
+        let mut result = self.image.create_result_image().map_err(|e| match e {
             ImageError::ExceedsFreeMediaBlocks { needed, free } => Error::ImageTooBig {
                 needed,
                 free: u64::from(free),
             },
             e => e.into(),
         })?;
+        // Every source is opened and compared with what was added before the medium
+        // is touched; once it is, a source that changes is recorded as read and listed
+        // (the session is completed rather than left interrupted).
+        result.check_sources()?;
+        let source_changes = result.record_source_changes();
         let start_lba = result.session_start_block();
         let blocks = result.total_blocks();
         let mechanism = self
@@ -494,7 +513,7 @@ impl AppendSession {
                 .complete_sessions();
             (u32::from(n), free)
         };
-        Ok(AppendReport {
+        let report = AppendReport {
             device: self.device,
             session,
             start_lba,
@@ -506,6 +525,14 @@ impl AppendSession {
             mechanism,
             closed,
             media_status,
-        })
+        };
+        let changes = source_changes.list();
+        if !changes.is_empty() {
+            return Err(Error::SourcesChanged {
+                report: Box::new(report),
+                changes,
+            });
+        }
+        Ok(report)
     }
 }

@@ -79,6 +79,29 @@ pub enum Error {
     /// Nothing to record: no item added and none removed (E_INVALIDARG 0x80070057).
     #[error("nothing to write: no file was added or removed")]
     NothingToWrite,
+    /// The session was recorded and is complete, but source files changed, vanished or
+    /// could not be read while they were recorded: each holds the bytes read (zeros
+    /// where none could be read). The session's directory records and checksums
+    /// describe what was recorded, so the disc reads and verifies; the files named
+    /// need to be recorded again (IMAPI_E_DATA_STREAM_INCONSISTENCY 0xC0AAB128).
+    #[error("session {} was recorded at LBA {}, but {} source file(s) changed or could not be read while being recorded: {}", report.session, report.start_lba, changes.len(), changes.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    SourcesChanged {
+        /// What the append did.
+        report: Box<crate::append::AppendReport>,
+        /// The sources, in the order they were recorded.
+        changes: Vec<discburn_image::SourceChange>,
+    },
+    /// Overwritable media, BD-R Pseudo-Overwrite or an image file whose first session
+    /// was interrupted before its head at LBA 0–31 was written: its data may be
+    /// incomplete, so it is not appended to (E_IMAPI_DF2DATA_INVALID_MEDIA_STATE
+    /// 0xC0AA0402).
+    #[error(
+        "{device}: the first session (LBA 32) was interrupted before its head at LBA 0-31 was written; its data may be incomplete"
+    )]
+    InterruptedFirstSession {
+        /// The recorder.
+        device: String,
+    },
     /// The recorder layer (IDiscRecorder2).
     #[error(transparent)]
     Recorder(#[from] RecorderError),
@@ -107,11 +130,14 @@ impl Error {
     pub fn hresult(&self) -> u32 {
         match self {
             Error::NoSuchDrive { .. } => 0x8007_0002,
-            Error::Finalized { .. } | Error::MediaState { .. } => 0xC0AA_0402,
+            Error::Finalized { .. }
+            | Error::MediaState { .. }
+            | Error::InterruptedFirstSession { .. } => 0xC0AA_0402,
             Error::ImageTooBig { .. } => 0xC0AA_B121,
             Error::NothingToWrite => 0x8007_0057,
             Error::NoSuchSession { .. } => 0xC0AA_B150,
             Error::DescriptorsReplaced { .. } => 0xC0AA_B152,
+            Error::SourcesChanged { .. } => 0xC0AA_B128,
             Error::Recorder(e) => e.hresult(),
             Error::Writer(e) => e.hresult(),
             Error::Image(e) => e.hresult(),
@@ -124,13 +150,14 @@ impl Error {
     pub fn imapi_name(&self) -> &'static str {
         match self {
             Error::NoSuchDrive { .. } => "ERROR_FILE_NOT_FOUND",
-            Error::Finalized { .. } | Error::MediaState { .. } => {
-                "E_IMAPI_DF2DATA_INVALID_MEDIA_STATE"
-            }
+            Error::Finalized { .. }
+            | Error::MediaState { .. }
+            | Error::InterruptedFirstSession { .. } => "E_IMAPI_DF2DATA_INVALID_MEDIA_STATE",
             Error::ImageTooBig { .. } => "IMAPI_E_IMAGE_TOO_BIG",
             Error::NothingToWrite => "E_INVALIDARG",
             Error::NoSuchSession { .. } => "IMAPI_E_EMPTY_DISC",
             Error::DescriptorsReplaced { .. } => "IMAPI_E_FILE_SYSTEM_NOT_FOUND",
+            Error::SourcesChanged { .. } => "IMAPI_E_DATA_STREAM_INCONSISTENCY",
             Error::Recorder(e) => e.imapi_name(),
             Error::Writer(e) => e.imapi_name(),
             Error::Image(e) => e.imapi_name(),
@@ -151,10 +178,24 @@ impl Error {
                 "Run `discburn repair --drive DRIVE` to close the interrupted session; the earlier sessions are intact."
             }
             Error::MediaState { .. } => "Use a new disc.",
+            Error::InterruptedFirstSession { .. } => {
+                "Run `discburn repair --drive DRIVE`: it replaces the interrupted session with an empty one, then burn again."
+            }
             Error::ImageTooBig { .. } => "Burn fewer files or use a new disc.",
             Error::NothingToWrite => "Give files to add or paths to remove.",
             Error::NoSuchSession { .. } => "List the sessions with `discburn sessions`.",
             Error::DescriptorsReplaced { .. } => "Read a later session.",
+            Error::SourcesChanged { .. } => {
+                "The session is complete and readable; burn the files named again, when they no longer change."
+            }
+            Error::Image(ImageError::GraftClash { .. }) => "Nothing was written.",
+            Error::Image(
+                ImageError::SourceRead { .. }
+                | ImageError::SourceChangedSize { .. }
+                | ImageError::SourceModified { .. },
+            ) => {
+                "Nothing was written. Check the file named (it must exist, be readable and not change during the burn), then burn again."
+            }
             Error::Writer(e) => writer_advice(e),
             Error::Recorder(_) => "Check the drive and the disc, then try again.",
             Error::Image(ImageError::DataAfterSessionStart { .. }) => {

@@ -63,12 +63,14 @@ pub mod append;
 pub mod disc;
 pub mod dump;
 mod error;
+pub mod rollback;
 pub mod verify;
 
 pub use append::{AppendOptions, AppendReport, AppendSession};
 pub use disc::{Disc, SessionInfo};
 pub use dump::DumpReport;
 pub use error::Error;
+pub use rollback::RollbackReport;
 pub use verify::{BurnVerificationLevel, FileProblem, TagCheck, VerifyReport};
 
 pub use discburn_emu as emu;

@@ -69,6 +69,9 @@ pub struct ImageResult {
     md5: Option<crate::checksum::Md5Run>,
     /// IFileSystemImageResult::DiscId (set by `FileSystemImage::create_result_image`).
     pub(crate) disc_id: Option<String>,
+    /// Where source changes go instead of failing the stream
+    /// ([`ImageResult::record_source_changes`]).
+    pub(crate) changes: Option<crate::source_check::SourceChanges>,
 }
 
 impl std::fmt::Debug for ImageResult {
@@ -126,6 +129,43 @@ impl ImageResult {
             bytes_done: 0,
             failed: false,
             disc_id: None,
+            changes: None,
+        }
+    }
+
+    /// The tree this result streams.
+    pub(crate) fn tree_ref(&self) -> &Tree {
+        &self.tree
+    }
+
+    /// A source error of file `index` while the stream is read: recorded (and `Ok`)
+    /// after [`ImageResult::record_source_changes`], else returned.
+    fn tolerate(&self, index: usize, e: ImageError) -> Result<(), ImageError> {
+        match (&self.changes, &e) {
+            (
+                Some(list),
+                ImageError::SourceRead { host_path, .. }
+                | ImageError::SourceChangedSize { host_path, .. }
+                | ImageError::SourceModified { host_path, .. },
+            ) => {
+                let reason = match &e {
+                    ImageError::SourceRead { source, .. } => format!("cannot be read: {source}"),
+                    ImageError::SourceChangedSize {
+                        expected, actual, ..
+                    } => format!(
+                        "changed size while it was recorded: {expected} bytes when added, {actual} found"
+                    ),
+                    _ => "was modified while it was recorded (its modification time changed)"
+                        .to_string(),
+                };
+                list.push(crate::source_check::SourceChange {
+                    host_path: host_path.clone(),
+                    image_path: self.layout.data_path(&self.tree, index),
+                    reason,
+                });
+                Ok(())
+            }
+            _ => Err(e),
         }
     }
 
@@ -174,7 +214,31 @@ impl ImageResult {
     }
 
     fn open(&self, index: usize) -> Result<OpenFile, ImageError> {
-        open_source(&self.tree, &self.layout, index, None)
+        match open_source(&self.tree, &self.layout, index, None) {
+            Ok(of) => Ok(of),
+            Err((e, file)) => {
+                self.tolerate(index, e)?;
+                // Recorded: the file as it is now, or zeros if it cannot be opened.
+                let size = self.layout.data[index].size;
+                Ok(OpenFile {
+                    index,
+                    allocated: size,
+                    file,
+                    bytes: None,
+                    offset: 0,
+                    size,
+                })
+            }
+        }
+    }
+
+    /// A source error of the open file `of` while reading: recorded (the rest of it
+    /// reads as zeros) or returned.
+    fn read_failed(&mut self, mut of: OpenFile, e: ImageError) -> Result<usize, ImageError> {
+        self.tolerate(of.index, e)?;
+        of.file = None;
+        self.file = Some(of);
+        Ok(0)
     }
 
     fn pad_to_block(buf: &mut Vec<u8>, size: u64) {
@@ -191,6 +255,14 @@ impl ImageResult {
         if let Some(mut of) = self.file.take() {
             let remaining = of.size - of.offset;
             if remaining == 0 {
+                if let (Some(f), Some(p)) =
+                    (&of.file, host_path(&self.layout, &self.tree, of.index))
+                {
+                    let node = self.layout.data[of.index].node;
+                    if let Err(e) = crate::source_check::compare_open(&self.tree, node, &p, f) {
+                        self.tolerate(of.index, e)?;
+                    }
+                }
                 Self::pad_to_block(&mut self.buf, of.size);
                 self.state.files_done += 1;
                 self.report(None);
@@ -204,14 +276,27 @@ impl ImageResult {
                 self.file = Some(of);
                 return Ok(0);
             }
-            let f = of.file.as_mut().expect("host file");
+            let Some(f) = of.file.as_mut() else {
+                // A source that failed: zeros up to its recorded size.
+                let n = (remaining as usize).min(READ_CHUNK);
+                self.buf.resize(n, 0);
+                of.offset += n as u64;
+                self.file = Some(of);
+                return Ok(0);
+            };
             let n = match direct {
                 Some(out) => {
                     let want = (remaining as usize).min(out.len());
-                    let n = read_retry(f, &mut out[..want])
-                        .map_err(|e| source_read(&self.layout, &self.tree, of.index, e))?;
+                    let n = match read_retry(f, &mut out[..want]) {
+                        Ok(n) => n,
+                        Err(e) => {
+                            let e = source_read(&self.layout, &self.tree, of.index, e);
+                            return self.read_failed(of, e);
+                        }
+                    };
                     if n == 0 {
-                        return Err(self.changed(of.index, of.size, of.offset));
+                        let e = self.changed(of.index, of.size, of.offset);
+                        return self.read_failed(of, e);
                     }
                     of.offset += n as u64;
                     self.file = Some(of);
@@ -222,12 +307,18 @@ impl ImageResult {
                     self.buf.resize(want, 0);
                     let mut got = 0;
                     while got < want {
-                        let n = read_retry(f, &mut self.buf[got..want])
-                            .map_err(|e| source_read(&self.layout, &self.tree, of.index, e))?;
-                        if n == 0 {
-                            return Err(self.changed(of.index, of.size, of.offset + got as u64));
-                        }
-                        got += n;
+                        let e = match read_retry(f, &mut self.buf[got..want]) {
+                            Ok(0) => self.changed(of.index, of.size, of.offset + got as u64),
+                            Ok(n) => {
+                                got += n;
+                                continue;
+                            }
+                            Err(e) => source_read(&self.layout, &self.tree, of.index, e),
+                        };
+                        // The bytes read so far are kept; the rest reads as zeros.
+                        self.buf.truncate(got);
+                        of.offset += got as u64;
+                        return self.read_failed(of, e);
                     }
                     got
                 }
@@ -671,7 +762,7 @@ fn copy_group(
     buf.resize(total as usize, 0);
     for &(index, off, _) in jobs {
         let rel = (off - start) as usize;
-        let mut of = open_source(tree, layout, index, Some(dirs))?;
+        let mut of = open_source(tree, layout, index, Some(dirs)).map_err(|(e, _)| e)?;
         let size = of.size as usize;
         if let Some(b) = of.bytes.take() {
             buf[rel..rel + size].copy_from_slice(&b);
@@ -692,10 +783,24 @@ fn copy_group(
                 Err(e) => return Err(source_read(layout, tree, index, e)),
             }
         }
+        unchanged_after_copy(tree, layout, index, &f)?;
     }
     sink.write_at(start, buf)
         .map_err(|e| ImageError::Write { source: e })?;
     Ok(total)
+}
+
+/// Checks a host file whose bytes were all copied against its stamp (one `fstat`).
+fn unchanged_after_copy(
+    tree: &Tree,
+    layout: &Layout,
+    index: usize,
+    f: &File,
+) -> Result<(), ImageError> {
+    match host_path(layout, tree, index) {
+        Some(p) => crate::source_check::compare_open(tree, layout.data[index].node, &p, f),
+        None => Ok(()),
+    }
 }
 
 /// Threads copying file data in [`ImageResult::write_to`].
@@ -716,7 +821,7 @@ fn copy_job(
     progress: &mut dyn FnMut(u64),
 ) -> Result<(), ImageError> {
     let wr = |e| ImageError::Write { source: e };
-    let mut of = open_source(tree, layout, index, dirs)?;
+    let mut of = open_source(tree, layout, index, dirs).map_err(|(e, _)| e)?;
     let padded = blocks * SECTOR_SIZE as u64;
     if let Some(b) = of.bytes.take() {
         sink.write_at(off, &b).map_err(wr)?;
@@ -770,6 +875,7 @@ fn copy_job(
             reported = done;
         }
     }
+    unchanged_after_copy(tree, layout, index, &f)?;
     sink.zeros(off + of.size, padded - of.size).map_err(wr)?;
     progress(padded - reported);
     Ok(())
@@ -953,12 +1059,14 @@ impl DirCache {
     }
 }
 
+/// Opens the data source of data extent `index` and checks a host file against its
+/// stamp ([`crate::source_check::compare`]). On error, the file if it could be opened.
 fn open_source(
     tree: &Tree,
     layout: &Layout,
     index: usize,
     dirs: Option<&mut DirCache>,
-) -> Result<OpenFile, ImageError> {
+) -> Result<OpenFile, (ImageError, Option<File>)> {
     let ext = &layout.data[index];
     let node = tree.node(ext.node);
     let NodeKind::File { source, size } = &node.kind else {
@@ -970,21 +1078,25 @@ fn open_source(
                 Some(cache) => cache.open(p),
                 None => File::open(p),
             }
-            .map_err(|e| ImageError::SourceRead {
-                host_path: p.clone(),
-                source: e,
-            })?;
-            let md = f.metadata().map_err(|e| ImageError::SourceRead {
-                host_path: p.clone(),
-                source: e,
-            })?;
-            let actual = md.len();
-            if actual != *size {
-                return Err(ImageError::SourceChangedSize {
+            .map_err(|e| {
+                let e = ImageError::SourceRead {
                     host_path: p.clone(),
-                    expected: *size,
-                    actual,
-                });
+                    source: e,
+                };
+                (e, None)
+            })?;
+            let md = match f.metadata() {
+                Ok(md) => md,
+                Err(e) => {
+                    let e = ImageError::SourceRead {
+                        host_path: p.clone(),
+                        source: e,
+                    };
+                    return Err((e, None));
+                }
+            };
+            if let Err(e) = crate::source_check::compare(tree, ext.node, p, &md) {
+                return Err((e, Some(f)));
             }
             Ok(OpenFile {
                 index,
@@ -1079,9 +1191,14 @@ impl Seek for ImageResult {
                     return Ok(());
                 }
                 of.offset = within;
-                if let Some(f) = of.file.as_mut() {
-                    f.seek(io::SeekFrom::Start(within))
-                        .map_err(|e| source_read(&self.layout, &self.tree, index as usize, e))?;
+                if let Some(f) = of.file.as_mut()
+                    && let Err(e) = f.seek(io::SeekFrom::Start(within))
+                {
+                    self.tolerate(
+                        index as usize,
+                        source_read(&self.layout, &self.tree, index as usize, e),
+                    )?;
+                    of.file = None;
                 }
                 self.file = Some(of);
                 Ok(())

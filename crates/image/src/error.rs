@@ -26,6 +26,20 @@ pub enum ImageError {
         /// Image path.
         path: String,
     },
+    /// Two grafts (`mkisofs` `SRC[=DEST]` operands) put different items at one image
+    /// path, where only two directories can merge (IMAPI_E_DUP_NAME).
+    #[error(
+        "{path}: {} and {second:?} are both grafted at this path; give one another destination (SRC=DEST) or leave one out",
+        first.as_ref().map_or_else(|| "an item added earlier".to_string(), |p| format!("{p:?}"))
+    )]
+    GraftClash {
+        /// Image path.
+        path: String,
+        /// The host path the earlier graft put there (`None`: not known).
+        first: Option<PathBuf>,
+        /// The host path of the graft that clashes with it.
+        second: PathBuf,
+    },
     /// No item at the path, or its parent directory is missing (IMAPI_E_ITEM_NOT_FOUND,
     /// IMAPI_E_DIR_NOT_FOUND).
     #[error("{path}: no such item in the image")]
@@ -61,8 +75,8 @@ pub enum ImageError {
         /// The I/O error.
         source: io::Error,
     },
-    /// A host file's size changed between adding it and writing it
-    /// (IMAPI_E_DATA_STREAM_INCONSISTENCY).
+    /// A host file's size changed between adding it and writing it, or while it was
+    /// read (IMAPI_E_DATA_STREAM_INCONSISTENCY).
     #[error(
         "host file {host_path:?} changed size since it was added: expected {expected} bytes, found {actual}"
     )]
@@ -73,6 +87,20 @@ pub enum ImageError {
         expected: u64,
         /// Size found while writing.
         actual: u64,
+    },
+    /// A host file's modification time (st_mtim) changed between adding it and writing
+    /// it, or while it was read: its data was written to (IMAPI_E_DATA_STREAM_INCONSISTENCY).
+    #[error(
+        "host file {host_path:?} was modified since it was added (modification time {}.{:09} when added, {}.{:09} now)",
+        expected.0, expected.1, actual.0, actual.1
+    )]
+    SourceModified {
+        /// Host path.
+        host_path: PathBuf,
+        /// Modification time when added: seconds since the Unix epoch, nanoseconds.
+        expected: (i64, u32),
+        /// Modification time found.
+        actual: (i64, u32),
     },
     /// A host path given to `add_file` is a directory (use `add_tree`).
     #[error("host path {host_path:?} is a directory; use add_tree")]
@@ -331,13 +359,13 @@ impl ImageError {
     pub fn hresult(&self) -> u32 {
         match self {
             ImageError::InvalidPath { .. } => 0xC0AA_B110,
-            ImageError::PathExists { .. } => 0xC0AA_B112,
+            ImageError::PathExists { .. } | ImageError::GraftClash { .. } => 0xC0AA_B112,
             ImageError::NotFound { .. } => 0xC0AA_B118,
             ImageError::NotADirectory { .. } => 0xC0AA_B109,
             ImageError::DirectoryNotEmpty { .. } => 0xC0AA_B10A,
             ImageError::DirectoryRead { .. } => 0xC0AA_B12B,
             ImageError::SourceRead { .. } => 0xC0AA_B129,
-            ImageError::SourceChangedSize { .. } => 0xC0AA_B128,
+            ImageError::SourceChangedSize { .. } | ImageError::SourceModified { .. } => 0xC0AA_B128,
             ImageError::SourceIsDirectory { .. }
             | ImageError::SessionStartBlockFixed { .. }
             | ImageError::RandomWriteStart { .. } => 0xC0AA_B101,

@@ -85,6 +85,7 @@ mod import_events;
 pub mod layout;
 mod multisession;
 mod names;
+mod source_check;
 mod tree;
 mod udf;
 
@@ -104,6 +105,7 @@ pub use multisession::{
     Multisession, MultisessionError, MultisessionRandomWrite, MultisessionSequential,
     RandomWriteStream, SessionPlacement,
 };
+pub use source_check::{SourceChange, SourceChanges};
 pub use tree::{Extent, FileSource, ItemMetadata, Tree};
 pub use udf::{UDF_REVISIONS, UdfRegion};
 
@@ -914,49 +916,13 @@ impl FileSystemImage {
         self.tree_mut().add_tree(host_dir, dest_dir)
     }
 
-    /// Adds host path `host` the way `mkisofs` grafts `SRC[=DEST]`: a directory's
-    /// contents go into `dest` (default: the root; see [`FileSystemImage::add_tree`]); a
-    /// file (or link, or special file) goes at `dest` (default: `/BASENAME`; a `dest`
-    /// ending in `/` means `dest/BASENAME`), its missing parent directories created.
-    /// Returns the number of files (non-directories) added or replaced.
+    /// See [`Tree::add_graft`]: `host` the way `mkisofs` grafts `SRC[=DEST]`; two grafts
+    /// that put different items at one path are refused, naming both sources.
     ///
     /// # Errors
-    /// [`ImageError::SourceRead`] when `host` cannot be examined, or has no UTF-8 base
-    /// name where one is needed; those of [`FileSystemImage::add_tree`] and
-    /// [`FileSystemImage::add_file`].
+    /// See [`Tree::add_graft`].
     pub fn add_graft(&mut self, host: &Path, dest: Option<&str>) -> Result<usize, ImageError> {
-        let meta = std::fs::metadata(host).map_err(|source| ImageError::SourceRead {
-            host_path: host.to_owned(),
-            source,
-        })?;
-        if meta.is_dir() {
-            return self.add_tree(host, dest.unwrap_or("/"));
-        }
-        let base =
-            host.file_name()
-                .and_then(|b| b.to_str())
-                .ok_or_else(|| ImageError::SourceRead {
-                    host_path: host.to_owned(),
-                    source: std::io::Error::new(
-                        std::io::ErrorKind::InvalidInput,
-                        "no UTF-8 file name to record it under",
-                    ),
-                })?;
-        let dest = match dest {
-            None => format!("/{base}"),
-            Some(d) if d.ends_with('/') => format!("{d}{base}"),
-            Some(d) => d.to_string(),
-        };
-        let mut end = 0;
-        while let Some(i) = dest[end + 1..].find('/') {
-            end += 1 + i;
-            match self.add_directory(&dest[..end]) {
-                Ok(()) | Err(ImageError::PathExists { .. }) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        self.add_file(&dest, host)?;
-        Ok(1)
+        self.tree_mut().add_graft(host, dest)
     }
 
     /// See [`Tree::add_file`].

@@ -11,7 +11,10 @@ use discburn_format::rrip::mode as m;
 
 use crate::ImageError;
 
+mod graft;
 mod scan;
+
+pub(crate) use graft::Graft;
 
 /// Index of a node in the tree's arena.
 pub(crate) type NodeId = u32;
@@ -145,6 +148,9 @@ pub(crate) struct Node {
     /// Names recorded for this item by an imported session, kept so unchanged items
     /// keep their names (`None` for items added in this session).
     pub(crate) fixed: Option<Box<FixedNames>>,
+    /// A host file's size and modification time when it was added, to find a source
+    /// that changed before or while it is written (`None` for other items).
+    pub(crate) stamp: Option<crate::source_check::SourceStamp>,
 }
 
 /// The identifiers an imported item had in the previous session.
@@ -188,6 +194,9 @@ impl Node {
 #[derive(Debug, Clone)]
 pub struct Tree {
     pub(crate) nodes: Vec<Node>,
+    /// The grafts made so far ([`Tree::add_graft`]), to name the source of an item a
+    /// later graft clashes with.
+    pub(crate) grafts: Vec<Graft>,
 }
 
 impl Default for Tree {
@@ -231,7 +240,9 @@ impl Tree {
                 kind: NodeKind::Directory(BTreeMap::new()),
                 meta: ItemMetadata::synthetic(m::S_IFDIR),
                 fixed: None,
+                stamp: None,
             }],
+            grafts: Vec::new(),
         }
     }
 
@@ -289,6 +300,7 @@ impl Tree {
             kind,
             meta,
             fixed: None,
+            stamp: None,
         });
         self.children_mut(parent).insert(name.into(), id);
         id
@@ -369,20 +381,25 @@ impl Tree {
         source: FileSource,
         meta: Option<ItemMetadata>,
     ) -> Result<(), ImageError> {
+        let mut stamp = None;
         let size = match &source {
-            FileSource::HostPath(p) => fs::metadata(p)
-                .map_err(|e| ImageError::SourceRead {
+            FileSource::HostPath(p) => {
+                let md = fs::metadata(p).map_err(|e| ImageError::SourceRead {
                     host_path: p.clone(),
                     source: e,
-                })?
-                .len(),
+                })?;
+                let s = crate::source_check::SourceStamp::from_metadata(&md);
+                stamp = Some(s);
+                s.size
+            }
             FileSource::Bytes(b) => b.len() as u64,
             FileSource::Extent { length, .. } => *length,
             FileSource::Extents(list) => list.iter().map(|e| u64::from(e.length)).sum(),
         };
         let meta = meta.unwrap_or_else(|| ItemMetadata::synthetic(m::S_IFREG));
-        self.add_new(path, NodeKind::File { source, size }, meta)
-            .map(drop)
+        let id = self.add_new(path, NodeKind::File { source, size }, meta)?;
+        self.nodes[id as usize].stamp = stamp;
+        Ok(())
     }
 
     /// Adds in-memory bytes as a file.
@@ -413,15 +430,18 @@ impl Tree {
     /// As [`Tree::add_directory`], plus [`ImageError::SourceRead`] and
     /// [`ImageError::SourceIsDirectory`].
     pub fn add_file(&mut self, path: &str, host_file: &Path) -> Result<(), ImageError> {
-        let (kind, meta) = scan::host_item(rustix::fs::CWD, host_file.as_os_str(), false, &|| {
-            host_file.to_owned()
-        })?;
+        let (kind, meta, stamp) =
+            scan::host_item(rustix::fs::CWD, host_file.as_os_str(), false, &|| {
+                host_file.to_owned()
+            })?;
         if matches!(kind, NodeKind::Directory(_)) {
             return Err(ImageError::SourceIsDirectory {
                 host_path: host_file.to_owned(),
             });
         }
-        self.add_new(path, kind, meta).map(drop)
+        let id = self.add_new(path, kind, meta)?;
+        self.nodes[id as usize].stamp = stamp;
+        Ok(())
     }
 
     /// Creates `path` and missing parents as directories; returns the directory.
@@ -468,9 +488,21 @@ impl Tree {
     /// [`ImageError::InvalidPath`], [`ImageError::NotADirectory`] if `dest_dir` or one
     /// of its parents is a file.
     pub fn add_tree(&mut self, host_dir: &Path, dest_dir: &str) -> Result<usize, ImageError> {
+        self.add_tree_inner(host_dir, dest_dir, false)
+    }
+
+    /// [`Tree::add_tree`]; with `refuse_clashes`, an item of an earlier graft at a path
+    /// the source also has (unless both are directories) is [`ImageError::GraftClash`]
+    /// and nothing changes.
+    fn add_tree_inner(
+        &mut self,
+        host_dir: &Path,
+        dest_dir: &str,
+        refuse_clashes: bool,
+    ) -> Result<usize, ImageError> {
         parse_path(dest_dir)?;
         // The source directory itself: a symbolic link to one is followed.
-        let (root_kind, root_meta) =
+        let (root_kind, root_meta, _) =
             scan::host_item(rustix::fs::CWD, host_dir.as_os_str(), true, &|| {
                 host_dir.to_owned()
             })
@@ -488,6 +520,9 @@ impl Tree {
         }
         // Staged first, applied after, so that a failing scan leaves the tree as it was.
         let staged = scan::Scan::run(host_dir).into_pre_order()?;
+        if refuse_clashes && let Some(e) = self.find_clash(host_dir, dest_dir, &staged) {
+            return Err(e);
+        }
         // Apply: nothing below can fail except a destination that is not a directory,
         // which is checked first.
         let base = self.make_dirs_checked(dest_dir)?;
@@ -511,7 +546,11 @@ impl Tree {
                     self.nodes[e as usize].meta = entry.meta;
                     e
                 }
-                _ => self.push(parent, &entry.name, entry.kind, entry.meta),
+                _ => {
+                    let id = self.push(parent, &entry.name, entry.kind, entry.meta);
+                    self.nodes[id as usize].stamp = entry.stamp;
+                    id
+                }
             };
             if entry.listing.is_some() {
                 parents.push(id);

@@ -31,6 +31,7 @@ mod disc_id;
 mod engine;
 mod error;
 mod events;
+mod headless;
 mod mechanism;
 mod media;
 mod ownership;
@@ -48,6 +49,7 @@ pub use discburn_image::{
 };
 pub use error::WriterError;
 pub use events::{Clock, DiscFormat2DataEventArgs, ManualClock, SystemClock};
+pub use headless::headless_first_session;
 pub use mechanism::{
     MsftMultisessionPseudoOverwrite, MsftMultisessionRandomWrite, MsftMultisessionSequential,
     format_pseudo_overwrite,

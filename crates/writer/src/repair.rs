@@ -103,6 +103,15 @@ pub enum RepairOutcome {
         /// The sectors cleared (written with zeros).
         cleared: Vec<u64>,
     },
+    /// Overwritable media, BD-R Pseudo-Overwrite, image files: the first session was
+    /// interrupted before its head was written (LBA 0–31 zero, its descriptors at LBA
+    /// 48); it was replaced by an empty ISO 9660 volume at its start and a head.
+    FirstSessionReplaced {
+        /// Start of the replaced session (32).
+        session_start: u64,
+        /// Blocks of the empty volume written there.
+        blocks: u64,
+    },
 }
 
 /// A session written by repair after an incomplete one: a copy of the volume
@@ -158,6 +167,14 @@ impl fmt::Display for RepairReport {
                 }
                 write!(f, "; the disc takes new sessions again")
             }
+            RepairOutcome::FirstSessionReplaced {
+                session_start,
+                blocks,
+            } => write!(
+                f,
+                "{}: the first session at LBA {session_start} was interrupted before its head was written; it was replaced by an empty session ({blocks} blocks) and the head, so the disc takes new sessions again",
+                self.device
+            ),
             RepairOutcome::LeftoversDiscarded {
                 last_session_end,
                 leftover_start,
@@ -516,7 +533,7 @@ fn root_record(root: u32, id: u8) -> [u8; 34] {
 /// 9.1): 16 zero blocks, the primary volume descriptor, the terminator, the type L and
 /// type M path tables and the root directory ("." and ".."), 21 blocks; Volume Space
 /// Size is the absolute end (start + 21). Dates are "not specified" (ECMA-119 8.4.26.1).
-fn empty_volume(start: u32) -> Vec<u8> {
+pub(crate) fn empty_volume(start: u32) -> Vec<u8> {
     const BLOCKS: u32 = 21;
     let (l_table, m_table, root) = (start + 18, start + 19, start + 20);
     let mut v = vec![0u8; BLOCKS as usize * SECTOR];
@@ -578,6 +595,9 @@ fn overwritable(rec: &mut DiscRecorder, info: &MediaInfo) -> Result<RepairOutcom
         });
     }
     let device = info.device.clone();
+    if let Some(outcome) = crate::headless::replace(rec)? {
+        return Ok(outcome);
+    }
     let unit = info.write_unit.max(1) as u64;
     let mut src = RecorderBlocks::new(rec)?;
     let total = src.total_sectors();

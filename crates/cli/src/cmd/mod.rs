@@ -11,5 +11,6 @@ pub mod media;
 pub mod mkimage;
 pub mod msinfo;
 pub mod repair;
+pub mod rollback;
 pub mod sessions;
 pub mod verify;

@@ -14,6 +14,7 @@ use rustix::fs::{AtFlags, Mode, OFlags, StatxFlags};
 
 use super::{FileSource, ItemMetadata, NodeKind, m};
 use crate::ImageError;
+use crate::source_check::SourceStamp;
 
 /// Threads listing directories. Listing is system-call bound; on a cold cache the
 /// threads also keep several reads in flight.
@@ -24,6 +25,8 @@ pub(super) struct Entry {
     pub(super) name: Box<[u8]>,
     pub(super) kind: NodeKind,
     pub(super) meta: ItemMetadata,
+    /// A regular file's size and modification time.
+    pub(super) stamp: Option<SourceStamp>,
     /// For a directory: the index of its own listing in [`Scan::dirs`].
     pub(super) listing: Option<usize>,
 }
@@ -230,7 +233,7 @@ fn examine(
     dirfd: rustix::fd::BorrowedFd<'_>,
     name: Box<[u8]>,
 ) -> Result<Entry, ImageError> {
-    let (kind, meta) = {
+    let (kind, meta, stamp) = {
         let host_path = || dir.join(OsStr::from_bytes(&name));
         if name.len() > 255 {
             return Err(ImageError::InvalidPath {
@@ -244,6 +247,7 @@ fn examine(
         name,
         kind,
         meta,
+        stamp,
         listing: None,
     })
 }
@@ -251,7 +255,7 @@ fn examine(
 /// A host item as the tree records it: one `statx(2)` of `name` relative to `dirfd`
 /// (`rustix::fs::CWD` for a whole path), following a final symbolic link only if
 /// `follow`, and `readlinkat` for a link. `host_path` names the item in errors and is
-/// the data source of a regular file.
+/// the data source of a regular file, whose [`SourceStamp`] is returned too.
 ///
 /// # Errors
 /// [`ImageError::SourceRead`] if it cannot be examined or a link not read.
@@ -260,7 +264,7 @@ pub(super) fn host_item(
     name: &OsStr,
     follow: bool,
     host_path: &dyn Fn() -> PathBuf,
-) -> Result<(NodeKind, ItemMetadata), ImageError> {
+) -> Result<(NodeKind, ItemMetadata, Option<SourceStamp>), ImageError> {
     let read_err = |e: rustix::io::Errno| ImageError::SourceRead {
         host_path: host_path(),
         source: e.into(),
@@ -301,5 +305,6 @@ pub(super) fn host_item(
             rdev: rustix::fs::makedev(st.stx_rdev_major, st.stx_rdev_minor),
         },
     };
-    Ok((kind, meta))
+    let stamp = (ty == m::S_IFREG).then(|| SourceStamp::from_statx(&st));
+    Ok((kind, meta, stamp))
 }
