@@ -255,8 +255,9 @@ impl ValidationEntry {
 }
 
 fn word_sum(e: &[u8]) -> u16 {
-    e.chunks_exact(2)
-        .fold(0u16, |s, w| s.wrapping_add(u16::from_le_bytes([w[0], w[1]])))
+    e.chunks_exact(2).fold(0u16, |s, w| {
+        s.wrapping_add(u16::from_le_bytes([w[0], w[1]]))
+    })
 }
 
 fn entry<'a>(b: &'a [u8], offset: usize, s: &'static str) -> Result<&'a [u8], FormatError> {
@@ -405,7 +406,12 @@ pub const MAX_CATALOG_ENTRIES: usize = 2048;
 impl BootCatalog {
     /// Bytes of the encoded catalog: 32 per entry (not padded to a sector).
     pub fn encoded_len(&self) -> usize {
-        ENTRY_SIZE * (2 + self.sections.iter().map(|s| 1 + s.entries.len()).sum::<usize>())
+        ENTRY_SIZE
+            * (2 + self
+                .sections
+                .iter()
+                .map(|s| 1 + s.entries.len())
+                .sum::<usize>())
     }
 
     /// The encoded catalog.

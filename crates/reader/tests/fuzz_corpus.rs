@@ -190,3 +190,8 @@ fn path_table() {
 fn whole_image() {
     run_target("whole_image", fuzzing::whole_image);
 }
+
+#[test]
+fn el_torito() {
+    run_target("el_torito", fuzzing::el_torito);
+}
