@@ -768,8 +768,8 @@ mod tests {
         let mut manual = 0u32;
         for i in (64..2053).step_by(4) {
             let mut w = [0u8; 4];
-            for k in 0..4 {
-                w[k] = *f.get(i + k).unwrap_or(&0);
+            for (k, b) in w.iter_mut().enumerate() {
+                *b = *f.get(i + k).unwrap_or(&0);
             }
             manual = manual.wrapping_add(u32::from_le_bytes(w));
         }
