@@ -94,6 +94,9 @@ pub struct ImageOptions {
     /// root and `isofs.cx` on each file written in this session (AAIP 2.0 AL entries,
     /// with Rock Ridge only). What `xorriso -md5 on` writes.
     pub record_md5: bool,
+    /// El Torito boot (see [`crate::boot`]): a Boot Record Volume Descriptor after the
+    /// Primary Volume Descriptor naming a new or a kept catalog. `None`: not bootable.
+    pub el_torito: Option<crate::boot::ElToritoPlan>,
 }
 
 /// Which directory hierarchy a structure belongs to.
@@ -112,6 +115,9 @@ pub enum RegionKind {
     SystemArea,
     /// Primary Volume Descriptor (ECMA-119 8.4).
     PrimaryVolumeDescriptor,
+    /// El Torito Boot Record Volume Descriptor (El Torito 2.0, ECMA-119 8.2), right
+    /// after the primary one.
+    BootRecord,
     /// Joliet Supplementary Volume Descriptor (ECMA-119 8.5).
     SupplementaryVolumeDescriptor,
     /// Volume Descriptor Set Terminator (ECMA-119 8.3).
@@ -245,6 +251,8 @@ pub struct Layout {
     pub(crate) relocation_serial: u32,
     /// Where the MD5 checksums go ([`ImageOptions::record_md5`]).
     pub(crate) md5: Option<ChecksumPlan>,
+    /// The El Torito structures ([`ImageOptions::el_torito`]).
+    pub(crate) boot: Option<crate::boot::BootLayout>,
 }
 
 /// What one entry of the checksum array (after entry 0) checksums.
@@ -540,6 +548,7 @@ pub fn plan(
         data_start: 0,
         relocation_serial,
         md5: None,
+        boot: None,
     };
     if options.record_md5 {
         // Array indices in depth-first order, one per data extent written here (hard
@@ -636,6 +645,9 @@ pub fn plan(
         1,
         RegionKind::PrimaryVolumeDescriptor,
     );
+    if options.el_torito.is_some() {
+        place(&mut next, &mut regions, 1, RegionKind::BootRecord);
+    }
     if joliet.is_some() {
         place(
             &mut next,
@@ -856,6 +868,10 @@ pub fn plan(
     layout.joliet = joliet;
     layout.data = data;
     layout.data_start = data_start as u32;
+    if let Some(p) = &options.el_torito {
+        let pvd = session_start_block.saturating_add(16);
+        layout.boot = Some(crate::boot::place(tree, p, &layout.file_lba, pvd)?);
+    }
     Ok(layout)
 }
 
@@ -1695,6 +1711,9 @@ impl Layout {
             RegionKind::PrimaryVolumeDescriptor => {
                 out.extend_from_slice(self.primary_volume_descriptor(tree)?.as_bytes())
             }
+            RegionKind::BootRecord => out.extend_from_slice(&crate::boot::boot_record(
+                self.boot.as_ref().expect("placed with the region"),
+            )),
             RegionKind::SupplementaryVolumeDescriptor => {
                 out.extend_from_slice(self.supplementary_volume_descriptor(tree)?.as_bytes())
             }
