@@ -32,6 +32,41 @@ pub struct SessionInfo {
     /// session mastered at LBA 0 on an image appended to in the random-write layout):
     /// listed, but its tree cannot be opened alone.
     pub descriptors_replaced: bool,
+    /// The El Torito boot catalog its boot record names (El Torito 2.0), if it has one.
+    pub el_torito: Option<SessionBoot>,
+}
+
+/// The El Torito boot record of a session: the catalog's LBA and its entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SessionBoot {
+    /// LBA of the boot catalog (the boot record's Boot Catalog Pointer).
+    pub catalog_lba: u32,
+    /// The entries in catalog order (the first is the initial/default entry); empty
+    /// when the catalog did not decode.
+    pub entries: Vec<discburn_reader::BootCatalogEntry>,
+    /// Why the catalog did not decode, if it did not.
+    pub error: Option<String>,
+}
+
+/// The boot record of the session at `start`; `None` without one (or without readable
+/// descriptors).
+fn session_boot(src: &mut (impl SectorSource + ?Sized), start: u64) -> Option<SessionBoot> {
+    let vol = Volume::open(src, start, &ReadOptions::default()).ok()?;
+    let catalog_lba = vol.boot_catalog?;
+    Some(match vol.read_boot_catalog(src) {
+        Ok(Some(c)) => SessionBoot {
+            catalog_lba,
+            entries: c.entries(),
+            error: None,
+        },
+        Ok(None) => return None,
+        Err(e) => SessionBoot {
+            catalog_lba,
+            entries: Vec::new(),
+            error: Some(e.to_string()),
+        },
+    })
 }
 
 /// A recorder opened for reading: the data writer's view of its media
@@ -123,6 +158,7 @@ impl Disc {
                         s.blocks = recorded_blocks(&s, u64::from(v.primary.volume_space_size));
                         s.volume_identifier = v.primary.volume_identifier;
                     }
+                    s.el_torito = session_boot(&mut src, s.start);
                     s
                 })
                 .collect());
@@ -133,12 +169,20 @@ impl Disc {
         Ok(list
             .sessions
             .into_iter()
-            .map(|s| SessionInfo {
-                number: s.number,
-                start: s.start,
-                blocks: s.size,
-                volume_identifier: s.volume_identifier,
-                descriptors_replaced: head_over_first && s.number == 1,
+            .map(|s| {
+                let replaced = head_over_first && s.number == 1;
+                SessionInfo {
+                    number: s.number,
+                    start: s.start,
+                    blocks: s.size,
+                    volume_identifier: s.volume_identifier,
+                    descriptors_replaced: replaced,
+                    el_torito: if replaced {
+                        None
+                    } else {
+                        session_boot(&mut *src, s.start)
+                    },
+                }
             })
             .collect())
     }
@@ -285,6 +329,7 @@ fn sequential_toc(rec: &mut DiscRecorder) -> Result<Vec<SessionInfo>, Error> {
                 blocks: u64::from(end - t.track_start_address),
                 volume_identifier: String::new(),
                 descriptors_replaced: false,
+                el_torito: None,
             }),
         }
     }

@@ -66,7 +66,7 @@ mod error;
 pub mod verify;
 
 pub use append::{AppendOptions, AppendReport, AppendSession};
-pub use disc::{Disc, SessionInfo};
+pub use disc::{Disc, SessionBoot, SessionInfo};
 pub use dump::DumpReport;
 pub use error::Error;
 pub use verify::{BurnVerificationLevel, FileProblem, TagCheck, VerifyReport};

@@ -43,6 +43,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     "blocks": s.blocks,
                     "volume_identifier": s.volume_identifier,
                     "descriptors_replaced": s.descriptors_replaced,
+                    "el_torito": super::boot::session_boot_json(s.el_torito.as_ref()),
                 })
             })
             .collect();
