@@ -140,6 +140,11 @@ pub enum ElToritoPlan {
         catalog_path: String,
         /// The entries (1 to [`BOOT_ENTRY_COUNT_MAX`]).
         entries: Vec<BootOptions>,
+        /// The Primary Volume Descriptor LBA the boot info tables name: `None` for the
+        /// session's own (session start + 16); `Some(16)` on media that get the
+        /// random-write head, whose copy at LBA 16 always shows the newest session,
+        /// so a boot loader reading it (ISOLINUX) sees the files of later sessions.
+        pvd_lba: Option<u32>,
     },
     /// Only a boot record naming the catalog already recorded at `catalog_lba` (an
     /// earlier session's, kept with its boot images).
@@ -231,6 +236,7 @@ pub(crate) fn prepare_tree(
     let Some(ElToritoPlan::New {
         catalog_path,
         entries,
+        ..
     }) = plan
     else {
         return Ok(Arc::clone(tree));
@@ -273,7 +279,7 @@ pub(crate) fn place(
     file_lba: &[u32],
     pvd_lba: u32,
 ) -> Result<BootLayout, ImageError> {
-    let (catalog_path, entries) = match plan {
+    let (catalog_path, entries, pvd_lba) = match plan {
         ElToritoPlan::Kept { catalog_lba } => {
             return Ok(BootLayout {
                 catalog_lba: *catalog_lba,
@@ -283,7 +289,8 @@ pub(crate) fn place(
         ElToritoPlan::New {
             catalog_path,
             entries,
-        } => (catalog_path, entries),
+            pvd_lba: fixed,
+        } => (catalog_path, entries, fixed.unwrap_or(pvd_lba)),
     };
     let file = |path: &str| -> Result<(NodeId, u64, &FileSource), ImageError> {
         let id = tree
@@ -542,7 +549,11 @@ pub(crate) fn import(
 /// # Errors
 /// [`ImageError::BootImageNotKept`] for a boot image whose file was removed, or that
 /// has no file and cannot stay where it is.
-pub(crate) fn resolve_kept(tree: &Tree, kept: &KeptBoot) -> Result<ElToritoPlan, ImageError> {
+pub(crate) fn resolve_kept(
+    tree: &Tree,
+    kept: &KeptBoot,
+    pvd_lba: Option<u32>,
+) -> Result<ElToritoPlan, ImageError> {
     let head = u64::from(crate::RANDOM_WRITE_HEAD_BLOCKS);
     // The head of a random-write append overwrites LBA 16–31 of a session recorded at
     // LBA 0: what lies there is read and written again with the new session.
@@ -627,6 +638,7 @@ pub(crate) fn resolve_kept(tree: &Tree, kept: &KeptBoot) -> Result<ElToritoPlan,
             .clone()
             .unwrap_or_else(|| DEFAULT_BOOT_CATALOG.to_owned()),
         entries,
+        pvd_lba,
     })
 }
 

@@ -167,6 +167,8 @@ pub struct FileSystemImage {
     boot_discard: bool,
     /// LBA 0–15 of the imported medium when not zero (a hybrid MBR/GPT), for the head.
     system_area: Option<Arc<[u8]>>,
+    /// Imported for a random-write append (the result gets the head at LBA 0).
+    random_write_import: bool,
 }
 
 /// IFileSystemImage::get_UDFRevisionsSupported (imapi2.md §11.3: the Vista/7 list).
@@ -208,6 +210,7 @@ impl FileSystemImage {
             boot_kept: None,
             boot_discard: false,
             system_area: None,
+            random_write_import: false,
         }
     }
 
@@ -254,14 +257,20 @@ impl FileSystemImage {
     /// # Errors
     /// [`ImageError::BootImageNotKept`].
     pub fn el_torito_plan(&self) -> Result<Option<ElToritoPlan>, ImageError> {
+        // Media that get the random-write head (overwritable media, image files):
+        // boot info tables name its PVD at LBA 16, which shows the newest session.
+        let head = matches!(self.placement, Some(SessionPlacement::Overwrite { .. }))
+            || self.random_write_import;
+        let pvd_lba = head.then_some(16);
         if !self.boot_options.is_empty() {
             return Ok(Some(ElToritoPlan::New {
                 catalog_path: self.boot_catalog_path.clone(),
                 entries: self.boot_options.clone(),
+                pvd_lba,
             }));
         }
         match &self.boot_kept {
-            Some(k) if !self.boot_discard => boot::resolve_kept(&self.tree, k).map(Some),
+            Some(k) if !self.boot_discard => boot::resolve_kept(&self.tree, k, pvd_lba).map(Some),
             _ => Ok(None),
         }
     }
@@ -273,6 +282,7 @@ impl FileSystemImage {
         src: &mut (impl discburn_reader::SectorSource + ?Sized),
     ) -> Result<(), ImageError> {
         let mut sa = vec![0u8; 16 * discburn_format::SECTOR_SIZE];
+        self.random_write_import = true;
         if src.total_sectors() < 16 {
             return Ok(());
         }
@@ -285,6 +295,7 @@ impl FileSystemImage {
                 },
             })?;
         self.system_area = sa.iter().any(|&b| b != 0).then(|| sa.into());
+        self.random_write_import = true;
         Ok(())
     }
 

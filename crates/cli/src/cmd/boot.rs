@@ -167,6 +167,42 @@ pub fn apply(args: &BootArgs, image: &mut FileSystemImage) -> anyhow::Result<()>
     Ok(())
 }
 
+/// The JSON of a session's boot record (`sessions --json`, `media --json`): `null`
+/// without one; else the catalog LBA and the entries (platform, bootable, emulation,
+/// load segment, sector count, load RBA), or the reason the catalog did not decode.
+pub fn session_boot_json(b: Option<&discburn::SessionBoot>) -> serde_json::Value {
+    use discburn::format::eltorito::Emulation as E;
+    let Some(b) = b else {
+        return serde_json::Value::Null;
+    };
+    let entries: Vec<_> = b
+        .entries
+        .iter()
+        .map(|e| {
+            serde_json::json!({
+                "platform_id": e.platform_id.to_byte(),
+                "platform": e.platform_id.name(),
+                "bootable": e.entry.bootable,
+                "emulation": match e.entry.emulation {
+                    E::NoEmulation => "none",
+                    E::Floppy12 => "floppy-1.2",
+                    E::Floppy144 => "floppy-1.44",
+                    E::Floppy288 => "floppy-2.88",
+                    E::HardDisk => "hard-disk",
+                },
+                "load_segment": e.entry.load_segment,
+                "sector_count": e.entry.sector_count,
+                "load_rba": e.entry.load_rba,
+            })
+        })
+        .collect();
+    let mut v = serde_json::json!({ "catalog_lba": b.catalog_lba, "entries": entries });
+    if let Some(err) = &b.error {
+        v["error"] = serde_json::json!(err);
+    }
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,40 +250,4 @@ mod tests {
             .collect();
         assert!(entries_from(&early, &args).is_err());
     }
-}
-
-/// The JSON of a session's boot record (`sessions --json`, `media --json`): `null`
-/// without one; else the catalog LBA and the entries (platform, bootable, emulation,
-/// load segment, sector count, load RBA), or the reason the catalog did not decode.
-pub fn session_boot_json(b: Option<&discburn::SessionBoot>) -> serde_json::Value {
-    use discburn::format::eltorito::Emulation as E;
-    let Some(b) = b else {
-        return serde_json::Value::Null;
-    };
-    let entries: Vec<_> = b
-        .entries
-        .iter()
-        .map(|e| {
-            serde_json::json!({
-                "platform_id": e.platform_id.to_byte(),
-                "platform": e.platform_id.name(),
-                "bootable": e.entry.bootable,
-                "emulation": match e.entry.emulation {
-                    E::NoEmulation => "none",
-                    E::Floppy12 => "floppy-1.2",
-                    E::Floppy144 => "floppy-1.44",
-                    E::Floppy288 => "floppy-2.88",
-                    E::HardDisk => "hard-disk",
-                },
-                "load_segment": e.entry.load_segment,
-                "sector_count": e.entry.sector_count,
-                "load_rba": e.entry.load_rba,
-            })
-        })
-        .collect();
-    let mut v = serde_json::json!({ "catalog_lba": b.catalog_lba, "entries": entries });
-    if let Some(err) = &b.error {
-        v["error"] = serde_json::json!(err);
-    }
-    v
 }
