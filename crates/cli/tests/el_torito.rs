@@ -241,7 +241,7 @@ fn bios_and_efi_entries_are_read_back_by_xorriso_and_isoinfo() {
 /// I-26 (deviation): the boot record is kept by default; a removed boot image refuses
 /// the burn with nothing written; --boot-discard drops it on purpose and says so.
 #[test]
-fn removing_the_boot_image_refuses_the_burn_unless_the_boot_record_is_discarded() {
+fn i26_removing_the_boot_image_refuses_the_burn_unless_the_boot_record_is_discarded() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("src");
     fs::create_dir_all(src.join("boot")).unwrap();

@@ -468,19 +468,28 @@ pub struct KeptBoot {
     pub(crate) session_start: u64,
 }
 
-/// The first recorded LBA of each imported file, for mapping LBAs to paths.
-fn file_at(tree: &Tree, lba: u32) -> Option<NodeId> {
-    tree.walk().find(|&id| match &tree.node(id).kind {
-        NodeKind::File {
-            source: FileSource::Extent { lba: l, length },
-            ..
-        } => *l == lba && *length > 0,
-        NodeKind::File {
-            source: FileSource::Extents(list),
-            ..
-        } => list.first().is_some_and(|e| e.lba == lba),
-        _ => false,
-    })
+/// The first file (depth-first) whose recorded data starts at each LBA, for mapping
+/// the catalog's LBAs to paths in one pass over the tree.
+fn files_by_lba(tree: &Tree) -> std::collections::HashMap<u32, NodeId> {
+    let mut m = std::collections::HashMap::new();
+    for id in tree.walk() {
+        let lba = match &tree.node(id).kind {
+            NodeKind::File {
+                source: FileSource::Extent { lba, length },
+                ..
+            } if *length > 0 => *lba,
+            NodeKind::File {
+                source: FileSource::Extents(list),
+                ..
+            } => match list.first() {
+                Some(e) => e.lba,
+                None => continue,
+            },
+            _ => continue,
+        };
+        m.entry(lba).or_insert(id);
+    }
+    m
 }
 
 /// Reads the boot record of the session at `session_start` and maps its catalog and
@@ -499,7 +508,8 @@ pub(crate) fn import(
     let Some(catalog_lba) = vol.boot_catalog else {
         return Ok(None);
     };
-    let path = |lba| file_at(tree, lba).map(|id| tree.path_of(id));
+    let files = files_by_lba(tree);
+    let path = |lba| files.get(&lba).map(|&id| tree.path_of(id));
     let mut kept = KeptBoot {
         catalog_lba,
         catalog_path: path(catalog_lba),
@@ -513,7 +523,10 @@ pub(crate) fn import(
             for e in c.entries() {
                 let lba = e.entry.load_rba;
                 let mut boot_info_table = false;
+                // One sector read per entry, for the first entries only (a hostile
+                // catalog may hold 2048).
                 if e.entry.emulation == Emulation::NoEmulation
+                    && kept.entries.len() < BOOT_ENTRY_COUNT_MAX
                     && u64::from(lba) < src.total_sectors()
                 {
                     let mut s = vec![0u8; SECTOR_SIZE];

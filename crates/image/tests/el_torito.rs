@@ -115,8 +115,16 @@ fn bios_and_efi_entries_in_one_catalog_with_a_patched_boot_info_table() {
 }
 
 #[test]
-fn boot_options_errors() {
+fn o18_o19_boot_options_defaults_errors_and_the_entry_limit() {
     let mut image = FileSystemImage::new();
+    // O-18: none by default; the later of the single entry and the array wins; an
+    // empty array makes a fresh image not bootable.
+    assert!(image.boot_image_options().is_empty());
+    image.set_boot_image_options(BootOptions::new("/a"));
+    image.set_boot_image_options_array(vec![BootOptions::new("/b"), BootOptions::new("/c")]);
+    assert_eq!(image.boot_image_options().len(), 2);
+    image.set_boot_image_options_array(Vec::new());
+    assert_eq!(image.el_torito_plan().unwrap(), None);
     image.add_bytes("/f.img", vec![0; 1000]).unwrap();
     let mut o = BootOptions::new("/f.img");
     o.emulation = Emulation::Floppy144;
@@ -152,7 +160,7 @@ fn boot_options_errors() {
 /// I-26 (deviation): an import keeps the boot record; a removed boot image refuses the
 /// layout; discarding drops it; a replaced boot image gets a new catalog.
 #[test]
-fn an_import_keeps_rewrites_or_refuses_the_previous_boot_record() {
+fn i26_an_import_keeps_rewrites_or_refuses_the_previous_boot_record() {
     let boot = bytes(3000, 7);
     let mut first = FileSystemImage::new();
     first.set_session_start_block(32);
