@@ -9,6 +9,7 @@
 #   path_table                  an image without its system area (from LBA 16 on)
 #   whole_image                 whole images (one with three xorriso sessions)
 #   udf                         whole UDF images (genisoimage, pycdlib, mkudffs)
+#   el_torito                   the boot catalog sector of bootable images
 set -euo pipefail
 cd "$(dirname "$0")"
 work=$(mktemp -d)
@@ -113,4 +114,24 @@ for f in "$udf"/*; do
     mkdir -p corpus/udf
     cp "$f" "corpus/udf/seed-$(basename "${f%.*}")"
 done
+
+# Bootable images: BIOS + EFI (xorriso), floppy emulation and hard-disk emulation
+# (genisoimage); the seed is the catalog sector the boot record names.
+boot=$work/boot
+mkdir -p "$boot/src"
+head -c 6000 /dev/urandom > "$boot/src/boot.bin"
+head -c 40000 /dev/urandom > "$boot/src/efi.img"
+truncate -s 1474560 "$boot/src/floppy.img"
+xorriso -as mkisofs -quiet -b boot.bin -no-emul-boot -boot-load-size 4 -boot-info-table \
+    -eltorito-alt-boot -e efi.img -no-emul-boot -o "$boot/bios-efi.iso" "$boot/src" 2>/dev/null
+genisoimage -quiet -b floppy.img -c boot.cat -o "$boot/floppy.iso" "$boot/src" 2>/dev/null
+mkdir -p corpus/el_torito
+for f in "$boot"/*.iso; do
+    lba=$(od -An -t u4 -j $((17 * 2048 + 71)) -N 4 "$f" | tr -d ' ')
+    dd if="$f" of="corpus/el_torito/seed-$(basename "$f" .iso)" bs=2048 skip="$lba" count=1 status=none
+done
+# Debian's grub-rescue-pc (GRUB's eltorito.img, boot-info-table).
+g=/usr/lib/grub-rescue/grub-rescue-cdrom.iso
+lba=$(od -An -t u4 -j $((17 * 2048 + 71)) -N 4 "$g" | tr -d ' ')
+dd if="$g" of=corpus/el_torito/seed-grub-rescue bs=2048 skip="$lba" count=1 status=none
 du -sh corpus/*

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite. Installs the independent oracle tools the tests read our images
 # with (xorriso, genisoimage/isoinfo, iso-info, bsdtar, 7-Zip, udftools, pycdlib; e2fsprogs
-# makes a foreign target) when they are missing, then runs formatting and lint checks and
-# every test. No test is skipped for a missing tool: a missing tool is installed here or
-# the suite fails.
+# makes a foreign target; isolinux, syslinux-common and grub-rescue-pc are booted in QEMU)
+# when they are missing, then runs formatting and lint checks and every test. No test is
+# skipped for a missing tool: a missing tool is installed here or the suite fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +19,10 @@ have udfinfo || missing+=(udftools)
 have python3 || missing+=(python3 python3-pip)
 have setpriv || missing+=(util-linux) # runs discburn as nobody in a root-run test
 have mkfs.ext4 || PATH="$PATH:/usr/sbin:/sbin" have mkfs.ext4 || missing+=(e2fsprogs) # a foreign target
+# Boot loaders the El Torito tests boot in QEMU/SeaBIOS (crates/cli/tests/el_torito.rs).
+[ -f /usr/lib/ISOLINUX/isolinux.bin ] || missing+=(isolinux)
+[ -f /usr/lib/syslinux/modules/bios/ldlinux.c32 ] || missing+=(syslinux-common)
+[ -f /usr/lib/grub-rescue/grub-rescue-cdrom.iso ] || missing+=(grub-rescue-pc)
 if ((${#missing[@]})); then
     echo "test.sh: installing ${missing[*]}" >&2
     SUDO=""

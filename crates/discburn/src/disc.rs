@@ -36,11 +36,46 @@ pub struct SessionInfo {
     /// it; empty when unreadable). A UDF volume without ECMA-119 descriptors is listed
     /// as one session at LBA 0 with its Logical Volume Identifier.
     pub file_systems: FileSystems,
+    /// The El Torito boot catalog its boot record names (El Torito 2.0), if it has one.
+    pub el_torito: Option<SessionBoot>,
 }
 
 /// The file systems of the session at `start` (empty when nothing is readable).
 fn file_systems_at(src: &mut (impl SectorSource + ?Sized), start: u64) -> FileSystems {
     discburn_reader::identify(src, start).unwrap_or_default()
+}
+
+/// The El Torito boot record of a session: the catalog's LBA and its entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SessionBoot {
+    /// LBA of the boot catalog (the boot record's Boot Catalog Pointer).
+    pub catalog_lba: u32,
+    /// The entries in catalog order (the first is the initial/default entry); empty
+    /// when the catalog did not decode.
+    pub entries: Vec<discburn_reader::BootCatalogEntry>,
+    /// Why the catalog did not decode, if it did not.
+    pub error: Option<String>,
+}
+
+/// The boot record of the session at `start`; `None` without one (or without readable
+/// descriptors).
+fn session_boot(src: &mut (impl SectorSource + ?Sized), start: u64) -> Option<SessionBoot> {
+    let vol = Volume::open(src, start, &ReadOptions::default()).ok()?;
+    let catalog_lba = vol.boot_catalog?;
+    Some(match vol.read_boot_catalog(src) {
+        Ok(Some(c)) => SessionBoot {
+            catalog_lba,
+            entries: c.entries(),
+            error: None,
+        },
+        Ok(None) => return None,
+        Err(e) => SessionBoot {
+            catalog_lba,
+            entries: Vec::new(),
+            error: Some(e.to_string()),
+        },
+    })
 }
 
 /// A recorder opened for reading: the data writer's view of its media
@@ -142,6 +177,7 @@ impl Disc {
                         s.volume_identifier = u.logical_volume_identifier;
                         s.file_systems |= FileSystems::UDF;
                     }
+                    s.el_torito = session_boot(&mut src, s.start);
                     s
                 })
                 .collect());
@@ -177,6 +213,11 @@ impl Disc {
                         FileSystems::empty()
                     } else {
                         file_systems_at(&mut *src, s.start)
+                    },
+                    el_torito: if replaced {
+                        None
+                    } else {
+                        session_boot(&mut *src, s.start)
                     },
                 }
             })
@@ -336,6 +377,7 @@ fn sequential_toc(rec: &mut DiscRecorder) -> Result<Vec<SessionInfo>, Error> {
                 volume_identifier: String::new(),
                 descriptors_replaced: false,
                 file_systems: FileSystems::empty(),
+                el_torito: None,
             }),
         }
     }

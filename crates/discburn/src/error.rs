@@ -201,6 +201,14 @@ impl Error {
             Error::Image(ImageError::DataAfterSessionStart { .. }) => {
                 "The medium holds data after its last complete session (an interrupted burn?): run `discburn repair --drive DRIVE`."
             }
+            Error::Image(ImageError::BootImageNotKept { .. }) => {
+                "Keep its file in the new session, or give --boot-discard to drop the boot record on purpose; nothing was written."
+            }
+            Error::Image(
+                ImageError::BootImageData { .. }
+                | ImageError::BootEmulationImageSizeMismatch { .. }
+                | ImageError::BootEntryCount { .. },
+            ) => "Check the --boot-image paths and options; nothing was written.",
             Error::Image(_) | Error::Read(_) => {
                 "The disc's file system cannot be read or extended; its sessions are unchanged."
             }

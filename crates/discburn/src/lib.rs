@@ -67,7 +67,7 @@ pub mod rollback;
 pub mod verify;
 
 pub use append::{AppendOptions, AppendReport, AppendSession};
-pub use disc::{Disc, SessionInfo};
+pub use disc::{Disc, SessionBoot, SessionInfo};
 pub use dump::DumpReport;
 pub use error::Error;
 pub use rollback::RollbackReport;

@@ -9,7 +9,7 @@
 //! | [`joliet`] | Joliet (Microsoft, 1995) | UCS-2 BE names, escape sequences, character rules |
 //! | [`susp`] | SUSP 1.12 (IEEE P1281) | SP, CE, ER, ST, PD and the entry iterator |
 //! | [`rrip`] | RRIP 1.12 (IEEE P1282) | PX, PN, SL, NM, TF, CL, PL, RE |
-//! | [`eltorito`] | El Torito 1.0 | boot record volume descriptor (decode) |
+//! | [`eltorito`] | El Torito 1.0 | boot record volume descriptor, validation entry, initial/default entry, section headers and entries, boot info table (genisoimage convention) |
 //! | [`md5sum`] | libisofs doc/checksums.txt, AAIP 2.0 | checksum tags (session, superblock, tree, relocated superblock), `isofs.ca`/`isofs.cx` values, AL entries |
 //! | [`ecma167`] | ECMA-167 3rd ed., OSTA UDF 2.60 | volume recognition sequence, descriptor tag (checksum, CRC), charspec, dstring, OSTA compressed Unicode, timestamp, regid and UDF suffixes, extent_ad, lb_addr, short_ad, long_ad, ext_ad, AVDP, PVD, IUVD, PD, LVD with type 1 and 2 (virtual, metadata) partition maps, USD, TD, LVID, FSD, FID, AED, FE, EFE, space bitmap, extended attributes, VAT 2.00 header and 1.50 trailer |
 //!

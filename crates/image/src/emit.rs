@@ -72,6 +72,9 @@ pub struct ImageResult {
     /// Where source changes go instead of failing the stream
     /// ([`ImageResult::record_source_changes`]).
     pub(crate) changes: Option<crate::source_check::SourceChanges>,
+    /// LBA 0–15 of the medium kept at import (a hybrid MBR/GPT): the head's first 16
+    /// blocks, instead of zeros.
+    pub(crate) system_area: Option<Arc<[u8]>>,
 }
 
 impl std::fmt::Debug for ImageResult {
@@ -130,6 +133,7 @@ impl ImageResult {
             failed: false,
             disc_id: None,
             changes: None,
+            system_area: None,
         }
     }
 
@@ -1072,6 +1076,16 @@ fn open_source(
     let NodeKind::File { source, size } = &node.kind else {
         unreachable!("data extents are files")
     };
+    if let Some(b) = crate::boot::emitted_bytes(tree, layout, ext.node)? {
+        return Ok(OpenFile {
+            index,
+            allocated: *size,
+            file: None,
+            bytes: Some(b),
+            offset: 0,
+            size: *size,
+        });
+    }
     match source {
         FileSource::HostPath(p) => {
             let f = match dirs {
@@ -1320,7 +1334,8 @@ pub const RANDOM_WRITE_HEAD_BLOCKS: u32 = 32;
 impl ImageResult {
     /// The 64 KiB head for random-write media (image files, block devices, DVD+RW,
     /// BD-RE, DVD-RAM), to be written at LBA 0 after the session (peers.md §1.1): 16
-    /// blocks of zeros, then a copy of this session's volume descriptors (primary,
+    /// blocks of zeros (or the system area of the medium kept at import: a hybrid
+    /// image's MBR/GPT stays), then a copy of this session's volume descriptors (primary,
     /// Joliet, terminator) whose Volume Space Size (ECMA-119 8.4.8) is raised to the end
     /// of this session, and with UDF its recognition sequence (BEA01, NSR, TEA01; the
     /// MD5 head tag is then not written), then zeros. Every reader that looks at LBA 16 then sees this
@@ -1336,6 +1351,10 @@ impl ImageResult {
         }
         let bs = SECTOR_SIZE;
         let mut head = vec![0u8; RANDOM_WRITE_HEAD_BLOCKS as usize * bs];
+        if let Some(sa) = &self.system_area {
+            let n = sa.len().min(16 * bs);
+            head[..n].copy_from_slice(&sa[..n]);
+        }
         let mut fresh = ImageResult::new(Arc::clone(&self.tree), self.layout.clone());
         // Only the descriptors are copied; the session's tags are not made here.
         fresh.md5 = None;

@@ -338,6 +338,50 @@ pub enum ImageError {
         /// Those of `previous` that `requested` lacks.
         missing: FileSystems,
     },
+    /// A boot image or the boot catalog cannot be used (IMAPI_E_BOOT_IMAGE_DATA,
+    /// El Torito 2.2/2.4): missing, not a regular file, empty, or a boot info table it
+    /// cannot hold.
+    #[error("boot image {path}: {reason} (IMAPI_E_BOOT_IMAGE_DATA)")]
+    BootImageData {
+        /// Image path of the boot image or catalog.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A floppy-emulation boot image has another size than its diskette
+    /// (IMAPI_E_BOOT_EMULATION_IMAGE_SIZE_MISMATCH; El Torito 2.2 Boot Media Type).
+    #[error(
+        "boot image {path}: {size} bytes, but its floppy emulation needs exactly {expected} (IMAPI_E_BOOT_EMULATION_IMAGE_SIZE_MISMATCH)"
+    )]
+    BootEmulationImageSizeMismatch {
+        /// Image path.
+        path: String,
+        /// Its size in bytes.
+        size: u64,
+        /// The diskette's size in bytes.
+        expected: u64,
+    },
+    /// No boot entries, or more than 32 (IMAPI2FS_BOOT_ENTRY_COUNT_MAX, O-19).
+    #[error("{count} boot entries: 1 to 32 are allowed (IMAPI_E_INVALID_PARAM)")]
+    BootEntryCount {
+        /// Entries given.
+        count: usize,
+    },
+    /// The previous session's boot record cannot be kept in the new session: one of its
+    /// boot images cannot stay bootable (IMAPI_E_BOOT_OBJECT_CONFLICT). Keep the file,
+    /// or discard the boot record on purpose
+    /// ([`crate::FileSystemImage::set_boot_discard`]).
+    #[error(
+        "the previous session's boot image {path} (LBA {lba}) cannot be kept: {reason} (IMAPI_E_BOOT_OBJECT_CONFLICT)"
+    )]
+    BootImageNotKept {
+        /// Image path of the boot image (or a description when it has none).
+        path: String,
+        /// Its LBA.
+        lba: u32,
+        /// Why.
+        reason: &'static str,
+    },
     /// Writing the result failed.
     #[error("cannot write the image: {source}")]
     Write {
@@ -397,6 +441,10 @@ impl ImageError {
             ImageError::UdfNotRepresentable { .. } => 0xC0AA_B154,
             ImageError::UdfRevisionChangeNotAllowed { .. } => 0xC0AA_B161,
             ImageError::FileSystemChangeNotAllowed { .. } => 0xC0AA_B163,
+            ImageError::BootImageData { .. } => 0xC0AA_B148,
+            ImageError::BootEmulationImageSizeMismatch { .. } => 0xC0AA_B14A,
+            ImageError::BootEntryCount { .. } => 0xC0AA_B101,
+            ImageError::BootImageNotKept { .. } => 0xC0AA_B149,
             ImageError::Write { .. } | ImageError::Format(_) => 0xC0AA_B100,
         }
     }

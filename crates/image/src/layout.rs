@@ -100,6 +100,9 @@ pub struct ImageOptions {
     /// A separate copy of the UDF metadata file as its mirror (UDF ≥ 2.50;
     /// IFileSystemImage::CreateRedundantUdfMetadataFiles).
     pub udf_redundant_metadata: bool,
+    /// El Torito boot (see [`crate::boot`]): a Boot Record Volume Descriptor after the
+    /// Primary Volume Descriptor naming a new or a kept catalog. `None`: not bootable.
+    pub el_torito: Option<crate::boot::ElToritoPlan>,
 }
 
 /// Which directory hierarchy a structure belongs to.
@@ -118,6 +121,9 @@ pub enum RegionKind {
     SystemArea,
     /// Primary Volume Descriptor (ECMA-119 8.4).
     PrimaryVolumeDescriptor,
+    /// El Torito Boot Record Volume Descriptor (El Torito 2.0, ECMA-119 8.2), right
+    /// after the primary one.
+    BootRecord,
     /// Joliet Supplementary Volume Descriptor (ECMA-119 8.5).
     SupplementaryVolumeDescriptor,
     /// Volume Descriptor Set Terminator (ECMA-119 8.3).
@@ -255,6 +261,8 @@ pub struct Layout {
     pub(crate) md5: Option<ChecksumPlan>,
     /// The UDF structures, when UDF is recorded.
     pub(crate) udf: Option<Box<crate::udf::UdfLayout>>,
+    /// The El Torito structures ([`ImageOptions::el_torito`]).
+    pub(crate) boot: Option<crate::boot::BootLayout>,
 }
 
 /// What one entry of the checksum array (after entry 0) checksums.
@@ -550,6 +558,7 @@ pub fn plan(
         relocation_serial,
         md5: None,
         udf: None,
+        boot: None,
     };
     if options.record_md5 {
         // Array indices in depth-first order, one per data extent written here (hard
@@ -646,6 +655,9 @@ pub fn plan(
         1,
         RegionKind::PrimaryVolumeDescriptor,
     );
+    if options.el_torito.is_some() {
+        place(&mut next, &mut regions, 1, RegionKind::BootRecord);
+    }
     if joliet.is_some() {
         place(
             &mut next,
@@ -879,6 +891,10 @@ pub fn plan(
     layout.joliet = joliet;
     layout.data = data;
     layout.data_start = data_start as u32;
+    if let Some(p) = &options.el_torito {
+        let pvd = session_start_block.saturating_add(16);
+        layout.boot = Some(crate::boot::place(tree, p, &layout.file_lba, pvd)?);
+    }
     Ok(layout)
 }
 
@@ -1718,6 +1734,9 @@ impl Layout {
             RegionKind::PrimaryVolumeDescriptor => {
                 out.extend_from_slice(self.primary_volume_descriptor(tree)?.as_bytes())
             }
+            RegionKind::BootRecord => out.extend_from_slice(&crate::boot::boot_record(
+                self.boot.as_ref().expect("placed with the region"),
+            )),
             RegionKind::SupplementaryVolumeDescriptor => {
                 out.extend_from_slice(self.supplementary_volume_descriptor(tree)?.as_bytes())
             }

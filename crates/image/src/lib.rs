@@ -20,7 +20,8 @@
 //! | CalculateDiscIdentifier, IFileSystemImageResult::DiscId, IMAPI_E_DISC_MISMATCH | [`FileSystemImage::calculate_disc_identifier`] (the mechanism's [`Multisession::disc_identifier`]), [`ImageResult::disc_id`], checked by the data writer |
 //! | DFileSystemImageImportEvents::UpdateImport | [`FileSystemImage::set_import_callback`], [`ImportProgress`] |
 //! | imported files of several extents with gaps or out of order (ECMA-119 6.5.1) | implemented: kept as recorded, one record per extent ([`FileSource::Extents`]) |
-//! | El Torito | not yet |
+//! | El Torito (IBootOptions, BootImageOptionsArray: BIOS + EFI entries, emulation, load segment and size, boot info table); the previous session's boot record kept on import | [`boot`], [`FileSystemImage::set_boot_image_options_array`], [`FileSystemImage::set_boot_discard`] |
+//! | hybrid system area (MBR/GPT in LBA 0–15, isohybrid, grub-mkrescue) | kept in the random-write head after an import |
 //!
 //! # Multisession on random-write media
 //! Sessions are laid out as xorriso does on overwriteable media (peers.md §1.1): the
@@ -77,6 +78,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod boot;
 mod checksum;
 mod emit;
 mod error;
@@ -92,6 +94,10 @@ mod udf;
 use std::path::Path;
 use std::sync::Arc;
 
+pub use boot::{
+    BootImage, BootOptions, DEFAULT_BOOT_CATALOG, ElToritoPlan, Emulation, KeptBoot, KeptBootEntry,
+    PlatformId,
+};
 pub use discburn_reader::SectorSource;
 pub use emit::{ImageResult, Progress, ProgressCallback, RANDOM_WRITE_HEAD_BLOCKS};
 pub use error::ImageError;
@@ -158,6 +164,16 @@ pub struct FileSystemImage {
     clamp_times: Option<i64>,
     record_md5: bool,
     import_callback: Option<import_events::ImportCallbackSlot>,
+    /// El Torito entries of the new session (BootImageOptionsArray).
+    boot_options: Vec<BootOptions>,
+    boot_catalog_path: String,
+    /// The boot record of the imported session.
+    boot_kept: Option<KeptBoot>,
+    boot_discard: bool,
+    /// LBA 0–15 of the imported medium when not zero (a hybrid MBR/GPT), for the head.
+    system_area: Option<Arc<[u8]>>,
+    /// Imported for a random-write append (the result gets the head at LBA 0).
+    random_write_import: bool,
 }
 
 /// IFileSystemImage::get_UDFRevisionsSupported: the Vista/7 list (imapi2.md §11.3)
@@ -196,7 +212,98 @@ impl FileSystemImage {
             clamp_times: None,
             record_md5: false,
             import_callback: None,
+            boot_options: Vec::new(),
+            boot_catalog_path: DEFAULT_BOOT_CATALOG.to_owned(),
+            boot_kept: None,
+            boot_discard: false,
+            system_area: None,
+            random_write_import: false,
         }
+    }
+
+    /// IFileSystemImage2::put_BootImageOptionsArray: the El Torito entries of the new
+    /// session, in order (the first is the initial/default entry; BIOS + EFI in one
+    /// catalog). An empty list: no new boot entries (an imported boot record is still
+    /// kept unless discarded). New entries replace an imported boot record. Checked by
+    /// [`FileSystemImage::create_result_image`].
+    pub fn set_boot_image_options_array(&mut self, entries: Vec<BootOptions>) {
+        self.boot_options = entries;
+    }
+
+    /// IFileSystemImage::put_BootImageOptions: one entry (replaces the list).
+    pub fn set_boot_image_options(&mut self, entry: BootOptions) {
+        self.boot_options = vec![entry];
+    }
+
+    /// IFileSystemImage2::get_BootImageOptionsArray.
+    pub fn boot_image_options(&self) -> &[BootOptions] {
+        &self.boot_options
+    }
+
+    /// Image path of a new boot catalog (default [`DEFAULT_BOOT_CATALOG`]): a file the
+    /// layout adds, visible in every view.
+    pub fn set_boot_catalog_path(&mut self, path: &str) {
+        self.boot_catalog_path = path.to_owned();
+    }
+
+    /// The boot record of the imported session, if it had one (kept in the new session
+    /// unless [`FileSystemImage::set_boot_discard`] or new boot entries).
+    pub fn imported_boot(&self) -> Option<&KeptBoot> {
+        self.boot_kept.as_ref()
+    }
+
+    /// Drops the imported session's boot record on purpose: the new session is not
+    /// bootable unless new entries are set (xorriso's default on append).
+    pub fn set_boot_discard(&mut self, discard: bool) {
+        self.boot_discard = discard;
+    }
+
+    /// The El Torito input of the layout: new entries, else the imported boot record
+    /// (see [`boot`]), else none.
+    ///
+    /// # Errors
+    /// [`ImageError::BootImageNotKept`].
+    pub fn el_torito_plan(&self) -> Result<Option<ElToritoPlan>, ImageError> {
+        // Media that get the random-write head (overwritable media, image files):
+        // boot info tables name its PVD at LBA 16, which shows the newest session.
+        let head = matches!(self.placement, Some(SessionPlacement::Overwrite { .. }))
+            || self.random_write_import;
+        let pvd_lba = head.then_some(16);
+        if !self.boot_options.is_empty() {
+            return Ok(Some(ElToritoPlan::New {
+                catalog_path: self.boot_catalog_path.clone(),
+                entries: self.boot_options.clone(),
+                pvd_lba,
+            }));
+        }
+        match &self.boot_kept {
+            Some(k) if !self.boot_discard => boot::resolve_kept(&self.tree, k, pvd_lba).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// Keeps LBA 0–15 of `src` for the random-write head when they are not zero (the
+    /// MBR/GPT of a hybrid image).
+    fn keep_system_area(
+        &mut self,
+        src: &mut (impl discburn_reader::SectorSource + ?Sized),
+    ) -> Result<(), ImageError> {
+        let mut sa = vec![0u8; 16 * discburn_format::SECTOR_SIZE];
+        self.random_write_import = true;
+        if src.total_sectors() < 16 {
+            return Ok(());
+        }
+        src.read_sectors(0, &mut sa)
+            .map_err(|source| ImageError::Import {
+                source: discburn_reader::ReadError::Io {
+                    lba: 0,
+                    count: 16,
+                    source,
+                },
+            })?;
+        self.system_area = sa.iter().any(|&b| b != 0).then(|| sa.into());
+        self.random_write_import = true;
+        Ok(())
     }
 
     fn tree_mut(&mut self) -> &mut Tree {
@@ -727,6 +834,7 @@ impl FileSystemImage {
                 }
                 None => {
                     let f = self.import_file_system_from(&mut src, last)?;
+                    self.keep_system_area(&mut src)?;
                     if last < u64::from(RANDOM_WRITE_HEAD_BLOCKS) {
                         import::copy_head_extents(self.tree_mut(), &mut src)?;
                     }
@@ -751,6 +859,7 @@ impl FileSystemImage {
             Some(f) => {
                 let last = list.last().expect("not empty").start;
                 self.import_specific_file_system_from(&mut src, last, f)?;
+                self.keep_system_area(&mut src)?;
                 let next = list.next_session_start();
                 check_nothing_at_or_after(&mut src, next)?;
                 self.session_start_block =
@@ -838,6 +947,7 @@ impl FileSystemImage {
         }
         self.tree = Arc::new(tree);
         self.imported = Some(imported);
+        self.boot_kept = boot::import(src, session_start, &self.tree)?;
         Ok(())
     }
 
@@ -867,6 +977,7 @@ impl FileSystemImage {
             return Ok(None);
         };
         let fs = self.import_file_system_from(src, last.start)?;
+        self.keep_system_area(src)?;
         if last.start < u64::from(RANDOM_WRITE_HEAD_BLOCKS) {
             import::copy_head_extents(self.tree_mut(), src)?;
         }
@@ -1017,6 +1128,7 @@ impl FileSystemImage {
             record_md5: self.record_md5,
             udf_revision: self.udf_revision,
             udf_redundant_metadata: self.udf_redundant_metadata,
+            el_torito: self.el_torito_plan().ok().flatten(),
         }
     }
 
@@ -1027,17 +1139,27 @@ impl FileSystemImage {
     /// See [`plan`], plus [`ImageError::InvalidVolumeName`] in strict mode and
     /// [`ImageError::ExceedsFreeMediaBlocks`] (IMAPI_E_IMAGE_TOO_BIG, O-02).
     pub fn plan(&self) -> Result<Layout, ImageError> {
-        let layout = self.plan_unchecked()?;
+        self.plan_and_tree().map(|(l, _)| l)
+    }
+
+    /// [`FileSystemImage::plan`] and the tree it was made from (with the El Torito
+    /// catalog added).
+    fn plan_and_tree(&self) -> Result<(Layout, Arc<Tree>), ImageError> {
+        let (layout, tree) = self.plan_unchecked_tree()?;
         if self.free_media_blocks != 0 && layout.total_blocks > u64::from(self.free_media_blocks) {
             return Err(ImageError::ExceedsFreeMediaBlocks {
                 needed: layout.total_blocks,
                 free: self.free_media_blocks,
             });
         }
-        Ok(layout)
+        Ok((layout, tree))
     }
 
     fn plan_unchecked(&self) -> Result<Layout, ImageError> {
+        self.plan_unchecked_tree().map(|(l, _)| l)
+    }
+
+    fn plan_unchecked_tree(&self) -> Result<(Layout, Arc<Tree>), ImageError> {
         if self.strict {
             let name = self.volume_name();
             let ok = name.chars().count() <= 15
@@ -1051,7 +1173,10 @@ impl FileSystemImage {
                 });
             }
         }
-        let mut layout = plan(&self.tree, &self.options(), self.session_start_block)?;
+        let mut options = self.options();
+        options.el_torito = self.el_torito_plan()?;
+        let tree = boot::prepare_tree(&self.tree, options.el_torito.as_ref())?;
+        let mut layout = plan(&tree, &options, self.session_start_block)?;
         if let Some(SessionPlacement::Overwrite {
             next_writable_address: Some(_),
             ..
@@ -1064,7 +1189,7 @@ impl FileSystemImage {
             let end = layout.end_block().next_multiple_of(cluster) + cluster;
             layout.total_blocks = end - u64::from(self.session_start_block);
         }
-        Ok(layout)
+        Ok((layout, tree))
     }
 
     /// IFsiItem::FileSystemPath: the path of the item as recorded in one file system
@@ -1118,14 +1243,15 @@ impl FileSystemImage {
     /// # Errors
     /// See [`FileSystemImage::plan`].
     pub fn create_result_image(&self) -> Result<ImageResult, ImageError> {
-        let layout = self.plan()?;
+        let (layout, tree) = self.plan_and_tree()?;
         let disc_id = match (&self.disc_id, self.multisession.is_empty()) {
             (_, true) => None,
             (Some(id), false) => Some(id.clone()),
             (None, false) => self.calculate_disc_identifier().ok(),
         };
-        let mut result = ImageResult::new(self.tree.clone(), layout);
+        let mut result = ImageResult::new(tree, layout);
         result.disc_id = disc_id;
+        result.system_area = self.system_area.clone();
         Ok(result)
     }
 }

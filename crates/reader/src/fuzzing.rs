@@ -14,6 +14,7 @@
 //!   the directory records, SUSP/Rock Ridge entries, Joliet names and path tables;
 //! - [`whole_image`]: a whole image from LBA 0;
 //! - [`udf`]: a whole UDF image from LBA 0 (anchor at 256, N or N − 256).
+//! - [`el_torito`]: boot catalog sectors from LBA 0.
 
 use discburn_format::iso9660::PathTableType;
 
@@ -241,6 +242,9 @@ pub fn whole_image(data: &[u8]) -> usize {
     let total = src.total_sectors();
     let _ = identify(&mut src, 0);
     if let Ok(vol) = Volume::open(&mut src, 0, &opts) {
+        if let Ok(Some(c)) = vol.read_boot_catalog(&mut src) {
+            assert!(u64::from(c.catalog_lba) < total);
+        }
         for t in read_views(
             &mut src,
             &vol,
@@ -269,4 +273,25 @@ pub fn whole_image(data: &[u8]) -> usize {
         assert!(f.descriptor_lba < total);
     }
     n
+}
+
+/// El Torito boot catalog: `data` is read as catalog sectors at LBA 0, and each of its
+/// sectors decoded as a boot record volume descriptor. Returns the number of boot
+/// entries decoded.
+pub fn el_torito(data: &[u8]) -> usize {
+    for s in data.chunks(SECTOR_SIZE) {
+        let _ = discburn_format::eltorito::BootRecordVolumeDescriptor::decode(s);
+    }
+    let mut src: &[u8] = data;
+    let Ok(c) = crate::boot::read_boot_catalog(&mut src, 0) else {
+        return 0;
+    };
+    let entries = c.entries();
+    assert!(entries.len() <= discburn_format::eltorito::MAX_CATALOG_ENTRIES);
+    // What decodes encodes to the same entries (extensions are not kept).
+    if let Ok(b) = c.catalog.encode() {
+        let d = discburn_format::eltorito::BootCatalog::decode(&b).expect("own encoding decodes");
+        assert_eq!(d.entries().count(), entries.len());
+    }
+    entries.len()
 }

@@ -6,9 +6,10 @@
 //! | part | standard | coverage |
 //! |---|---|---|
 //! | [`SectorSource`] | – | 2048-byte sectors from memory, files, any `Read + Seek`; [`Displaced`] slices |
-//! | [`Volume::open`] | ECMA-119 8, Joliet, El Torito 2.0, ECMA-167 2/9 | PVD, Joliet SVD (escape sequences), boot record (catalog LBA noted), terminator; UDF recognition sequence + anchor detected, not read |
+//! | [`Volume::open`] | ECMA-119 8, Joliet, El Torito 2.0, ECMA-167 2/9 | PVD, Joliet SVD (escape sequences), boot record, terminator; UDF recognition sequence + anchor detected, not read |
 //! | [`Volume::read_tree`] | ECMA-119 6.8, 9.1, 6.5.1 | directory hierarchy, multi-extent files, hidden/associated flags, extended attribute records skipped; interleaved files refused |
 //! | Rock Ridge | SUSP 1.12, RRIP 1.10/1.12 | SP (LEN_SKP), CE (bounded, loops detected), ER, NM and SL continuation, PX (1.10/1.12), PN, TF (short and long form), CL/PL/RE (relocation undone) |
+//! | [`read_boot_catalog`] | El Torito 1.0 2.0–2.5 | boot catalog: validation entry (checksum), initial/default entry, sections, extensions skipped; bounded to 32 sectors |
 //! | [`read_path_table`] | ECMA-119 9.4 | type L and M, checked against the directory tree |
 //! | [`sessions`] | xorriso/growisofs emulated TOC, superblock scan | session list, find data past a block |
 //! | [`udf::UdfVolume`] | ECMA-167 3rd ed. parts 3/4, OSTA UDF 1.02–2.60 | anchors, both VDS copies, type 1, virtual (VAT 1.50/2.00) and metadata partitions, FE/EFE, short/long/embedded allocation and continuation, 8/16-bit names, symlinks, POSIX attributes, hard links |
@@ -28,6 +29,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod boot;
 mod error;
 pub mod fuzzing;
 pub mod identify;
@@ -41,6 +43,7 @@ pub mod udf;
 mod volume;
 mod walk;
 
+pub use boot::{BootCatalogEntry, ElTorito, read_boot_catalog};
 pub use error::{Limit, Place, ReadError};
 pub use identify::{Foreign, MediumContent, identify_medium};
 pub use pathtable::{PathTableEntry, read_path_table, validate_path_table};

@@ -195,3 +195,8 @@ fn whole_image() {
 fn udf() {
     run_target("udf", fuzzing::udf);
 }
+
+#[test]
+fn el_torito() {
+    run_target("el_torito", fuzzing::el_torito);
+}

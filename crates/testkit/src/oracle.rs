@@ -1010,3 +1010,106 @@ pub fn kernel_list(img: Image<'_>) -> Reading {
         tree,
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// A BIOS booting an image (SeaBIOS in the kernel-read tool's QEMU, El Torito)
+
+/// Boots `img` as a CD-ROM in the kernel-read tool's QEMU with SeaBIOS (no VGA, so the
+/// BIOS text console goes to the serial port), and returns the serial console text
+/// (escape sequences and carriage returns removed) as soon as it contains `banner`.
+/// Panics with the console text if `banner` has not appeared within 60 s (a hang, not
+/// a measurement: a boot loader shows its banner within a second or two).
+pub fn bios_boot(img: &Path, banner: &str) -> String {
+    let cache = std::env::var_os("KREAD_CACHE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(&std::env::var_os("HOME").unwrap_or_default()).join(".cache/kernel-read")
+        });
+    let qemu = cache.join("qemu/qemu-system-x86_64");
+    if !qemu.exists() {
+        let script = kernel_read_script();
+        let ok = Command::new(&script)
+            .arg("--setup")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "{} --setup failed", script.display());
+    }
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let serial = dir.path().join("serial.log");
+    let mut child = Command::new(&qemu)
+        .env("QEMU_MODULE_DIR", cache.join("qemu/lib"))
+        .arg("-L")
+        .arg(cache.join("qemu/share"))
+        .args([
+            "-accel",
+            "tcg",
+            "-m",
+            "128",
+            "-vga",
+            "none",
+            "-nographic",
+            "-nic",
+            "none",
+            "-monitor",
+            "none",
+            "-boot",
+            "d",
+            "-no-reboot",
+            "-serial",
+        ])
+        .arg(format!("file:{}", serial.display()))
+        .arg("-cdrom")
+        .arg(img)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", qemu.display()));
+    let clean = |raw: &[u8]| -> String {
+        let s = String::from_utf8_lossy(raw);
+        let mut out = String::new();
+        let mut chars = s.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\x1b' => {
+                    // CSI: ESC [ parameters final-byte.
+                    if chars.peek() == Some(&'[') {
+                        chars.next();
+                        for d in chars.by_ref() {
+                            if d.is_ascii_alphabetic() {
+                                break;
+                            }
+                        }
+                    }
+                }
+                '\r' => {}
+                c => out.push(c),
+            }
+        }
+        out
+    };
+    let mut text = String::new();
+    for _ in 0..600 {
+        text = clean(&fs::read(&serial).unwrap_or_default());
+        if text.contains(banner) {
+            break;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            let mut err = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                let _ = e.read_to_string(&mut err);
+            }
+            panic!("QEMU ended ({status}) before {banner:?}:\n{text}\n{err}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        text.contains(banner),
+        "{} did not boot to {banner:?} in 60 s; serial console:\n{text}",
+        img.display()
+    );
+    text
+}

@@ -65,6 +65,15 @@ pub struct Args {
     #[arg(long)]
     pub force_overwrite: bool,
 
+    #[command(flatten)]
+    pub boot: super::boot::BootArgs,
+
+    /// Drop the previous session's El Torito boot record on purpose: the new session is
+    /// not bootable (without it the boot record is kept, pointing at the same catalog
+    /// and boot images).
+    #[arg(long)]
+    pub boot_discard: bool,
+
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -108,6 +117,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         session
             .add_graft(&g.src, g.dest.as_deref())
             .map_err(lib_err)?;
+    }
+    super::boot::apply(&args.boot, session.image_mut())?;
+    if args.boot_discard {
+        session.image_mut().set_boot_discard(true);
+        if session.image().imported_boot().is_some() && args.boot.images.is_empty() {
+            eprintln!(
+                "discburn: the previous session's El Torito boot record is discarded (--boot-discard): the new session is not bootable"
+            );
+        }
     }
 
     let control = session.control();

@@ -137,6 +137,9 @@ fn report(args: &Args) -> anyhow::Result<Value> {
     // The library's entry point for every target (it refuses a path that does not
     // exist); the recorder is taken back out for the raw queries.
     let disc = discburn::Disc::open(&args.drive).map_err(super::common::lib_err)?;
+    // The boot records of the file-system sessions (El Torito), before the recorder is
+    // taken out.
+    let history = disc.sessions().unwrap_or_default();
     let mut rec = disc
         .into_writer()
         .take_recorder()?
@@ -196,7 +199,15 @@ fn report(args: &Args) -> anyhow::Result<Value> {
             s["end_lba"] = last["end_lba"].clone();
         }
     }
+    for s in &mut sessions {
+        if let Some(h) = history.iter().find(|h| s["start_lba"] == json!(h.start)) {
+            s["el_torito"] = super::boot::session_boot_json(h.el_torito.as_ref());
+        }
+    }
     out["sessions"] = json!(sessions);
+    // What a BIOS or UEFI boots: the boot record of the newest session.
+    out["el_torito"] =
+        super::boot::session_boot_json(history.last().and_then(|h| h.el_torito.as_ref()));
 
     // The data writer's view.
     let w = DiscFormat2Data::new();

@@ -205,6 +205,9 @@ pub struct Args {
     #[arg(short = 'M', value_name = "IMAGE_OR_DRIVE", requires = "msinfo")]
     pub previous: Option<PathBuf>,
 
+    #[command(flatten)]
+    pub boot: super::boot::BootArgs,
+
     /// Host files and directories to put in the image, each optionally grafted at DEST.
     #[arg(required = true, value_name = "SRC[=DEST]", value_parser = parse_graft)]
     pub sources: Vec<Graft>,
@@ -261,6 +264,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     for g in &args.sources {
         add_graft(&mut image, g)?;
     }
+    super::boot::apply(&args.boot, &mut image)?;
 
     let mut result = image.create_result_image()?;
     let total_bytes = result.total_blocks() * u64::from(result.block_size());

@@ -1,4 +1,5 @@
 //! One module per subcommand.
+pub mod boot;
 pub mod burn;
 pub mod common;
 pub mod disc;

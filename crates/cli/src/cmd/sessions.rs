@@ -44,6 +44,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     "volume_identifier": s.volume_identifier,
                     "descriptors_replaced": s.descriptors_replaced,
                     "file_systems": file_system_names(s.file_systems),
+                    "el_torito": super::boot::session_boot_json(s.el_torito.as_ref()),
                 })
             })
             .collect();
