@@ -111,6 +111,35 @@ pub(crate) fn import_into(
     };
     let joliet_match = joliet.as_ref().map(|j| match_trees(&primary, j));
     let iso_match = iso.as_ref().map(|i| match_trees(&primary, i));
+    // Recorded extents for directory reuse, per hierarchy, keyed by the primary node.
+    let (iso_tree, joliet_tree) = match primary_view {
+        View::Joliet => (iso.as_ref(), Some(&primary)),
+        _ => (Some(&primary), joliet.as_ref()),
+    };
+    let iso_recorded = iso_tree.map(|t| crate::reuse::record_tree(src, t));
+    let joliet_recorded = joliet_tree.map(|t| crate::reuse::record_tree(src, t));
+    let recorded_of = |n: &reader::Node<'_>| {
+        let i = n.id().index();
+        let in_iso = match primary_view {
+            View::Joliet => iso_match
+                .as_ref()
+                .and_then(|m| m.get(&i))
+                .map(|x| x.index()),
+            _ => Some(i),
+        };
+        let in_joliet = match primary_view {
+            View::Joliet => Some(i),
+            _ => joliet_match
+                .as_ref()
+                .and_then(|m| m.get(&i))
+                .map(|x| x.index()),
+        };
+        crate::reuse::Recorded {
+            iso: in_iso.and_then(|k| iso_recorded.as_ref()?.get(&k).copied()),
+            joliet: in_joliet.and_then(|k| joliet_recorded.as_ref()?.get(&k).copied()),
+            serial: n.rock_ridge().filter(|r| r.has_px).and_then(|r| r.inode),
+        }
+    };
 
     // Hard links: members of one group share a synthetic link key.
     let mut link_key: HashMap<usize, (u64, u64)> = HashMap::new();
@@ -127,6 +156,12 @@ pub(crate) fn import_into(
     let mut stack = vec![(primary.root(), ROOT)];
     if let Some(rr) = primary.root().rock_ridge() {
         out.nodes[ROOT as usize].meta = meta_from(&primary.root(), Some(rr), None);
+    }
+    if out.nodes[ROOT as usize].fixed.is_none() {
+        out.nodes[ROOT as usize].fixed = Some(Box::new(FixedNames {
+            recorded: recorded_of(&primary.root()),
+            ..FixedNames::default()
+        }));
     }
     while let Some((dir, into)) = stack.pop() {
         events.directory(&out.path_of(into));
@@ -231,6 +266,7 @@ pub(crate) fn import_into(
                     _ => Some(child.identifier().into()),
                 },
                 joliet: None,
+                recorded: recorded_of(&child),
                 joliet_raw: match primary_view {
                     View::Joliet => Some(child.identifier().into()),
                     _ => joliet_match

@@ -94,6 +94,8 @@ pub struct ImageOptions {
     /// root and `isofs.cx` on each file written in this session (AAIP 2.0 AL entries,
     /// with Rock Ridge only). What `xorriso -md5 on` writes.
     pub record_md5: bool,
+    /// Keep the extents of unchanged imported directories ([`crate::reuse`]).
+    pub reuse_directories: bool,
 }
 
 /// Which directory hierarchy a structure belongs to.
@@ -218,6 +220,8 @@ pub(crate) struct View {
     pub(crate) m_lba: u32,
     /// Directory index of a node in this hierarchy.
     pub(crate) index_of: HashMap<NodeId, u32>,
+    /// Per directory: kept at its recorded extent, not written ([`crate::reuse`]).
+    pub(crate) reused: Vec<bool>,
 }
 
 /// The placed session: sorted regions with absolute LBAs plus everything the encoders
@@ -453,7 +457,11 @@ pub fn plan(
             links[id as usize] = ids.len() as u32;
         }
     }
-    let relocation_serial = next_serial;
+    let relocation_serial = if options.reuse_directories {
+        crate::reuse::stable_serials(tree, &order, &mut serial)
+    } else {
+        next_serial
+    };
 
     // File size limits: one File Section per file below level 3 (ECMA-119 10.1, 10.2).
     for &id in &order {
@@ -708,6 +716,19 @@ pub fn plan(
         under_relocation[i] = matches!(iso.dirs[i].src, DirSource::Relocation)
             || under_relocation[iso.dirs[i].parent as usize];
     }
+    if options.reuse_directories {
+        iso.reused = crate::reuse::choose(
+            &mut layout,
+            tree,
+            &mut iso,
+            Hierarchy::Iso9660,
+            &under_relocation,
+        )?;
+        if let Some(j) = joliet.as_mut() {
+            let none = vec![false; j.dirs.len()];
+            j.reused = crate::reuse::choose(&mut layout, tree, j, Hierarchy::Joliet, &none)?;
+        }
+    }
     let nested = nested_relocation_groups(tree, &iso, &relocated, &under_relocation);
     let placement: Vec<usize> = if nested.iter().any(|&g| g) {
         let mut pre_order = vec![0usize; n];
@@ -738,6 +759,9 @@ pub fn plan(
             .collect()
     };
     for i in placement {
+        if iso.reused.get(i).copied().unwrap_or(false) {
+            continue;
+        }
         let d = &mut iso.dirs[i];
         d.lba = place(
             &mut next,
@@ -759,6 +783,9 @@ pub fn plan(
     }
     if let Some(j) = joliet.as_mut() {
         for (i, d) in j.dirs.iter_mut().enumerate() {
+            if j.reused.get(i).copied().unwrap_or(false) {
+                continue;
+            }
             d.lba = place(
                 &mut next,
                 &mut regions,

@@ -85,6 +85,7 @@ mod import_events;
 pub mod layout;
 mod multisession;
 mod names;
+pub mod reuse;
 mod tree;
 
 use std::path::Path;
@@ -152,6 +153,7 @@ pub struct FileSystemImage {
     udf_revision: u32,
     clamp_times: Option<i64>,
     record_md5: bool,
+    reuse_directories: bool,
     import_callback: Option<import_events::ImportCallbackSlot>,
 }
 
@@ -188,6 +190,7 @@ impl FileSystemImage {
             udf_revision: 0x102,
             clamp_times: None,
             record_md5: false,
+            reuse_directories: false,
             import_callback: None,
         }
     }
@@ -315,6 +318,22 @@ impl FileSystemImage {
     /// every byte of the session (about 500 MB/s on one core). Default: off.
     pub fn set_record_md5(&mut self, on: bool) {
         self.record_md5 = on;
+    }
+
+    /// Keeps unchanged directories of the imported session at their recorded extents
+    /// instead of writing them again (ECMA-119 9.1.3 lets a directory record point into
+    /// an earlier session): only the directories on the path from the root to a change,
+    /// and the path tables, are written. Rock Ridge serial numbers of imported items are
+    /// kept as recorded. Linux, libisofs (xorriso), 7-Zip, isoinfo and pycdlib read such
+    /// sessions; libarchive (bsdtar) drops every kept directory, as it reads forward
+    /// only (see [`reuse`]). Default: off.
+    pub fn set_reuse_directories(&mut self, on: bool) {
+        self.reuse_directories = on;
+    }
+
+    /// See [`FileSystemImage::set_reuse_directories`].
+    pub fn reuse_directories(&self) -> bool {
+        self.reuse_directories
     }
 
     /// See [`FileSystemImage::set_record_md5`].
@@ -1025,6 +1044,7 @@ impl FileSystemImage {
             volume_space_size: self.volume_space_size,
             clamp_times: self.clamp_times,
             record_md5: self.record_md5,
+            reuse_directories: self.reuse_directories,
         }
     }
 

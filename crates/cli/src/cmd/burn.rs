@@ -65,6 +65,13 @@ pub struct Args {
     #[arg(long)]
     pub force_overwrite: bool,
 
+    /// Keep unchanged directories of the previous session where they are and write only
+    /// the directories on the path to a change (and the path tables). Linux, xorriso,
+    /// 7-Zip, isoinfo and pycdlib read such a session; bsdtar (libarchive) misses the
+    /// kept directories, so it is off by default.
+    #[arg(long)]
+    pub reuse_directories: bool,
+
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -94,6 +101,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let image = session.image_mut();
     image.set_file_systems_to_create(file_systems(&args.fs.file_systems));
     image.set_record_md5(args.fs.md5);
+    image.set_reuse_directories(args.reuse_directories);
     image.set_timestamp(timestamp()?);
     image.set_clamp_times(super::common::clamp_times());
     session.import_last_session().map_err(lib_err)?;
