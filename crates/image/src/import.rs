@@ -120,19 +120,21 @@ pub(crate) fn import_into(
     let joliet_recorded = joliet_tree.map(|t| crate::reuse::record_tree(src, t));
     let recorded_of = |n: &reader::Node<'_>| {
         let i = n.id().index();
+        // The roots pair with each other; other nodes as match_trees paired them.
+        let other = |m: &Option<HashMap<usize, reader::NodeId>>, t: Option<&reader::Tree>| {
+            if n.parent().is_none() {
+                t.map(|t| t.root().id().index())
+            } else {
+                m.as_ref().and_then(|m| m.get(&i)).map(|x| x.index())
+            }
+        };
         let in_iso = match primary_view {
-            View::Joliet => iso_match
-                .as_ref()
-                .and_then(|m| m.get(&i))
-                .map(|x| x.index()),
+            View::Joliet => other(&iso_match, iso.as_ref()),
             _ => Some(i),
         };
         let in_joliet = match primary_view {
             View::Joliet => Some(i),
-            _ => joliet_match
-                .as_ref()
-                .and_then(|m| m.get(&i))
-                .map(|x| x.index()),
+            _ => other(&joliet_match, joliet.as_ref()),
         };
         crate::reuse::Recorded {
             iso: in_iso.and_then(|k| iso_recorded.as_ref()?.get(&k).copied()),
@@ -461,6 +463,7 @@ pub(crate) fn copy_head_extents(
     tree: &mut Tree,
     src: &mut (impl SectorSource + ?Sized),
 ) -> Result<(), ImageError> {
+    crate::reuse::forget_head_directories(tree);
     let head = u64::from(crate::RANDOM_WRITE_HEAD_BLOCKS);
     for node in &mut tree.nodes {
         let NodeKind::File { source, size } = &mut node.kind else {

@@ -10,9 +10,12 @@
 //! hierarchy (ECMA-119 with Rock Ridge, Joliet), bottom-up: a directory is kept when all
 //! its child directories are kept, every file it lists keeps its recorded extents, and
 //! its encoding equals the recorded extent (SHA-256 taken at import) with "." at its own
-//! recorded extent and ".." at its parent's recorded extent. A directory that was moved,
-//! whose parent's Rock Ridge attributes (PX link count, TF) changed, that lies in LBA
-//! 0–31 (the head of a random-write medium overwrites those blocks), that needs SUSP
+//! recorded extent; its ".." record is not compared (it stays as recorded: the parent's
+//! extent and Rock Ridge attributes in the session that wrote it). The tree has no move
+//! operation: an item keeps the parent it was imported under, and a directory moved or
+//! renamed by removing it and adding it again is a new item (written, with its files). A directory that lies in LBA
+//! 0–31 of a random-write medium (its head overwrites those blocks) or whose ".." points
+//! there, that needs SUSP
 //! continuation areas (CE), or that is relocated or lies under a relocated directory
 //! (RRIP 4.1.5: CL, PL, RE and `rr_moved`) is written again. The root is always written.
 //! Rock Ridge PX serial numbers (RRIP 4.1.1) of imported items are kept as recorded
@@ -42,9 +45,22 @@ use crate::layout::{self, Hierarchy, Layout, Target, View};
 use crate::tree::{FileSource, NodeId, NodeKind, Tree};
 use discburn_format::SECTOR_SIZE;
 
-/// Blocks a kept directory must not lie in: the 64 KiB head a random-write append
-/// writes at LBA 0–31.
-const HEAD_BLOCKS: u32 = crate::RANDOM_WRITE_HEAD_BLOCKS;
+/// Forgets the recorded directory extents that lie in LBA 0–31, which the 64 KiB head
+/// of a random-write append overwrites, or whose ".." points there: those directories
+/// are written again.
+pub(crate) fn forget_head_directories(tree: &mut Tree) {
+    let head = crate::RANDOM_WRITE_HEAD_BLOCKS;
+    for node in &mut tree.nodes {
+        if let Some(f) = node.fixed.as_deref_mut() {
+            let r = &mut f.recorded;
+            for e in [&mut r.iso, &mut r.joliet] {
+                if e.is_some_and(|x| x.digest.is_some() && (x.lba < head || x.parent_lba < head)) {
+                    *e = None;
+                }
+            }
+        }
+    }
+}
 
 /// Where an imported item was recorded in one hierarchy of its session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,8 +69,10 @@ pub(crate) struct RecordedExtent {
     pub(crate) lba: u32,
     /// Data Length (9.1.4) in bytes.
     pub(crate) length: u32,
-    /// For a directory: SHA-256 of its `length` bytes as recorded.
+    /// For a directory: SHA-256 of its `length` bytes as recorded ([`digest`]).
     pub(crate) digest: Option<[u8; 32]>,
+    /// For a directory: the Location of Extent of its ".." record.
+    pub(crate) parent_lba: u32,
 }
 
 /// What the imported session recorded for an item, beyond its names.
@@ -68,8 +86,18 @@ pub(crate) struct Recorded {
     pub(crate) serial: Option<u32>,
 }
 
-/// SHA-256 of a directory extent's bytes.
-pub(crate) fn digest(bytes: &[u8]) -> [u8; 32] {
+/// SHA-256 of a directory extent's bytes with the body of its ".." record (the second
+/// record, ECMA-119 6.8.2.2) zeroed, its length kept: a kept directory's ".." stays as
+/// recorded (its parent's old extent and Rock Ridge attributes), which no reader uses
+/// (see the table above).
+pub(crate) fn digest(bytes: &mut [u8]) -> [u8; 32] {
+    let first = usize::from(bytes.first().copied().unwrap_or(0));
+    if first >= 34 && first < bytes.len() {
+        let second = usize::from(bytes[first]);
+        if second >= 34 && first + second <= bytes.len() {
+            bytes[first + 1..first + second].fill(0);
+        }
+    }
     Sha256::digest(bytes).into()
 }
 
@@ -168,9 +196,7 @@ pub(crate) fn choose(
         };
         let Some(want) = own.digest else { continue };
         let blocks = own.length.div_ceil(SECTOR_SIZE as u32);
-        if own.lba < HEAD_BLOCKS
-            || up.lba < HEAD_BLOCKS
-            || up.digest.is_none()
+        if up.digest.is_none()
             || own.length % SECTOR_SIZE as u32 != 0
             || blocks != view.dirs[i].blocks
         {
@@ -219,7 +245,7 @@ pub(crate) fn choose(
         (view.dirs[parent].lba, view.dirs[parent].blocks) = saved;
         r?;
         dir_buf.resize(blocks as usize * SECTOR_SIZE, 0);
-        if ce_buf.is_empty() && digest(&dir_buf) == want {
+        if ce_buf.is_empty() && digest(&mut dir_buf) == want {
             kept[i] = true;
         } else {
             view.dirs[i].lba = 0;
@@ -259,12 +285,18 @@ pub(crate) fn record_tree(
             continue;
         }
         buf.truncate(e.length as usize);
+        // ".." is the second record (ECMA-119 6.8.2.2): Location of Extent at byte 2.
+        let second = usize::from(buf[0]);
+        let parent_lba = buf
+            .get(second + 2..second + 6)
+            .map_or(u32::MAX, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
         out.insert(
             dir.id().index(),
             RecordedExtent {
                 lba: e.lba,
                 length: e.length,
-                digest: Some(digest(&buf)),
+                digest: Some(digest(&mut buf.clone())),
+                parent_lba,
             },
         );
         for c in dir.children() {
@@ -285,6 +317,7 @@ pub(crate) fn record_tree(
                         lba: u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
                         length: 0,
                         digest: None,
+                        parent_lba: 0,
                     },
                 );
             }
