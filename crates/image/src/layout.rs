@@ -96,6 +96,10 @@ pub struct ImageOptions {
     pub record_md5: bool,
     /// Keep the extents of unchanged imported directories ([`crate::reuse`]).
     pub reuse_directories: bool,
+    /// With Rock Ridge: relocate directories deeper than ECMA-119's eight levels into
+    /// `rr_moved` (RRIP 4.1.5, ECMA-119 6.8.2.1); `false`: record them in place, as
+    /// xorriso does. Always on in strict mode.
+    pub relocate_deep_directories: bool,
 }
 
 /// Which directory hierarchy a structure belongs to.
@@ -493,7 +497,7 @@ pub fn plan(
                 }
                 let mut d = depth + 1;
                 if d > MAX_LEVELS {
-                    if rock_ridge {
+                    if rock_ridge && (options.relocate_deep_directories || options.strict) {
                         relocated[c as usize] = true;
                         d = 3;
                     } else if options.strict {

@@ -154,6 +154,7 @@ pub struct FileSystemImage {
     clamp_times: Option<i64>,
     record_md5: bool,
     reuse_directories: bool,
+    relocate_deep_directories: Option<bool>,
     import_callback: Option<import_events::ImportCallbackSlot>,
 }
 
@@ -191,6 +192,7 @@ impl FileSystemImage {
             clamp_times: None,
             record_md5: false,
             reuse_directories: false,
+            relocate_deep_directories: None,
             import_callback: None,
         }
     }
@@ -329,6 +331,29 @@ impl FileSystemImage {
     /// only (see [`reuse`]). Default: off.
     pub fn set_reuse_directories(&mut self, on: bool) {
         self.reuse_directories = on;
+    }
+
+    /// With Rock Ridge, whether directories deeper than ECMA-119's eight levels (6.8.2.1)
+    /// are relocated into `rr_moved` (RRIP 4.1.5: CL in the real parent, PL and RE on
+    /// the moved directory) or recorded in place, as xorriso records them. `None` (the
+    /// default): relocated in a first session, in place in a session that imports an
+    /// earlier one. Every reader reads either layout in a single session; in an
+    /// appended session libarchive (bsdtar), which reads forward only, names the files
+    /// of an earlier session that lie in a relocated directory by their `rr_moved` path
+    /// whatever the order of the directories, while deep directories in place read
+    /// right everywhere (Linux, libisofs, libarchive, 7-Zip, isoinfo, pycdlib). Strict
+    /// mode ([`FileSystemImage::set_strict_file_system_compliance`]) always relocates.
+    /// Without Rock Ridge, deep directories are recorded in place (an error in strict
+    /// mode).
+    pub fn set_relocate_deep_directories(&mut self, relocate: Option<bool>) {
+        self.relocate_deep_directories = relocate;
+    }
+
+    /// The relocation in effect: [`FileSystemImage::set_relocate_deep_directories`],
+    /// or by default `true` unless a session was imported.
+    pub fn relocate_deep_directories(&self) -> bool {
+        self.relocate_deep_directories
+            .unwrap_or(self.imported.is_none())
     }
 
     /// See [`FileSystemImage::set_reuse_directories`].
@@ -1045,6 +1070,7 @@ impl FileSystemImage {
             clamp_times: self.clamp_times,
             record_md5: self.record_md5,
             reuse_directories: self.reuse_directories,
+            relocate_deep_directories: self.relocate_deep_directories(),
         }
     }
 

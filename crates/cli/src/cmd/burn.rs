@@ -102,6 +102,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     image.set_file_systems_to_create(file_systems(&args.fs.file_systems));
     image.set_record_md5(args.fs.md5);
     image.set_reuse_directories(args.reuse_directories);
+    image.set_relocate_deep_directories(args.fs.relocate_deep_directories());
     image.set_timestamp(timestamp()?);
     image.set_clamp_times(super::common::clamp_times());
     session.import_last_session().map_err(lib_err)?;

@@ -58,6 +58,30 @@ pub struct FsArgs {
     /// -check_md5` can check the session later. Every byte is hashed while writing.
     #[arg(long)]
     pub md5: bool,
+
+    /// With Rock Ridge, directories deeper than ECMA-119's 8 levels: `relocate` into
+    /// rr_moved (RRIP CL/PL/RE), or keep `in-place` (as xorriso). Default: relocate in a
+    /// first session, in place in an appended one (bsdtar misnames the old files of a
+    /// relocated directory after an append).
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub deep_directories: Option<DeepDirectories>,
+}
+
+/// `--deep-directories`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DeepDirectories {
+    /// Into rr_moved (RRIP 4.1.5).
+    Relocate,
+    /// Where they are.
+    InPlace,
+}
+
+impl FsArgs {
+    /// The FileSystemImage relocation setting `--deep-directories` asks for.
+    pub fn relocate_deep_directories(&self) -> Option<bool> {
+        self.deep_directories
+            .map(|d| d == DeepDirectories::Relocate)
+    }
 }
 
 /// A `SRC[=DEST]` operand.
@@ -192,6 +216,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut image = FileSystemImage::new();
     image.set_file_systems_to_create(file_systems(&args.fs.file_systems));
     image.set_record_md5(args.fs.md5);
+    image.set_relocate_deep_directories(args.fs.relocate_deep_directories());
     image.set_iso_level(match args.iso_level {
         1 => IsoLevel::Level1,
         2 => IsoLevel::Level2,
