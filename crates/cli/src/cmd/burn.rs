@@ -110,6 +110,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         session.image_mut().set_volume_name(name)?;
     }
     for p in &args.remove {
+        if p.split('/').all(|c| c.is_empty()) {
+            // Hiding the root would leave an empty session (IMAPI2 cannot remove the
+            // root directory item either).
+            clap::Error::raw(
+                clap::error::ErrorKind::InvalidValue,
+                format!(
+                    "--rm {p}: the root cannot be hidden; name the files or directories to hide\n"
+                ),
+            )
+            .exit();
+        }
         session
             .remove(p)
             .map_err(|e| lib_err(e).context(format!("--rm {p}")))?;
