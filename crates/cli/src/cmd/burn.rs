@@ -142,12 +142,29 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
     });
     let bar = std::io::stderr().is_terminal().then(|| progress_bar(0));
+    // Image files and block devices have no optics (no power calibration, no format).
+    let optical = !matches!(
+        session.writer().current_physical_media_type(),
+        Ok(discburn::writer::PhysicalMediaType::Disk)
+    );
+    // The write goes in ranges (a random-write session, then its 64 KiB head): the bar
+    // counts every range, so its total is what is written to the end.
+    let mut range = (i64::MIN, 0u64); // (start LBA, sectors) of the current range
+    let mut before = 0u64; // sectors of the ranges done
     let progress = |e: &discburn::writer::DiscFormat2DataEventArgs| {
         if let Some(bar) = &bar {
+            let count = u64::try_from(e.sector_count).unwrap_or(0);
+            if count > 0 && i64::from(e.start_lba) != range.0 {
+                if range.0 != i64::MIN {
+                    before += range.1;
+                }
+                range = (i64::from(e.start_lba), count);
+            }
             let done = i64::from(e.last_written_lba) - i64::from(e.start_lba) + 1;
-            bar.set_length(u64::try_from(e.sector_count).unwrap_or(0) * 2048);
-            bar.set_position(u64::try_from(done).unwrap_or(0) * 2048);
-            bar.set_message(format!("{:?}", e.current_action));
+            let done = u64::try_from(done).unwrap_or(0).min(range.1);
+            bar.set_length((before + range.1) * 2048);
+            bar.set_position((before + done) * 2048);
+            bar.set_message(super::common::stage_word(e.current_action, optical));
         }
         ControlFlow::Continue(())
     };
