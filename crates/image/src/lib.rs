@@ -7,7 +7,8 @@
 //! | ECMA-119 levels 1, 2, 3 (multi-extent files ≥ 4 GiB at level 3) | implemented |
 //! | Joliet (UCS-2 level 3, 64-unit names) | implemented |
 //! | Rock Ridge (SUSP 1.12 SP/CE/ER, RRIP 1.12 PX/PN/SL/NM/TF/CL/PL/RE) | implemented |
-//! | relocation of directories deeper than 8 levels into `rr_moved` | implemented (Rock Ridge on) |
+//! | relocation of directories deeper than 8 levels into `rr_moved` | implemented (Rock Ridge on; a first session by default, in place in an appended one): [`FileSystemImage::set_relocate_deep_directories`] |
+//! | reuse of unchanged directories of the imported session (only the path to a change is written) | implemented, off by default (libarchive drops kept directories): [`FileSystemImage::set_reuse_directories`], [`reuse`] |
 //! | hard links (one extent, PX link count and serial) | implemented |
 //! | absolute LBAs from a session start block | implemented |
 //! | result as `Read + Seek` stream, `write_to(File)` with `copy_file_range` | implemented |
@@ -48,9 +49,11 @@
 //! sessions, whose data lies before it, so a kept file whose Rock Ridge entries do not
 //! fit in its 255-byte directory record (names of about 115 bytes or more) makes bsdtar
 //! stop on the appended image; xorriso's appended sessions do the same. Linux, xorriso,
-//! isoinfo, libcdio, 7-Zip and pycdlib read them. The directories of the relocation
-//! directory `rr_moved` are placed after all others so that libarchive, which reads
-//! forward only, resolves relocated directories of earlier sessions.
+//! isoinfo, libcdio, 7-Zip and pycdlib read them. An appended session records
+//! directories deeper than eight levels in place (no `rr_moved`), so that libarchive,
+//! which reads forward only, names the files of earlier sessions by their real paths;
+//! when relocation is asked for, the directories of `rr_moved` are placed after all
+//! others.
 //!
 //! Import keeps each unchanged item's ECMA-119 identifier and Joliet identifier exactly
 //! as recorded (so mangled names do not move); new items are named around them. Items
