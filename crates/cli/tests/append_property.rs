@@ -136,10 +136,10 @@ fn contents(seed: usize, len: usize) -> Vec<u8> {
 /// Applies one session's changes to the staging directory and the model; returns the
 /// paths to remove (for `--rm`).
 ///
-/// Only the last session gets directories deeper than ECMA-119's 8 levels: libarchive
-/// names a file of an earlier session that lies in a directory Rock Ridge relocated by
-/// its rr_moved path, whatever the layout (issue 15), and the readers' views of the
-/// later sessions would differ for that reason alone.
+/// Any session gets directories deeper than ECMA-119's 8 levels: the first session
+/// relocates them (rr_moved), appended ones keep them in place, so libarchive names the
+/// files of earlier sessions by their real paths (issue 15). `last`: moved directories
+/// may end deeper than 6 levels.
 fn apply(
     session: usize,
     last: bool,
@@ -165,9 +165,6 @@ fn apply(
             let top = d.split('/').next().unwrap().to_owned();
             subtree_depth.entry(top).or_insert(0);
         }
-    }
-    if !last {
-        dirs.retain(|d| d.matches('/').count() < 5);
     }
     // Paths this session writes (and their parents): never removed in the same session.
     let mut touched: BTreeSet<String> = BTreeSet::new();
@@ -231,7 +228,6 @@ fn apply(
                 touch(&mut touched, &inner);
                 added_files.push(inner);
             }
-            Change::Deep { .. } if !last => {}
             Change::Deep { dir, depth } => {
                 let mut rel = join(dir.get::<String>(&dirs), &format!("deep{session}x{k}"));
                 if is_removed(&removed, &rel) || !free(&rel) {
@@ -410,6 +406,21 @@ fn reused_sessions_read_by_every_reader(bd_r: bool, sessions: &[Vec<Change>], ch
                 "{view} {p} at LBA {lba}: not kept from session 1 (sessions {starts:?})"
             );
         }
+    }
+    if !bd_r {
+        // The limit that keeps reuse off by default: libarchive, reading forward from
+        // the new root, drops the kept directories (image crate, `reuse` module).
+        let out = std::process::Command::new("bsdtar")
+            .arg("tf")
+            .arg(&d.path)
+            .output()
+            .unwrap();
+        let list = String::from_utf8_lossy(&out.stdout);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !list.contains("stable/inner/kept.txt") && err.contains("out-of-order directory"),
+            "bsdtar now reads kept directories: make reuse the default?\n{list}\n{err}"
+        );
     }
     let medium = if bd_r { "BD-R" } else { "image file" };
     d.check_sessions(
