@@ -45,6 +45,9 @@ enum Change {
     Replace { of: Index },
     /// Removal (`--rm`) of an existing file, symlink or directory.
     Remove { of: Index },
+    /// A directory moved (and renamed): `--rm` of it, its contents added at `name` in
+    /// `dir`.
+    Move { of: Index, dir: Index, name: String },
 }
 
 fn name() -> impl Strategy<Value = String> {
@@ -81,6 +84,18 @@ fn change() -> impl Strategy<Value = Change> {
         1 => any::<Index>().prop_map(|of| Change::Remove { of }),
     ]
 }
+
+/// [`change`], and directories moved.
+fn change_or_move() -> impl Strategy<Value = Change> {
+    prop_oneof![
+        6 => change(),
+        1 => (any::<Index>(), any::<Index>(), name())
+            .prop_map(|(of, dir, name)| Change::Move { of, dir, name }),
+    ]
+}
+
+/// The directory that no change touches in the reuse tests: written by session 1 only.
+const STABLE: &str = "stable";
 
 /// Paths (relative, '/'-separated, "" for the root) of the model's entries.
 fn entries(model: &Path) -> (Vec<String>, Vec<String>, Vec<String>) {
@@ -121,10 +136,10 @@ fn contents(seed: usize, len: usize) -> Vec<u8> {
 /// Applies one session's changes to the staging directory and the model; returns the
 /// paths to remove (for `--rm`).
 ///
-/// Only the last session gets directories deeper than ECMA-119's 8 levels: libarchive
-/// names a file of an earlier session that lies in a directory Rock Ridge relocated by
-/// its rr_moved path, whatever the layout (issue 15), and the readers' views of the
-/// later sessions would differ for that reason alone.
+/// Any session gets directories deeper than ECMA-119's 8 levels: the first session
+/// relocates them (rr_moved), appended ones keep them in place, so libarchive names the
+/// files of earlier sessions by their real paths (issue 15). `last`: moved directories
+/// may end deeper than 6 levels.
 fn apply(
     session: usize,
     last: bool,
@@ -132,9 +147,24 @@ fn apply(
     staging: &Path,
     model: &Path,
 ) -> Vec<String> {
-    let (mut dirs, files, all) = entries(model);
-    if !last {
-        dirs.retain(|d| d.matches('/').count() < 5);
+    let (mut dirs, mut files, mut all) = entries(model);
+    let stable = |p: &String| p == STABLE || p.starts_with(&format!("{STABLE}/"));
+    dirs.retain(|p| !stable(p));
+    files.retain(|p| !stable(p));
+    all.retain(|p| !stable(p));
+    let mut subtree_depth = std::collections::BTreeMap::new();
+    for d in &dirs {
+        let mut p = d.as_str();
+        let depth = d.matches('/').count();
+        while let Some((up, _)) = p.rsplit_once('/') {
+            let e = subtree_depth.entry(up.to_owned()).or_insert(0);
+            *e = (*e).max(depth - up.matches('/').count());
+            p = up;
+        }
+        if !d.is_empty() {
+            let top = d.split('/').next().unwrap().to_owned();
+            subtree_depth.entry(top).or_insert(0);
+        }
     }
     // Paths this session writes (and their parents): never removed in the same session.
     let mut touched: BTreeSet<String> = BTreeSet::new();
@@ -198,7 +228,6 @@ fn apply(
                 touch(&mut touched, &inner);
                 added_files.push(inner);
             }
-            Change::Deep { .. } if !last => {}
             Change::Deep { dir, depth } => {
                 let mut rel = join(dir.get::<String>(&dirs), &format!("deep{session}x{k}"));
                 if is_removed(&removed, &rel) || !free(&rel) {
@@ -280,6 +309,36 @@ fn apply(
                 }
                 removed.push(rel);
             }
+            Change::Move { of, dir, name } => {
+                let movable: Vec<&String> = dirs.iter().filter(|d| !d.is_empty()).collect();
+                if movable.is_empty() {
+                    continue;
+                }
+                let from = of.get(&movable).to_string();
+                let to = join(dir.get::<String>(&dirs), name);
+                let under = |t: &String| t == &from || t.starts_with(&format!("{from}/"));
+                let depth =
+                    to.matches('/').count() + 1 + subtree_depth.get(&from).copied().unwrap_or(0);
+                if under(&to)
+                    || is_removed(&removed, &from)
+                    || is_removed(&removed, &to)
+                    || touched.iter().any(under)
+                    || !free(&to)
+                    || !model.join(&from).is_dir()
+                    || (!last && depth > 6)
+                {
+                    continue;
+                }
+                appends::copy_tree(&model.join(&from), &staging.join(&to));
+                appends::copy_tree(&model.join(&from), &model.join(&to));
+                fs::remove_dir_all(model.join(&from)).unwrap();
+                removed.push(from);
+                touch(&mut touched, &to);
+                let (_, _, inside) = entries(&model.join(&to));
+                for p in inside {
+                    touched.insert(join(&to, &p));
+                }
+            }
         }
     }
     removed.into_iter().map(|r| format!("/{r}")).collect()
@@ -303,6 +362,74 @@ fn sessions_read_by_every_reader(bd_r: bool, sessions: &[Vec<Change>]) {
     d.check_every_session(&format!("random tree on {medium}"), &expected);
 }
 
+/// Reuse (issue 15): `sessions` burnt with `--reuse-directories`, session 1 with a
+/// directory no later change touches. Checks the sessions `check` (indices) with every
+/// reader but bsdtar (which drops directories kept before the root: see the image
+/// crate's `reuse` module), and that the untouched directory kept its session-1 extents
+/// in the ECMA-119 and Joliet hierarchies of the last session.
+fn reused_sessions_read_by_every_reader(bd_r: bool, sessions: &[Vec<Change>], check: &[usize]) {
+    let mut d = if bd_r {
+        Disc::bd_r()
+    } else {
+        Disc::image_file()
+    };
+    d.reuse = true;
+    let model = d.sub("model");
+    let mut expected: Vec<Tree> = Vec::new();
+    for (i, changes) in sessions.iter().enumerate() {
+        let staging = d.sub(&format!("s{}", i + 1));
+        if i == 0 {
+            for root in [&staging, &model] {
+                fs::create_dir_all(root.join(STABLE).join("inner")).unwrap();
+                fs::write(root.join(STABLE).join("inner/kept.txt"), b"kept\n").unwrap();
+                fs::write(root.join(STABLE).join("empty"), b"").unwrap();
+                symlink("inner/kept.txt", root.join(STABLE).join("link")).unwrap();
+            }
+        }
+        let remove = apply(i + 1, i + 1 == sessions.len(), changes, &staging, &model);
+        d.burn(&[&staging], &remove);
+        expected.push(scan_dir(&model).unwrap());
+    }
+    let starts = d.session_starts();
+    let last = *starts.last().unwrap();
+    let mut src = discburn::reader::FileSource::open(&d.path).unwrap();
+    let vol = discburn::reader::Volume::open(&mut src, last, &Default::default()).unwrap();
+    for view in [
+        discburn::reader::View::RockRidge,
+        discburn::reader::View::Joliet,
+    ] {
+        let tree = vol.read_tree(&mut src, view).unwrap();
+        for p in ["/stable", "/stable/inner"] {
+            let lba = u64::from(tree.find(p).unwrap().extents()[0].lba);
+            assert!(
+                lba < starts[1],
+                "{view} {p} at LBA {lba}: not kept from session 1 (sessions {starts:?})"
+            );
+        }
+    }
+    if !bd_r {
+        // The limit that keeps reuse off by default: libarchive, reading forward from
+        // the new root, drops the kept directories (image crate, `reuse` module).
+        let out = std::process::Command::new("bsdtar")
+            .arg("tf")
+            .arg(&d.path)
+            .output()
+            .unwrap();
+        let list = String::from_utf8_lossy(&out.stdout);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !list.contains("stable/inner/kept.txt") && err.contains("out-of-order directory"),
+            "bsdtar now reads kept directories: make reuse the default?\n{list}\n{err}"
+        );
+    }
+    let medium = if bd_r { "BD-R" } else { "image file" };
+    d.check_sessions(
+        &format!("random tree with directory reuse on {medium}"),
+        &expected,
+        check,
+    );
+}
+
 fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")
         .ok()
@@ -324,5 +451,13 @@ proptest! {
         sessions in prop::collection::vec(prop::collection::vec(change(), 4..14), 4..=4),
     ) {
         sessions_read_by_every_reader(bd_r, &sessions);
+    }
+
+    #[test]
+    fn reused_directories_read_alike_in_every_reader_after_3_and_20_sessions(
+        bd_r in any::<bool>(),
+        sessions in prop::collection::vec(prop::collection::vec(change_or_move(), 2..8), 20..=20),
+    ) {
+        reused_sessions_read_by_every_reader(bd_r, &sessions, &[2, 19]);
     }
 }

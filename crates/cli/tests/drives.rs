@@ -1,5 +1,6 @@
 //! `discburn drives`: lists recorders; on a machine without optical drives it says so
-//! and succeeds.
+//! and succeeds; a device named with --device that does not exist fails. `burn --rm /`
+//! is refused.
 
 use assert_cmd::Command;
 
@@ -78,4 +79,47 @@ fn drives_shows_an_emulated_disc_given_by_path() {
         line.contains("BD-R SRM (0041h, IMAPI_MEDIA_TYPE_BDR)"),
         "{line}"
     );
+}
+
+#[test]
+fn drives_reports_a_device_that_does_not_exist_and_fails() {
+    for json in [false, true] {
+        let mut c = Command::cargo_bin("discburn").unwrap();
+        c.args(["drives", "--device", "/nonexistent/sr9"]);
+        if json {
+            c.arg("--json");
+        }
+        let out = c.output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("no such device or file"), "{text}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains("/nonexistent/sr9: no such device"), "{err}");
+    }
+}
+
+#[test]
+fn burn_refuses_to_hide_the_root() {
+    let t = tempfile::tempdir().unwrap();
+    let img = t.path().join("a.iso");
+    std::fs::write(t.path().join("f"), b"f\n").unwrap();
+    let burn = |args: &[&std::ffi::OsStr]| {
+        Command::cargo_bin("discburn")
+            .unwrap()
+            .arg("burn")
+            .arg("--drive")
+            .arg(&img)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(burn(&[t.path().join("f").as_os_str()]).status.success());
+    let before = std::fs::read(&img).unwrap();
+    for root in ["/", "//"] {
+        let out = burn(&["--rm".as_ref(), root.as_ref()]);
+        assert_eq!(out.status.code(), Some(2), "{out:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains("the root cannot be hidden"), "{err}");
+    }
+    assert_eq!(std::fs::read(&img).unwrap(), before, "nothing written");
 }

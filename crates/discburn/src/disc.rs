@@ -195,6 +195,7 @@ impl Disc {
                 volume_identifier: u.logical_volume_identifier,
                 descriptors_replaced: false,
                 file_systems: FileSystems::UDF,
+                el_torito: None,
             }]);
         }
         let head_over_first = list.method == DiscoveryMethod::HeadOverFirstSession;

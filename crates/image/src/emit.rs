@@ -1076,7 +1076,7 @@ fn open_source(
     let NodeKind::File { source, size } = &node.kind else {
         unreachable!("data extents are files")
     };
-    if let Some(b) = crate::boot::emitted_bytes(tree, layout, ext.node)? {
+    if let Some(b) = crate::boot::emitted_bytes(tree, layout, ext.node).map_err(|e| (e, None))? {
         return Ok(OpenFile {
             index,
             allocated: *size,

@@ -173,6 +173,37 @@ pub(crate) fn import_into(
         _ => None,
     };
     let rr_match = rr_tree.as_ref().map(|t| match_trees(&primary, t));
+    // Recorded extents for directory reuse, per hierarchy, keyed by the primary node.
+    let (iso_tree, joliet_tree) = match primary_view {
+        View::Joliet => (iso.as_ref(), Some(&primary)),
+        _ => (Some(&primary), joliet.as_ref()),
+    };
+    let iso_recorded = iso_tree.map(|t| crate::reuse::record_tree(src, t));
+    let joliet_recorded = joliet_tree.map(|t| crate::reuse::record_tree(src, t));
+    let recorded_of = |n: &reader::Node<'_>| {
+        let i = n.id().index();
+        // The roots pair with each other; other nodes as match_trees paired them.
+        let other = |m: &Option<HashMap<usize, reader::NodeId>>, t: Option<&reader::Tree>| {
+            if n.parent().is_none() {
+                t.map(|t| t.root().id().index())
+            } else {
+                m.as_ref().and_then(|m| m.get(&i)).map(|x| x.index())
+            }
+        };
+        let in_iso = match primary_view {
+            View::Joliet => other(&iso_match, iso.as_ref()),
+            _ => Some(i),
+        };
+        let in_joliet = match primary_view {
+            View::Joliet => Some(i),
+            _ => other(&joliet_match, joliet.as_ref()),
+        };
+        crate::reuse::Recorded {
+            iso: in_iso.and_then(|k| iso_recorded.as_ref()?.get(&k).copied()),
+            joliet: in_joliet.and_then(|k| joliet_recorded.as_ref()?.get(&k).copied()),
+            serial: n.rock_ridge().filter(|r| r.has_px).and_then(|r| r.inode),
+        }
+    };
 
     // Hard links: members of one group share a synthetic link key.
     let mut link_key: HashMap<usize, (u64, u64)> = HashMap::new();
@@ -189,6 +220,12 @@ pub(crate) fn import_into(
     let mut stack = vec![(primary.root(), ROOT)];
     if let Some(rr) = primary.root().rock_ridge() {
         out.nodes[ROOT as usize].meta = meta_from(&primary.root(), Some(rr), None);
+    }
+    if out.nodes[ROOT as usize].fixed.is_none() {
+        out.nodes[ROOT as usize].fixed = Some(Box::new(FixedNames {
+            recorded: recorded_of(&primary.root()),
+            ..FixedNames::default()
+        }));
     }
     while let Some((dir, into)) = stack.pop() {
         events.directory(&out.path_of(into));
@@ -334,6 +371,7 @@ pub(crate) fn import_into(
                     _ => Some(child.identifier().into()),
                 },
                 joliet: None,
+                recorded: recorded_of(&child),
                 joliet_raw: match primary_view {
                     View::Joliet => Some(child.identifier().into()),
                     _ => joliet_match
@@ -553,6 +591,7 @@ pub(crate) fn copy_head_extents(
     tree: &mut Tree,
     src: &mut (impl SectorSource + ?Sized),
 ) -> Result<(), ImageError> {
+    crate::reuse::forget_head_directories(tree);
     let head = u64::from(crate::RANDOM_WRITE_HEAD_BLOCKS);
     for node in &mut tree.nodes {
         let NodeKind::File { source, size } = &mut node.kind else {

@@ -103,6 +103,12 @@ pub struct ImageOptions {
     /// El Torito boot (see [`crate::boot`]): a Boot Record Volume Descriptor after the
     /// Primary Volume Descriptor naming a new or a kept catalog. `None`: not bootable.
     pub el_torito: Option<crate::boot::ElToritoPlan>,
+    /// Keep the extents of unchanged imported directories ([`crate::reuse`]).
+    pub reuse_directories: bool,
+    /// With Rock Ridge: relocate directories deeper than ECMA-119's eight levels into
+    /// `rr_moved` (RRIP 4.1.5, ECMA-119 6.8.2.1); `false`: record them in place, as
+    /// xorriso does. Always on in strict mode.
+    pub relocate_deep_directories: bool,
 }
 
 /// Which directory hierarchy a structure belongs to.
@@ -232,6 +238,8 @@ pub(crate) struct View {
     pub(crate) m_lba: u32,
     /// Directory index of a node in this hierarchy.
     pub(crate) index_of: HashMap<NodeId, u32>,
+    /// Per directory: kept at its recorded extent, not written ([`crate::reuse`]).
+    pub(crate) reused: Vec<bool>,
 }
 
 /// The placed session: sorted regions with absolute LBAs plus everything the encoders
@@ -470,7 +478,11 @@ pub fn plan(
             links[id as usize] = ids.len() as u32;
         }
     }
-    let relocation_serial = next_serial;
+    let relocation_serial = if options.reuse_directories {
+        crate::reuse::stable_serials(tree, &order, &mut serial)
+    } else {
+        next_serial
+    };
 
     // File size limits: one File Section per file below level 3 (ECMA-119 10.1, 10.2).
     for &id in &order {
@@ -502,7 +514,7 @@ pub fn plan(
                 }
                 let mut d = depth + 1;
                 if d > MAX_LEVELS {
-                    if rock_ridge {
+                    if rock_ridge && (options.relocate_deep_directories || options.strict) {
                         relocated[c as usize] = true;
                         d = 3;
                     } else if options.strict {
@@ -740,6 +752,19 @@ pub fn plan(
         under_relocation[i] = matches!(iso.dirs[i].src, DirSource::Relocation)
             || under_relocation[iso.dirs[i].parent as usize];
     }
+    if options.reuse_directories {
+        iso.reused = crate::reuse::choose(
+            &mut layout,
+            tree,
+            &mut iso,
+            Hierarchy::Iso9660,
+            &under_relocation,
+        )?;
+        if let Some(j) = joliet.as_mut() {
+            let none = vec![false; j.dirs.len()];
+            j.reused = crate::reuse::choose(&mut layout, tree, j, Hierarchy::Joliet, &none)?;
+        }
+    }
     let nested = nested_relocation_groups(tree, &iso, &relocated, &under_relocation);
     let placement: Vec<usize> = if nested.iter().any(|&g| g) {
         let mut pre_order = vec![0usize; n];
@@ -770,6 +795,9 @@ pub fn plan(
             .collect()
     };
     for i in placement {
+        if iso.reused.get(i).copied().unwrap_or(false) {
+            continue;
+        }
         let d = &mut iso.dirs[i];
         d.lba = place(
             &mut next,
@@ -791,6 +819,9 @@ pub fn plan(
     }
     if let Some(j) = joliet.as_mut() {
         for (i, d) in j.dirs.iter_mut().enumerate() {
+            if j.reused.get(i).copied().unwrap_or(false) {
+                continue;
+            }
             d.lba = place(
                 &mut next,
                 &mut regions,

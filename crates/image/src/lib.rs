@@ -7,7 +7,8 @@
 //! | ECMA-119 levels 1, 2, 3 (multi-extent files ≥ 4 GiB at level 3) | implemented |
 //! | Joliet (UCS-2 level 3, 64-unit names) | implemented |
 //! | Rock Ridge (SUSP 1.12 SP/CE/ER, RRIP 1.12 PX/PN/SL/NM/TF/CL/PL/RE) | implemented |
-//! | relocation of directories deeper than 8 levels into `rr_moved` | implemented (Rock Ridge on) |
+//! | relocation of directories deeper than 8 levels into `rr_moved` | implemented (Rock Ridge on; a first session by default, in place in an appended one): [`FileSystemImage::set_relocate_deep_directories`] |
+//! | reuse of unchanged directories of the imported session (only the path to a change is written) | implemented, off by default (libarchive drops kept directories): [`FileSystemImage::set_reuse_directories`], [`reuse`] |
 //! | hard links (one extent, PX link count and serial) | implemented |
 //! | absolute LBAs from a session start block | implemented |
 //! | result as `Read + Seek` stream, `write_to(File)` with `copy_file_range` | implemented |
@@ -49,9 +50,11 @@
 //! sessions, whose data lies before it, so a kept file whose Rock Ridge entries do not
 //! fit in its 255-byte directory record (names of about 115 bytes or more) makes bsdtar
 //! stop on the appended image; xorriso's appended sessions do the same. Linux, xorriso,
-//! isoinfo, libcdio, 7-Zip and pycdlib read them. The directories of the relocation
-//! directory `rr_moved` are placed after all others so that libarchive, which reads
-//! forward only, resolves relocated directories of earlier sessions.
+//! isoinfo, libcdio, 7-Zip and pycdlib read them. An appended session records
+//! directories deeper than eight levels in place (no `rr_moved`), so that libarchive,
+//! which reads forward only, names the files of earlier sessions by their real paths;
+//! when relocation is asked for, the directories of `rr_moved` are placed after all
+//! others.
 //!
 //! Import keeps each unchanged item's ECMA-119 identifier and Joliet identifier exactly
 //! as recorded (so mangled names do not move); new items are named around them. Items
@@ -87,6 +90,7 @@ mod import_events;
 pub mod layout;
 mod multisession;
 mod names;
+pub mod reuse;
 mod source_check;
 mod tree;
 mod udf;
@@ -163,6 +167,8 @@ pub struct FileSystemImage {
     udf_redundant_metadata: bool,
     clamp_times: Option<i64>,
     record_md5: bool,
+    reuse_directories: bool,
+    relocate_deep_directories: Option<bool>,
     import_callback: Option<import_events::ImportCallbackSlot>,
     /// El Torito entries of the new session (BootImageOptionsArray).
     boot_options: Vec<BootOptions>,
@@ -211,6 +217,8 @@ impl FileSystemImage {
             udf_redundant_metadata: false,
             clamp_times: None,
             record_md5: false,
+            reuse_directories: false,
+            relocate_deep_directories: None,
             import_callback: None,
             boot_options: Vec::new(),
             boot_catalog_path: DEFAULT_BOOT_CATALOG.to_owned(),
@@ -444,6 +452,45 @@ impl FileSystemImage {
     /// every byte of the session (about 500 MB/s on one core). Default: off.
     pub fn set_record_md5(&mut self, on: bool) {
         self.record_md5 = on;
+    }
+
+    /// Keeps unchanged directories of the imported session at their recorded extents
+    /// instead of writing them again (ECMA-119 9.1.3 lets a directory record point into
+    /// an earlier session): only the directories on the path from the root to a change,
+    /// and the path tables, are written. Rock Ridge serial numbers of imported items are
+    /// kept as recorded. Linux, libisofs (xorriso), 7-Zip, isoinfo and pycdlib read such
+    /// sessions; libarchive (bsdtar) drops every kept directory, as it reads forward
+    /// only (see [`reuse`]). Default: off.
+    pub fn set_reuse_directories(&mut self, on: bool) {
+        self.reuse_directories = on;
+    }
+
+    /// With Rock Ridge, whether directories deeper than ECMA-119's eight levels (6.8.2.1)
+    /// are relocated into `rr_moved` (RRIP 4.1.5: CL in the real parent, PL and RE on
+    /// the moved directory) or recorded in place, as xorriso records them. `None` (the
+    /// default): relocated in a first session, in place in a session that imports an
+    /// earlier one. Every reader reads either layout in a single session; in an
+    /// appended session libarchive (bsdtar), which reads forward only, names the files
+    /// of an earlier session that lie in a relocated directory by their `rr_moved` path
+    /// whatever the order of the directories, while deep directories in place read
+    /// right everywhere (Linux, libisofs, libarchive, 7-Zip, isoinfo, pycdlib). Strict
+    /// mode ([`FileSystemImage::set_strict_file_system_compliance`]) always relocates.
+    /// Without Rock Ridge, deep directories are recorded in place (an error in strict
+    /// mode).
+    pub fn set_relocate_deep_directories(&mut self, relocate: Option<bool>) {
+        self.relocate_deep_directories = relocate;
+    }
+
+    /// The relocation in effect: [`FileSystemImage::set_relocate_deep_directories`],
+    /// or by default `true` unless a session was imported.
+    pub fn relocate_deep_directories(&self) -> bool {
+        self.relocate_deep_directories
+            .unwrap_or(self.imported.is_none())
+    }
+
+    /// See [`FileSystemImage::set_reuse_directories`].
+    pub fn reuse_directories(&self) -> bool {
+        self.reuse_directories
     }
 
     /// See [`FileSystemImage::set_record_md5`].
@@ -1129,6 +1176,8 @@ impl FileSystemImage {
             udf_revision: self.udf_revision,
             udf_redundant_metadata: self.udf_redundant_metadata,
             el_torito: self.el_torito_plan().ok().flatten(),
+            reuse_directories: self.reuse_directories,
+            relocate_deep_directories: self.relocate_deep_directories(),
         }
     }
 

@@ -163,6 +163,8 @@ pub(crate) struct FixedNames {
     /// The Joliet File Identifier as recorded (UCS-2 big-endian, with its version if
     /// it had one: xorriso records none).
     pub(crate) joliet_raw: Option<Box<[u8]>>,
+    /// Extents and serial number as recorded, for directory reuse.
+    pub(crate) recorded: crate::reuse::Recorded,
 }
 
 impl Node {

@@ -155,6 +155,7 @@ fn case(what: &str, rock_ridge: bool, deep: bool, make: impl FnOnce(&Path, &Path
         iso_level: 3,
         iso_dchars: true,
         contents: true,
+        directories_before_root: false,
     };
     check_image(what, Image::plain(&img), &expected, &expect, &scratch);
     // And the Linux kernel (isofs in a VM), which reads LBA 16: the newest session.

@@ -136,7 +136,10 @@ fn i18_i30_three_sessions_on_an_image_file_read_by_every_oracle() {
     let iso3 = isoinfo_paths(&img, false);
     let joliet3 = isoinfo_paths(&img, true);
     for p in &iso1 {
-        if p.starts_with("/README.TXT") || p == "/EMPTY.;1" {
+        // Relocated directories are recorded in place by an appended session (the
+        // default of FileSystemImage::set_relocate_deep_directories): their ISO 9660
+        // paths, not their names, change.
+        if p.starts_with("/README.TXT") || p == "/EMPTY.;1" || p.starts_with("/RR_MOVED") {
             continue;
         }
         assert!(iso3.contains(p), "ISO 9660 name {p} changed: {iso3:?}");

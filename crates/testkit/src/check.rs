@@ -30,6 +30,10 @@ pub struct Expect {
     pub iso_dchars: bool,
     /// Read or extract every file's contents and compare digests (false: listings only).
     pub contents: bool,
+    /// Some directories lie before the root directory's extent (kept from an earlier
+    /// session by directory reuse): libarchive, which reads the volume forward only,
+    /// drops them ("Ignoring out-of-order directory"), so bsdtar is not asked.
+    pub directories_before_root: bool,
 }
 
 impl Expect {
@@ -44,6 +48,7 @@ impl Expect {
             iso_level,
             iso_dchars: true,
             contents: true,
+            directories_before_root: false,
         }
     }
 }
@@ -184,8 +189,10 @@ pub fn check_image(what: &str, img: Image<'_>, expected: &Tree, e: &Expect, scra
         }
 
         let bsdtar_view = if e.rock_ridge { rr_libarchive } else { best };
-        readings.push((oracle::bsdtar_list(img), bsdtar_view));
-        if e.contents {
+        if !e.directories_before_root {
+            readings.push((oracle::bsdtar_list(img), bsdtar_view));
+        }
+        if e.contents && !e.directories_before_root {
             readings.push((oracle::bsdtar_extract(img, scratch), bsdtar_view));
         }
 

@@ -161,11 +161,13 @@ pub fn check_session(
     );
     // Exactly, with no allowance for libarchive's lost '/' at an SL entry boundary
     // (discburn splits SL entries inside a component).
-    assert_readings(
-        &format!("{what} (session image)"),
-        expected,
-        &[(oracle::bsdtar_list(Image::plain(&view)), View::ROCK_RIDGE)],
-    );
+    if !expect.directories_before_root {
+        assert_readings(
+            &format!("{what} (session image)"),
+            expected,
+            &[(oracle::bsdtar_list(Image::plain(&view)), View::ROCK_RIDGE)],
+        );
+    }
     // The same directory records read through the medium's own addressing: listings
     // (contents are the same extents, checked above).
     let listings = Expect {

@@ -74,6 +74,13 @@ pub struct Args {
     #[arg(long)]
     pub boot_discard: bool,
 
+    /// Keep unchanged directories of the previous session where they are and write only
+    /// the directories on the path to a change (and the path tables). Linux, xorriso,
+    /// 7-Zip, isoinfo and pycdlib read such a session; bsdtar (libarchive) misses the
+    /// kept directories, so it is off by default.
+    #[arg(long)]
+    pub reuse_directories: bool,
+
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -102,6 +109,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut session = AppendSession::open(&args.drive).map_err(lib_err)?;
     let image = session.image_mut();
     super::mkimage::apply_fs_args(image, &args.fs)?;
+    image.set_reuse_directories(args.reuse_directories);
     image.set_timestamp(timestamp()?);
     image.set_clamp_times(super::common::clamp_times());
     session.import_last_session().map_err(lib_err)?;
@@ -109,6 +117,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         session.image_mut().set_volume_name(name)?;
     }
     for p in &args.remove {
+        if p.split('/').all(|c| c.is_empty()) {
+            // Hiding the root would leave an empty session (IMAPI2 cannot remove the
+            // root directory item either).
+            clap::Error::raw(
+                clap::error::ErrorKind::InvalidValue,
+                format!(
+                    "--rm {p}: the root cannot be hidden; name the files or directories to hide\n"
+                ),
+            )
+            .exit();
+        }
         session
             .remove(p)
             .map_err(|e| lib_err(e).context(format!("--rm {p}")))?;
@@ -139,12 +158,29 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
     });
     let bar = std::io::stderr().is_terminal().then(|| progress_bar(0));
+    // Image files and block devices have no optics (no power calibration, no format).
+    let optical = !matches!(
+        session.writer().current_physical_media_type(),
+        Ok(discburn::writer::PhysicalMediaType::Disk)
+    );
+    // The write goes in ranges (a random-write session, then its 64 KiB head): the bar
+    // counts every range, so its total is what is written to the end.
+    let mut range = (i64::MIN, 0u64); // (start LBA, sectors) of the current range
+    let mut before = 0u64; // sectors of the ranges done
     let progress = |e: &discburn::writer::DiscFormat2DataEventArgs| {
         if let Some(bar) = &bar {
+            let count = u64::try_from(e.sector_count).unwrap_or(0);
+            if count > 0 && i64::from(e.start_lba) != range.0 {
+                if range.0 != i64::MIN {
+                    before += range.1;
+                }
+                range = (i64::from(e.start_lba), count);
+            }
             let done = i64::from(e.last_written_lba) - i64::from(e.start_lba) + 1;
-            bar.set_length(u64::try_from(e.sector_count).unwrap_or(0) * 2048);
-            bar.set_position(u64::try_from(done).unwrap_or(0) * 2048);
-            bar.set_message(format!("{:?}", e.current_action));
+            let done = u64::try_from(done).unwrap_or(0).min(range.1);
+            bar.set_length((before + range.1) * 2048);
+            bar.set_position((before + done) * 2048);
+            bar.set_message(super::common::stage_word(e.current_action, optical));
         }
         ControlFlow::Continue(())
     };

@@ -62,10 +62,29 @@ pub fn progress_bar(total_bytes: u64) -> ProgressBar {
     let bar = ProgressBar::new(total_bytes);
     bar.set_style(
         ProgressStyle::with_template(
-            "{elapsed_precise} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {wide_msg}",
+            "{msg:12} {elapsed_precise} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
         )
         .expect("valid template")
         .progress_chars("=> "),
     );
     bar
+}
+
+/// The word a progress bar shows for a write stage (IMAPI_FORMAT2_DATA_WRITE_ACTION):
+/// whole words, and on a target without optics (an image file or block device,
+/// `optical` false) none of the drive's own stages (formatting, calibrating the laser
+/// power), which it does not go through.
+pub fn stage_word(action: discburn::writer::WriteAction, optical: bool) -> &'static str {
+    use discburn::writer::WriteAction as A;
+    match action {
+        A::ValidatingMedia => "checking",
+        A::FormattingMedia if optical => "formatting",
+        A::InitializingHardware if optical => "initializing",
+        A::CalibratingPower if optical => "calibrating",
+        A::FormattingMedia | A::InitializingHardware | A::CalibratingPower => "preparing",
+        A::WritingData => "writing",
+        A::Finalization => "finalizing",
+        A::Verifying => "verifying",
+        A::Completed => "done",
+    }
 }

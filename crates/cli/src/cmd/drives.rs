@@ -76,8 +76,24 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .map(|i| probe(i.device.display().to_string(), Some(i)))
         .collect();
     for d in &args.devices {
-        rows.push(probe(d.display().to_string(), None));
+        if d.exists() {
+            rows.push(probe(d.display().to_string(), None));
+        } else {
+            rows.push(Row {
+                device: d.display().to_string(),
+                error: Some(
+                    "no such device or file; give /dev/srN, an emulated disc (disc create) or an image file".into(),
+                ),
+                ..Row::default()
+            });
+        }
     }
+    // A device named on the command line that cannot be used is a failure (exit 1),
+    // after the listing.
+    let failed = rows
+        .iter()
+        .skip(infos.len())
+        .find_map(|r| r.error.as_ref().map(|e| format!("{}: {e}", r.device)));
     if args.json {
         let v: Vec<serde_json::Value> = rows
             .iter()
@@ -95,7 +111,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             })
             .collect();
         println!("{}", serde_json::to_string_pretty(&v)?);
-        return Ok(());
+        return failed.map_or(Ok(()), |f| Err(anyhow::anyhow!(f)));
     }
     if rows.is_empty() {
         println!("no optical drives found");
@@ -119,5 +135,5 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         println!();
     }
-    Ok(())
+    failed.map_or(Ok(()), |f| Err(anyhow::anyhow!(f)))
 }

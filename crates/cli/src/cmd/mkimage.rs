@@ -74,6 +74,13 @@ pub struct FsArgs {
     /// CreateRedundantUdfMetadataFiles).
     #[arg(long)]
     pub udf_redundant_metadata: bool,
+
+    /// With Rock Ridge, directories deeper than ECMA-119's 8 levels: `relocate` into
+    /// rr_moved (RRIP CL/PL/RE), or keep `in-place` (as xorriso). Default: relocate in a
+    /// first session, in place in an appended one (bsdtar misnames the old files of a
+    /// relocated directory after an append).
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub deep_directories: Option<DeepDirectories>,
 }
 
 /// Parses `1.02` … `2.60` into IMAPI2's 0x0102 … 0x0260.
@@ -91,7 +98,7 @@ pub fn parse_udf_revision(s: &str) -> Result<u32, String> {
     }
 }
 
-/// Applies `--fs`, `--md5` and the UDF options to `image`.
+/// Applies `--fs`, `--md5`, the UDF options and `--deep-directories` to `image`.
 ///
 /// # Errors
 /// An unsupported UDF revision (not reachable through the parser).
@@ -100,7 +107,25 @@ pub fn apply_fs_args(image: &mut FileSystemImage, fs: &FsArgs) -> anyhow::Result
     image.set_record_md5(fs.md5);
     image.set_udf_revision(fs.udf_revision)?;
     image.set_create_redundant_udf_metadata_files(fs.udf_redundant_metadata);
+    image.set_relocate_deep_directories(fs.relocate_deep_directories());
     Ok(())
+}
+
+/// `--deep-directories`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DeepDirectories {
+    /// Into rr_moved (RRIP 4.1.5).
+    Relocate,
+    /// Where they are.
+    InPlace,
+}
+
+impl FsArgs {
+    /// The FileSystemImage relocation setting `--deep-directories` asks for.
+    pub fn relocate_deep_directories(&self) -> Option<bool> {
+        self.deep_directories
+            .map(|d| d == DeepDirectories::Relocate)
+    }
 }
 
 /// A `SRC[=DEST]` operand.

@@ -24,6 +24,8 @@ pub struct Disc {
     pub dir: TempDir,
     pub path: PathBuf,
     pub medium: Medium,
+    /// Burn with `--reuse-directories`.
+    pub reuse: bool,
 }
 
 impl Disc {
@@ -36,6 +38,7 @@ impl Disc {
             dir,
             path,
             medium: Medium::RandomWrite,
+            reuse: false,
         }
     }
 
@@ -48,6 +51,7 @@ impl Disc {
             dir,
             path,
             medium: Medium::Sequential,
+            reuse: false,
         }
     }
 
@@ -66,6 +70,9 @@ impl Disc {
     /// `discburn burn --drive DISC [--rm PATH]... SRC...`; returns the session's start.
     pub fn burn(&self, sources: &[&Path], remove: &[String]) -> u64 {
         let mut a: Vec<&std::ffi::OsStr> = args!["burn", "--drive", &self.path, "--json"].to_vec();
+        if self.reuse {
+            a.push("--reuse-directories".as_ref());
+        }
         for r in remove {
             a.push("--rm".as_ref());
             a.push(r.as_ref());
@@ -92,10 +99,25 @@ impl Disc {
     /// Checks every session with every reader against `expected[i]` (session i + 1), and
     /// walks every hierarchy of every session for duplicate names.
     pub fn check_every_session(&self, what: &str, expected: &[Tree]) {
+        let all: Vec<usize> = (0..expected.len()).collect();
+        self.check_sessions(what, expected, &all);
+    }
+
+    /// [`Disc::check_every_session`] for the sessions `which` (indices into `expected`)
+    /// only. With [`Disc::reuse`], bsdtar is not asked (see
+    /// `Expect::directories_before_root`).
+    pub fn check_sessions(&self, what: &str, expected: &[Tree], which: &[usize]) {
         let starts = self.session_starts();
         assert_eq!(starts.len(), expected.len(), "{what}: sessions {starts:?}");
         let scratch = self.sub("scratch");
+        let expect = Expect {
+            directories_before_root: self.reuse,
+            ..expect()
+        };
         for (i, (&start, tree)) in starts.iter().zip(expected).enumerate() {
+            if !which.contains(&i) {
+                continue;
+            }
             let what = format!("{what}, session {} of {}", i + 1, starts.len());
             assert_unique_names(&what, &self.path, start);
             sessions::check_session(
@@ -105,7 +127,7 @@ impl Disc {
                 start,
                 i + 1 == starts.len(),
                 tree,
-                &expect(),
+                &expect,
                 &scratch,
             );
         }

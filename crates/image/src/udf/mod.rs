@@ -628,6 +628,8 @@ pub(crate) fn plan_alone(
         relocation_serial: 0,
         md5: None,
         udf: Some(Box::new(udf)),
+        // El Torito needs ECMA-119 descriptors: a UDF-only image is not bootable.
+        boot: None,
     })
 }
 
