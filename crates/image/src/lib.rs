@@ -857,9 +857,22 @@ impl FileSystemImage {
             });
         };
         // The safety scan reads one sector per 16 blocks up to the end: bound it by the
-        // drive's last recorded address when it reports one (a whole BD-RE would take
-        // hundreds of thousands of READ(10)s).
-        let limit = last_written_address.map(|l| u64::from(l) + 1);
+        // drive's last recorded address when it reports one, else (BD-RE, DVD+RW: MMC
+        // reports no last recorded address on random-write media) by a window past the
+        // end of the session chain, where an interrupted session's leftovers and the
+        // sessions another writer chained on lie. A whole BD-RE would take hundreds of
+        // thousands of READ(10)s.
+        let limit = match last_written_address {
+            Some(l) => Some(u64::from(l) + 1),
+            None => {
+                let list = discburn_reader::sessions::list_sessions(&mut *media)
+                    .map_err(|source| ImageError::Import { source })?;
+                Some(
+                    list.next_session_start()
+                        .saturating_add(OVERWRITE_SCAN_WINDOW),
+                )
+            }
+        };
         let mut src = Limited {
             inner: media,
             limit,
@@ -1316,6 +1329,12 @@ fn require_media(media: &mut dyn SectorSource) -> Result<(), ImageError> {
         })
     }
 }
+
+/// How far past the end of the session chain of a random-write medium that reports no
+/// last recorded address the safety scan for volume descriptors reaches, in sectors
+/// (8 MiB: 256 single-sector reads). Other writers chain their sessions within 32 blocks
+/// of the previous one, and an interrupted session's leftovers start at the chain's end.
+pub const OVERWRITE_SCAN_WINDOW: u64 = 4096;
 
 /// A sector source seen only up to `limit` sectors (the drive's last recorded address),
 /// so scans for recorded sessions stop there.

@@ -329,3 +329,56 @@ fn i07_i11_blank_write_once_media_has_nothing_to_import() {
         }
     }
 }
+
+/// Counts the sectors read through it.
+struct Counting<'a> {
+    inner: &'a mut dyn discburn_reader::SectorSource,
+    sectors: u64,
+}
+
+impl discburn_reader::SectorSource for Counting<'_> {
+    fn read_sectors(&mut self, lba: u64, buf: &mut [u8]) -> std::io::Result<()> {
+        self.sectors += (buf.len() / 2048) as u64;
+        self.inner.read_sectors(lba, buf)
+    }
+    fn total_sectors(&self) -> u64 {
+        self.inner.total_sectors()
+    }
+}
+
+#[test]
+fn i13_import_from_a_whole_bd_re_reads_a_bounded_window_past_the_session_chain() {
+    // A BD-RE reports no last recorded address (MMC-6 6.27: LRA_V = 0), so the scan for
+    // volume descriptors past the chain stops OVERWRITE_SCAN_WINDOW sectors after it,
+    // not at the end of 11.8 million sectors.
+    let dir = tempfile::tempdir().unwrap();
+    let disc = dir.path().join("disc.img");
+    let mut o = DiscOptions::new(MediaType::BdRe);
+    o.formatted = true;
+    create_disc_with(&disc, &o).unwrap();
+    let w = writer(&disc);
+    let mut im = new_image("EMU");
+    im.set_session_start_block(32);
+    im.add_bytes("/one.txt", b"one\n".to_vec()).unwrap();
+    w.write(&mut common::random_write_stream(&im)).unwrap();
+    drop(w);
+
+    let w = writer(&disc);
+    let mut im = new_image("EMU");
+    im.set_multisession_interfaces(w.multisession_interfaces().unwrap())
+        .unwrap();
+    let mut media = w.media_source().unwrap();
+    assert!(media.total_sectors() > 10_000_000);
+    let mut counting = Counting {
+        inner: &mut *media,
+        sectors: 0,
+    };
+    im.import_file_system(&mut counting).unwrap();
+    assert!(im.session_start_block() >= 32 && im.session_start_block().is_multiple_of(32));
+    let bound = discburn_image::OVERWRITE_SCAN_WINDOW / 16 + 200;
+    assert!(
+        counting.sectors < bound,
+        "{} sectors read to import one session (bound {bound})",
+        counting.sectors
+    );
+}
