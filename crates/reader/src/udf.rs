@@ -42,6 +42,7 @@ use crate::tree::{
     Extent, NONE, NodeData, NodeKind, PieceData, RockRidge, RrData, RrTimes, Tree, View,
 };
 use crate::volume::ReadOptions;
+use crate::walk::check_name;
 
 const BLOCK: u64 = SECTOR_SIZE as u64;
 /// Most Volume Descriptor Pointers, Indirect Entries or Allocation Extent Descriptors
@@ -1747,20 +1748,6 @@ fn read_pieces(
         }
     }
     Ok(())
-}
-
-fn check_name(name: &[u8]) -> Result<(), &'static str> {
-    if name.is_empty() {
-        Err("the name is empty")
-    } else if name == b"." || name == b".." {
-        Err("the name is \".\" or \"..\"")
-    } else if name.contains(&b'/') {
-        Err("the name contains '/'")
-    } else if name.contains(&0) {
-        Err("the name contains a NUL byte")
-    } else {
-        Ok(())
-    }
 }
 
 /// The target of a symbolic link from its path components (ECMA-167 4/14.16.1): type 1

@@ -50,7 +50,9 @@ fn joliet_name(ident: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
     Ok(())
 }
 
-fn check_name(name: &[u8]) -> Result<(), &'static str> {
+/// Refuses a file name no POSIX path can hold: empty, "." or "..", or holding '/' or
+/// NUL (shared by the ISO 9660 and UDF walks).
+pub(crate) fn check_name(name: &[u8]) -> Result<(), &'static str> {
     if name.is_empty() {
         Err("the name is empty")
     } else if name == b"." || name == b".." {
