@@ -26,60 +26,10 @@ need xorriso xorriso
 need genisoimage genisoimage
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time missing (apt-get install time)" >&2; exit 1; }
 
-if [ -z "${DISCBURN:-}" ]; then
-    echo "== building discburn (release)" >&2
-    cargo build --release --locked -p discburn-cli >&2
-    DISCBURN="${CARGO_TARGET_DIR:-target}/release/discburn"
-fi
-[ -x "$DISCBURN" ] || { echo "bench: $DISCBURN not built" >&2; exit 1; }
-
-# ---- the tree: graft points DEST=SRC (for mkisofs) and SRC=DEST (for discburn)
-rust_lib="$(rustc --print sysroot 2>/dev/null)/lib"
-candidates=(
-    /usr/share/doc
-    /usr/lib/python3
-    /usr/lib/python3.11
-    /usr/lib/python3.12
-    "$(python3 -c 'import sys; print(sys.base_prefix)' 2>/dev/null)/lib"
-    "$rust_lib"
-    /usr/share/locale
-    /usr/share/perl
-    /usr/lib/gcc
-    /usr/share/i18n
-    /usr/lib/x86_64-linux-gnu
-)
-grafts_mkisofs=()
-grafts_discburn=()
-srcs=()
-files=0
-bytes=0
-declare -A seen=()
-for d in "${candidates[@]}"; do
-    [ -d "$d" ] || continue
-    real=$(readlink -f "$d")
-    [ -n "${seen[$real]:-}" ] && continue
-    seen[$real]=1
-    if ((files >= MIN_FILES && bytes >= MIN_BYTES)); then break; fi
-    n=$(find "$real" -type f | wc -l)
-    b=$(find "$real" -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}')
-    dest="/$(echo "${d#/}" | tr '/' '_')"
-    grafts_mkisofs+=("$dest=$real")
-    grafts_discburn+=("$real=$dest")
-    srcs+=("$real")
-    files=$((files + n))
-    bytes=$((bytes + b))
-    printf '   %-60s %7d files %12d bytes\n' "$real -> $dest" "$n" "$b" >&2
-done
-dirs=$(find "${srcs[@]}" -type d | wc -l)
-links=$(find "${srcs[@]}" -type l | wc -l)
-echo "== tree: $files files, $dirs dirs, $links symlinks, $bytes bytes" >&2
-if ((files < MIN_FILES || bytes < MIN_BYTES)); then
-    echo "bench: tree too small ($files files, $bytes bytes; need $MIN_FILES / $MIN_BYTES)" >&2
-    exit 1
-fi
-
-echo "== warm-up read of every file" >&2
-find "${srcs[@]}" -type f -print0 | xargs -0 cat >/dev/null
+# shellcheck source=bench/common.sh
+. bench/common.sh
+bench_discburn
+bench_tree
 
 # once NAME ROUND CMD... : one run under /usr/bin/time -v; records wall and max RSS.
 declare -A WALLS RSSS
@@ -94,15 +44,13 @@ once() {
         exit 1
     fi
     local wall rss
-    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log" |
-        awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }')
-    rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
+    wall=$(time_wall "$log")
+    rss=$(time_rss "$log")
     WALLS[$name]+="$wall "
     RSSS[$name]+="$rss "
     printf '   round %d  %-12s %6.2f s  %7d KiB  (%s bytes)\n' "$round" "$name" "$wall" "$rss" \
         "$(stat -c %s "$OUT_DIR/$name.iso")" >&2
 }
-median() { printf '%s\n' $1 | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # -joliet-long: plain -J refuses trees whose names collide after the 64-character cut.
 gen_args=(-quiet -R -J -graft-points)
