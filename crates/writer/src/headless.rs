@@ -6,7 +6,7 @@
 //! volume descriptors at LBA 48 with its data recorded only in part. Such a session
 //! must not be taken for a complete one: a burn refuses it and `repair` replaces it.
 //! Its volume descriptor set is overwritten with an empty ISO 9660 volume (21 blocks,
-//! volume identifier "RESCUED") and a head describing that volume is written, so the
+//! keeping the interrupted session's volume identifier) and a head describing that volume is written, so the
 //! medium holds one complete, empty session and the next session follows it; the
 //! blocks of the interrupted session after the empty volume are reused by later
 //! sessions.
@@ -55,14 +55,19 @@ pub(crate) fn replace(rec: &mut DiscRecorder) -> Result<Option<RepairOutcome>, W
             return Ok(None);
         }
     }
-    let mut volume = crate::repair::empty_volume(FIRST as u32);
+    // Whole 32-block units (every write unit divides 32): read, replace, write.
+    let mut unit = vec![0u8; 32 * SECTOR];
+    read_blocks(rec, FIRST as u32, &mut unit).map_err(|e| mmc(rec, e))?;
+    // The empty volume keeps the interrupted session's Volume Identifier (ECMA-119
+    // 8.4.6, bytes 40-71 of its primary volume descriptor at LBA 48), so the sessions
+    // that follow import the name the user chose, not "RESCUED".
+    let mut volume_id = [0u8; 32];
+    volume_id.copy_from_slice(&unit[16 * SECTOR + 40..16 * SECTOR + 72]);
+    let mut volume = crate::repair::empty_volume(FIRST as u32, Some(&volume_id));
     let blocks = (volume.len() / SECTOR) as u32;
     // Sessions on these media record their own size (session-local Volume Space Size).
     volume[16 * SECTOR + 80..16 * SECTOR + 84].copy_from_slice(&blocks.to_le_bytes());
     volume[16 * SECTOR + 84..16 * SECTOR + 88].copy_from_slice(&blocks.to_be_bytes());
-    // Whole 32-block units (every write unit divides 32): read, replace, write.
-    let mut unit = vec![0u8; 32 * SECTOR];
-    read_blocks(rec, FIRST as u32, &mut unit).map_err(|e| mmc(rec, e))?;
     unit[..volume.len()].copy_from_slice(&volume);
     rec.drive()
         .write10(FIRST as u32, &unit)

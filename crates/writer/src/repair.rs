@@ -443,7 +443,7 @@ fn write_rescue(
     let after = media::read_media_info(rec)?;
     let nwa = after.next_writable_address()? as u32;
     let Some(copy_of) = copy_of else {
-        let image = empty_volume(nwa);
+        let image = empty_volume(nwa, None);
         let blocks = (image.len() / SECTOR) as u32;
         write_session(rec, image, cfg, shared, clock)?;
         return Ok(RescueSession {
@@ -533,7 +533,8 @@ fn root_record(root: u32, id: u8) -> [u8; 34] {
 /// 9.1): 16 zero blocks, the primary volume descriptor, the terminator, the type L and
 /// type M path tables and the root directory ("." and ".."), 21 blocks; Volume Space
 /// Size is the absolute end (start + 21). Dates are "not specified" (ECMA-119 8.4.26.1).
-pub(crate) fn empty_volume(start: u32) -> Vec<u8> {
+/// The Volume Identifier (ECMA-119 8.4.6) is `volume_id`, else "RESCUED".
+pub(crate) fn empty_volume(start: u32, volume_id: Option<&[u8; 32]>) -> Vec<u8> {
     const BLOCKS: u32 = 21;
     let (l_table, m_table, root) = (start + 18, start + 19, start + 20);
     let mut v = vec![0u8; BLOCKS as usize * SECTOR];
@@ -543,7 +544,10 @@ pub(crate) fn empty_volume(start: u32) -> Vec<u8> {
         p[1..6].copy_from_slice(b"CD001");
         p[6] = 1;
         p[8..72].fill(b' ');
-        p[40..47].copy_from_slice(b"RESCUED");
+        match volume_id {
+            Some(id) => p[40..72].copy_from_slice(id),
+            None => p[40..47].copy_from_slice(b"RESCUED"),
+        }
         both32(&mut p[80..88], start + BLOCKS);
         both16(&mut p[120..124], 1);
         both16(&mut p[124..128], 1);
