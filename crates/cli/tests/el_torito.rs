@@ -300,3 +300,49 @@ fn i26_removing_the_boot_image_refuses_the_burn_unless_the_boot_record_is_discar
         "no boot record any more"
     );
 }
+
+#[test]
+fn a_udf_only_image_with_boot_options_is_refused_not_written_unbootable() {
+    // El Torito's Boot Record is an ISO 9660 volume descriptor: `--fs udf` alone with
+    // `--boot-image` used to give an image without it, silently.
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    fs::create_dir_all(src.join("boot")).unwrap();
+    fs::write(src.join("boot/boot.bin"), vec![0x90u8; 3000]).unwrap();
+    let img = dir.path().join("udf.img");
+    let o = discburn(args!(
+        "mkimage",
+        "-o",
+        &img,
+        "--fs",
+        "udf",
+        "--boot-image",
+        "/boot/boot.bin",
+        &src
+    ));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("El Torito boot needs an ISO 9660") && err.contains("select ISO 9660 too"),
+        "{err}"
+    );
+    assert!(!img.exists(), "no output file");
+    // As a bridge it boots from the ISO 9660 side.
+    ok(args!(
+        "mkimage",
+        "-o",
+        &img,
+        "--fs",
+        "iso9660,udf",
+        "--boot-image",
+        "/boot/boot.bin",
+        &src
+    ));
+    assert!(
+        xorriso_el_torito(&img)
+            .iter()
+            .any(|l| l.contains("/BOOT/BOOT.BIN")),
+        "{:?}",
+        xorriso_el_torito(&img)
+    );
+}

@@ -209,6 +209,9 @@ impl Error {
                 | ImageError::BootEmulationImageSizeMismatch { .. }
                 | ImageError::BootEntryCount { .. },
             ) => "Check the --boot-image paths and options; nothing was written.",
+            Error::Image(ImageError::BootNeedsIso9660) => {
+                "Add iso9660 to --fs (a UDF bridge keeps UDF), or give --boot-discard to drop a kept boot record; nothing was written."
+            }
             Error::Image(_) | Error::Read(_) => {
                 "The disc's file system cannot be read or extended; its sessions are unchanged."
             }

@@ -382,6 +382,14 @@ pub enum ImageError {
         /// Why.
         reason: &'static str,
     },
+    /// El Torito boot asked for (or kept from the previous session) in a session without
+    /// an ISO 9660 or Joliet volume descriptor set: the Boot Record Volume Descriptor
+    /// is one of them (El Torito 1.0 2.0, ECMA-119 8.2), so a UDF-only session cannot
+    /// be bootable (IMAPI_E_INVALID_PARAM).
+    #[error(
+        "El Torito boot needs an ISO 9660 volume descriptor set, and the session records UDF only: select ISO 9660 too (a UDF bridge) or drop the boot record (IMAPI_E_INVALID_PARAM)"
+    )]
+    BootNeedsIso9660,
     /// Writing the result failed.
     #[error("cannot write the image: {source}")]
     Write {
@@ -443,7 +451,7 @@ impl ImageError {
             ImageError::FileSystemChangeNotAllowed { .. } => 0xC0AA_B163,
             ImageError::BootImageData { .. } => 0xC0AA_B148,
             ImageError::BootEmulationImageSizeMismatch { .. } => 0xC0AA_B14A,
-            ImageError::BootEntryCount { .. } => 0xC0AA_B101,
+            ImageError::BootEntryCount { .. } | ImageError::BootNeedsIso9660 => 0xC0AA_B101,
             ImageError::BootImageNotKept { .. } => 0xC0AA_B149,
             ImageError::Write { .. } | ImageError::Format(_) => 0xC0AA_B100,
         }

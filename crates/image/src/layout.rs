@@ -427,6 +427,7 @@ struct ChildInfo {
 /// # Errors
 /// [`ImageError::InvalidFileSystems`] (none selected),
 /// [`ImageError::InvalidUdfRevision`] and [`ImageError::UdfNotRepresentable`] with UDF,
+/// [`ImageError::BootNeedsIso9660`] for El Torito boot in a UDF-only session,
 /// [`ImageError::NameNotRepresentable`] and [`ImageError::Iso9660Levels`] and
 /// [`ImageError::TooManyDirectories`] in strict mode,
 /// [`ImageError::FileTooLarge`] (≥ 4 GiB below level 3),
@@ -439,6 +440,9 @@ pub fn plan(
 ) -> Result<Layout, ImageError> {
     let fs = options.file_systems;
     if fs.contains(FileSystems::UDF) && !fs.intersects(FileSystems::ISO9660 | FileSystems::JOLIET) {
+        if options.el_torito.is_some() {
+            return Err(ImageError::BootNeedsIso9660);
+        }
         return crate::udf::plan_alone(tree, options, session_start_block);
     }
     if !fs.intersects(FileSystems::ISO9660 | FileSystems::JOLIET) {
