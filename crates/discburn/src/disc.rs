@@ -38,6 +38,11 @@ pub struct SessionInfo {
     pub file_systems: FileSystems,
     /// The El Torito boot catalog its boot record names (El Torito 2.0), if it has one.
     pub el_torito: Option<SessionBoot>,
+    /// The earlier session whose tree this one repeats (its primary volume descriptor
+    /// names the same root directory extent, ECMA-119 8.4.18): a rollback record
+    /// (`Disc::rollback`) or the bridge of a BD-R Pseudo-Overwrite session over an
+    /// interrupted one. `None` for a session with a tree of its own.
+    pub repeats: Option<u32>,
 }
 
 /// The file systems of the session at `start` (empty when nothing is readable).
@@ -196,15 +201,26 @@ impl Disc {
                 descriptors_replaced: false,
                 file_systems: FileSystems::UDF,
                 el_torito: None,
+                repeats: None,
             }]);
         }
         let head_over_first = list.method == DiscoveryMethod::HeadOverFirstSession;
+        let roots: Vec<(u32, u32)> = list
+            .sessions
+            .iter()
+            .map(|s| (s.root_lba, s.number))
+            .collect();
         Ok(list
             .sessions
             .into_iter()
             .map(|s| {
                 let replaced = head_over_first && s.number == 1;
+                let repeats = roots
+                    .iter()
+                    .find(|(root, n)| *n < s.number && *root == s.root_lba && *root != 0)
+                    .map(|(_, n)| *n);
                 SessionInfo {
+                    repeats,
                     number: s.number,
                     start: s.start,
                     blocks: s.size,
@@ -379,6 +395,7 @@ fn sequential_toc(rec: &mut DiscRecorder) -> Result<Vec<SessionInfo>, Error> {
                 descriptors_replaced: false,
                 file_systems: FileSystems::empty(),
                 el_torito: None,
+                repeats: None,
             }),
         }
     }
