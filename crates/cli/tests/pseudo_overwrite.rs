@@ -328,8 +328,14 @@ fn pow_thirty_sessions() {
     assert_eq!(start[0] - end[0], 30, "replacements: {start:?} -> {end:?}");
 }
 
+/// MS-18: a session recorded with the Sequential mechanism on a POW disc is listed (by
+/// its track, past the chain) and read by number; the next pseudo-overwrite session
+/// imports it, links it into the chain (its first cluster's Volume Space Size made
+/// session-local) and continues the chain after it: xorriso and the kernel at LBA 0
+/// see the merged tree, every session keeps its number and start.
 #[test]
-fn pow_sequential_mechanism_on_the_same_disc() {
+fn pow_sequential_mechanism_on_the_same_disc_ms_18() {
+    discburn_testkit::oracle::require("xorriso");
     let d = Pow::new();
     let first = d.source(1, 20);
     d.burn(1, &first);
@@ -347,18 +353,39 @@ fn pow_sequential_mechanism_on_the_same_disc() {
         .unwrap();
     assert_eq!(report.mechanism, "MsftMultisessionSequential");
     copy_dir(&src, &d.merged.join("s2"));
+    let seq = u64::from(report.start_lba);
     // The sequential session holds the merged tree at its own start.
     let img = d.root.join("dump.iso");
     dump(&d.disc, &img);
     let x = xorriso_list(Image {
         path: &img,
-        sbsector: u64::from(report.start_lba),
+        sbsector: seq,
     });
     assert_readings(
         "sequential session on POW",
         &d.expected(),
         &[(x, View::ROCK_RIDGE)],
     );
+    fs::remove_file(&img).unwrap();
+    // Listed after the chain and read by number.
+    let list = d.sessions();
+    assert_eq!(list.len(), 2, "{list:?}");
+    assert_eq!(list[1], (2, seq), "{list:?}");
+    let ls = ok(args!["ls", "--drive", &d.disc, "--session", "2", "/s2"]);
+    assert!(ls.contains("small.txt"), "{ls}");
+
+    // The next pseudo-overwrite session builds on it and continues the chain.
+    let r = d.burn(3, &d.source(3, 10));
+    assert_eq!(r["mechanism"], "MsftMultisessionPseudoOverwrite", "{r}");
+    assert_eq!(r["session"].as_u64(), Some(3), "{r}");
+    let after = d.sessions();
+    assert_eq!(after[..2], list[..], "{after:?}");
+    assert_eq!(after.len(), 3, "{after:?}");
+    assert_eq!(after[2].1, r["start_lba"].as_u64().unwrap(), "{after:?}");
+    d.check_logical("POW session after a sequential one", true);
+    let ls = ok(args!["ls", "--drive", &d.disc, "--session", "2", "/"]);
+    assert!(ls.contains("/s2") && !ls.contains("/s3"), "{ls}");
+    d.check_session_1(&first);
 }
 
 #[test]

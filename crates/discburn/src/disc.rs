@@ -157,10 +157,12 @@ impl Disc {
     /// [`Error::Writer`], [`Error::Recorder`] (device errors), [`Error::Read`] (a
     /// malformed session chain).
     pub fn sessions(&self) -> Result<Vec<SessionInfo>, Error> {
-        let overwrite = self
-            .writer
-            .current_media_status()?
-            .contains(MediaState::OVERWRITE_ONLY);
+        let sequential_on_pow = self.sequential_on_pow()?;
+        let overwrite = sequential_on_pow.is_some()
+            || self
+                .writer
+                .current_media_status()?
+                .contains(MediaState::OVERWRITE_ONLY);
         let mut rec = self.writer.recorder()?;
         if !overwrite {
             let toc = sequential_toc(&mut rec)?;
@@ -205,6 +207,30 @@ impl Disc {
             }]);
         }
         let head_over_first = list.method == DiscoveryMethod::HeadOverFirstSession;
+        let mut after = Vec::new();
+        for (i, q) in sequential_on_pow
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+        {
+            // A session recorded with the Sequential mechanism on a POW disc, past the
+            // chain: its Volume Space Size counts from LBA 0.
+            let mut s = SessionInfo {
+                number: list.sessions.len() as u32 + 1 + i as u32,
+                start: q.start,
+                blocks: q.end - q.start,
+                volume_identifier: String::new(),
+                descriptors_replaced: false,
+                file_systems: file_systems_at(&mut *src, q.start),
+                el_torito: session_boot(&mut *src, q.start),
+                repeats: None,
+            };
+            if let Ok(v) = Volume::open(&mut *src, s.start, &ReadOptions::default()) {
+                s.blocks = recorded_blocks(&s, u64::from(v.primary.volume_space_size));
+                s.volume_identifier = v.primary.volume_identifier;
+            }
+            after.push(s);
+        }
         let roots: Vec<(u32, u32)> = list
             .sessions
             .iter()
@@ -238,7 +264,30 @@ impl Disc {
                     },
                 }
             })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .chain(after)
             .collect())
+    }
+
+    /// On a BD-R formatted for Pseudo-Overwrite: the sessions recorded with the
+    /// Sequential mechanism after the session chain (by their tracks, see
+    /// [`discburn_writer::MsftMultisessionPseudoOverwrite::sequential_sessions`]);
+    /// `None` on any other media.
+    ///
+    /// # Errors
+    /// [`Error::Writer`] (device errors).
+    pub(crate) fn sequential_on_pow(
+        &self,
+    ) -> Result<Option<Vec<discburn_writer::SequentialSession>>, Error> {
+        if self.writer.current_physical_media_type()? != discburn_writer::PhysicalMediaType::BdR {
+            return Ok(None);
+        }
+        Ok(self.writer.multisession_interfaces()?.iter().find_map(|m| {
+            m.as_any()
+                .downcast_ref::<discburn_writer::MsftMultisessionPseudoOverwrite>()
+                .map(|p| p.sequential_sessions().to_vec())
+        }))
     }
 
     /// `(START, NWA)` as `cdrecord -msinfo` prints it for `mkisofs -C START,NWA`:

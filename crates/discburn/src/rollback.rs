@@ -160,7 +160,18 @@ impl Disc {
     pub fn rollback(self, number: u32) -> Result<RollbackReport, Error> {
         let device = self.device().to_string();
         let state = self.writer().current_media_status()?;
-        if !self.is_overwrite()? {
+        let sequential_on_pow = self.sequential_on_pow()?;
+        if let Some(q) = sequential_on_pow.as_ref().and_then(|v| v.first()) {
+            return Err(Error::Writer(WriterError::InvalidMediaState {
+                device,
+                state,
+                reason: format!(
+                    "a session recorded with the Sequential mechanism lies after the session chain at LBA {}; burn a session with the pseudo-overwrite mechanism first (it links that session into the chain), then roll back",
+                    q.start
+                ),
+            }));
+        }
+        if sequential_on_pow.is_none() && !self.is_overwrite()? {
             return Err(Error::MediaState {
                 device,
                 state,
