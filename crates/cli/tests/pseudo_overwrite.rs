@@ -115,9 +115,13 @@ impl Pow {
     /// xorriso (and the kernel, with `kernel`) read the logical image at LBA 0 with no
     /// session options.
     fn check_logical(&self, what: &str, kernel: bool) {
+        self.check_logical_tree(what, &self.expected(), kernel);
+    }
+
+    /// As [`Pow::check_logical`] with the tree LBA 0 must show.
+    fn check_logical_tree(&self, what: &str, expected: &Tree, kernel: bool) {
         let img = self.root.join("dump.iso");
         dump(&self.disc, &img);
-        let expected = self.expected();
         let mut readings = vec![(xorriso_list(Image::plain(&img)), View::ROCK_RIDGE)];
         if kernel {
             let kernel_view = View::rock_ridge(RrQuirks {
@@ -126,7 +130,7 @@ impl Pow {
             });
             readings.push((kernel_list(Image::plain(&img)), kernel_view));
         }
-        assert_readings(what, &expected, &readings);
+        assert_readings(what, expected, &readings);
         fs::remove_file(&img).unwrap();
     }
 
@@ -373,6 +377,23 @@ fn pow_sequential_mechanism_on_the_same_disc_ms_18() {
     assert_eq!(list[1], (2, seq), "{list:?}");
     let ls = ok(args!["ls", "--drive", &d.disc, "--session", "2", "/s2"]);
     assert!(ls.contains("small.txt"), "{ls}");
+    // Rollback waits for the link: refused, naming the session, nothing written.
+    let state = fs::read(format!("{}.state.json", d.disc.display())).unwrap();
+    let o = discburn(args!["rollback", "--drive", &d.disc, "--to-session", "1"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "Sequential mechanism lies after the session chain at LBA {seq}"
+        )),
+        "{err}"
+    );
+    assert_eq!(
+        fs::read(format!("{}.state.json", d.disc.display())).unwrap(),
+        state
+    );
+    let want2 = d.root.join("want2");
+    copy_dir(&d.merged, &want2);
 
     // The next pseudo-overwrite session builds on it and continues the chain.
     let r = d.burn(3, &d.source(3, 10));
@@ -386,6 +407,106 @@ fn pow_sequential_mechanism_on_the_same_disc_ms_18() {
     let ls = ok(args!["ls", "--drive", &d.disc, "--session", "2", "/"]);
     assert!(ls.contains("/s2") && !ls.contains("/s3"), "{ls}");
     d.check_session_1(&first);
+    // Rollback to the sequential session: LBA 0 shows its tree.
+    ok(args!["rollback", "--drive", &d.disc, "--to-session", "2"]);
+    d.check_logical_tree(
+        "rollback to the sequential session",
+        &scan_dir(&want2).unwrap(),
+        false,
+    );
+}
+
+/// Issue 11 item 5 on BD-R Pseudo-Overwrite: rollback to session 2 of three records
+/// the rollback record at the NWA (its Volume Space Size covering the head's
+/// replacement cluster after it) and the head as one replacement: xorriso and the
+/// kernel read session 2's tree at LBA 0 of the logical image, `sessions` lists all
+/// four (the record repeating session 2), session 3 reads by number, the POW
+/// resources go down by one, and the next burn builds on session 2 after the record.
+/// With the resources used up the rollback is refused before anything is written,
+/// naming them.
+#[test]
+fn pow_rollback_keeps_later_sessions_and_checks_the_resources() {
+    discburn_testkit::oracle::require("xorriso");
+    let d = Pow::new();
+    let mut starts = Vec::new();
+    let want2 = d.root.join("want2");
+    for n in 1..=3u32 {
+        let r = d.burn(n, &d.source(n, 8));
+        starts.push(r["start_lba"].as_u64().unwrap());
+        if n == 2 {
+            copy_dir(&d.merged, &want2);
+        }
+    }
+    let r0 = resources(&d.disc);
+    let r = json(args![
+        "rollback",
+        "--drive",
+        &d.disc,
+        "--to-session",
+        "2",
+        "--json"
+    ]);
+    assert_eq!(r["record"]["session"], 4, "{r}");
+    let record = r["record"]["start_lba"].as_u64().unwrap();
+    let r1 = resources(&d.disc);
+    assert_eq!(
+        [r0[0] - r1[0], r0[1] - r1[1], r0[2] - r1[2]],
+        [1, 1, 1],
+        "{r0:?} -> {r1:?}"
+    );
+    let mut want_list: Vec<(u64, u64)> = (1..=3).zip(starts.iter().copied()).collect();
+    want_list.push((4, record));
+    assert_eq!(d.sessions(), want_list);
+    let v = json(args!["sessions", "--drive", &d.disc, "--json"]);
+    assert_eq!(v["sessions"][3]["repeats_session"], 2, "{v}");
+    d.check_logical_tree(
+        "POW rollback to session 2",
+        &scan_dir(&want2).unwrap(),
+        true,
+    );
+    let x = d.root.join("x3");
+    ok(args![
+        "extract",
+        "--drive",
+        &d.disc,
+        "--session",
+        "3",
+        "/s3/small.txt",
+        &x
+    ]);
+    assert_eq!(fs::read(x.join("small.txt")).unwrap(), b"session 3\n");
+
+    // The next burn builds on session 2, after the record and the head's replacement.
+    let src5 = d.source(5, 4);
+    let graft = format!("{}=/s5", src5.display());
+    let r = json(args!["burn", "--drive", &d.disc, "--json", &graft]);
+    assert_eq!(r["session"], 5, "{r}");
+    assert_eq!(r["start_lba"].as_u64(), Some(record + 64), "{r}");
+    copy_dir(&src5, &want2.join("s5"));
+    d.check_logical_tree(
+        "POW burn after a rollback",
+        &scan_dir(&want2).unwrap(),
+        false,
+    );
+
+    // Resources used up: refused, naming them; nothing written.
+    let dir = TempDir::new().unwrap();
+    let disc = dir.path().join("pow.bdr");
+    let mut opts = discburn::emu::DiscOptions::new(discburn::emu::MediaType::BdR);
+    opts.pow_resources = Some([2, 2, 2]);
+    discburn::emu::create_disc_with(&disc, &opts).unwrap();
+    ok(args!["burn", "--drive", &disc, &graft]);
+    ok(args!["burn", "--drive", &disc, &graft]);
+    let state = format!("{}.state.json", disc.display());
+    let before = fs::read(&state).unwrap();
+    let o = discburn(args!["rollback", "--drive", &disc, "--to-session", "1"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("0 replacements, 0 map entries, 0 updates left"),
+        "{err}"
+    );
+    assert_eq!(fs::read(&state).unwrap(), before, "nothing written");
 }
 
 #[test]
