@@ -315,3 +315,33 @@ fn rollback_on_sequential_media_is_refused_and_changes_nothing() {
     assert!(err.contains("sequential media"), "{err}");
     assert!(snapshot() == before, "a disc changed");
 }
+
+/// An image mastered at LBA 0 by genisoimage, two sessions appended (the head replaced
+/// the first session's descriptors): after a rollback to session 2 the chain still
+/// reaches session 3 and the record (discburn-reader follows it past the session whose
+/// root the head names), isoinfo at LBA 16 sees session 2's tree, and session 3 reads
+/// by number.
+#[test]
+fn rollback_on_an_image_mastered_at_lba_0() {
+    discburn_testkit::oracle::require("genisoimage");
+    let dir = tempfile::tempdir().unwrap();
+    let [s1, s2, s3, _] = sources(dir.path());
+    let scratch = dir.path().join("x");
+    let img = &dir.path().join("g.iso");
+    let o = Command::new("genisoimage")
+        .args(["-quiet", "-R", "-o"])
+        .arg(img)
+        .arg(&s1)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    ok(args!["burn", "--drive", img, &s2]);
+    ok(args!["burn", "--drive", img, &s3]);
+    let before = starts(img);
+    assert_eq!(before.len(), 3, "{before:?}");
+    let r = rollback(img, 2);
+    let record = r["record"]["start_lba"].as_u64().unwrap();
+    assert_eq!(starts(img), [&before[..], &[record]].concat());
+    assert_eq!(isoinfo_files(img), ["/a.txt", "/b.txt"]);
+    assert_eq!(extract(img, 3, "/c.txt", &scratch), b"c three\n");
+}
