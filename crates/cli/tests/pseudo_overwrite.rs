@@ -416,12 +416,13 @@ fn pow_sequential_mechanism_on_the_same_disc_ms_18() {
     );
 }
 
-/// Issue 11 item 5 on BD-R Pseudo-Overwrite: rollback to session 2 of three records
-/// the rollback record at the NWA (its Volume Space Size covering the head's
-/// replacement cluster after it) and the head as one replacement: xorriso and the
-/// kernel read session 2's tree at LBA 0 of the logical image, `sessions` lists all
-/// four (the record repeating session 2), session 3 reads by number, the POW
-/// resources go down by one, and the next burn builds on session 2 after the record.
+/// Issue 11 item 5 on BD-R Pseudo-Overwrite: rollback to session 2 of three, first cut
+/// by a power loss during the head's rewrite (nothing changes for readers), then run
+/// again: the rollback record pseudo-overwrites the cut one (its Volume Space Size
+/// covering the replacement clusters at the NWA) and the head is one more
+/// replacement: xorriso and the kernel read session 2's tree at LBA 0 of the logical
+/// image, `sessions` lists all four (the record repeating session 2), session 3 reads
+/// by number, and the next burn builds on session 2 after the record.
 /// With the resources used up the rollback is refused before anything is written,
 /// naming them.
 #[test]
@@ -438,6 +439,23 @@ fn pow_rollback_keeps_later_sessions_and_checks_the_resources() {
         }
     }
     let r0 = resources(&d.disc);
+    // A power cut during the head's rewrite (the record's 32 blocks, then 8 of the
+    // head's cluster; the drive keeps the map unchanged): LBA 0 still shows session 3
+    // and every session is listed as before.
+    ok(args![
+        "disc",
+        "inject",
+        &d.disc,
+        "--power-cut-after-sectors",
+        "40"
+    ]);
+    let o = discburn(args!["rollback", "--drive", &d.disc, "--to-session", "2"]);
+    assert!(!o.status.success(), "the power cut fired");
+    ok(args!["disc", "inject", &d.disc, "--clear"]);
+    let three: Vec<(u64, u64)> = (1..=3).zip(starts.iter().copied()).collect();
+    assert_eq!(d.sessions(), three);
+    // Running it again records the record over the cut one (a replacement) and the
+    // head: one more replacement than without the cut.
     let r = json(args![
         "rollback",
         "--drive",
@@ -448,10 +466,11 @@ fn pow_rollback_keeps_later_sessions_and_checks_the_resources() {
     ]);
     assert_eq!(r["record"]["session"], 4, "{r}");
     let record = r["record"]["start_lba"].as_u64().unwrap();
+    assert!(record > starts[2], "{r}");
     let r1 = resources(&d.disc);
     assert_eq!(
         [r0[0] - r1[0], r0[1] - r1[1], r0[2] - r1[2]],
-        [1, 1, 1],
+        [2, 2, 2],
         "{r0:?} -> {r1:?}"
     );
     let mut want_list: Vec<(u64, u64)> = (1..=3).zip(starts.iter().copied()).collect();
@@ -476,12 +495,13 @@ fn pow_rollback_keeps_later_sessions_and_checks_the_resources() {
     ]);
     assert_eq!(fs::read(x.join("small.txt")).unwrap(), b"session 3\n");
 
-    // The next burn builds on session 2, after the record and the head's replacement.
+    // The next burn builds on session 2, after the record and the replacements.
+    let end = r["end"].as_u64().unwrap();
     let src5 = d.source(5, 4);
     let graft = format!("{}=/s5", src5.display());
     let r = json(args!["burn", "--drive", &d.disc, "--json", &graft]);
     assert_eq!(r["session"], 5, "{r}");
-    assert_eq!(r["start_lba"].as_u64(), Some(record + 64), "{r}");
+    assert_eq!(r["start_lba"].as_u64(), Some(end), "{r}");
     copy_dir(&src5, &want2.join("s5"));
     d.check_logical_tree(
         "POW burn after a rollback",
