@@ -35,7 +35,7 @@ enum Command {
     Burn(cmd::burn::Args),
     /// Make a disc take sessions again after an interrupted burn.
     Repair(cmd::repair::Args),
-    /// Make an earlier session the newest again (rewritable media, image files).
+    /// Make LBA 0 show an earlier session again, keeping every session (rewritable media, BD-R POW, image files).
     Rollback(cmd::rollback::Args),
     /// List the ISO 9660 sessions of a disc.
     Sessions(cmd::sessions::Args),

@@ -115,9 +115,13 @@ impl Pow {
     /// xorriso (and the kernel, with `kernel`) read the logical image at LBA 0 with no
     /// session options.
     fn check_logical(&self, what: &str, kernel: bool) {
+        self.check_logical_tree(what, &self.expected(), kernel);
+    }
+
+    /// As [`Pow::check_logical`] with the tree LBA 0 must show.
+    fn check_logical_tree(&self, what: &str, expected: &Tree, kernel: bool) {
         let img = self.root.join("dump.iso");
         dump(&self.disc, &img);
-        let expected = self.expected();
         let mut readings = vec![(xorriso_list(Image::plain(&img)), View::ROCK_RIDGE)];
         if kernel {
             let kernel_view = View::rock_ridge(RrQuirks {
@@ -126,7 +130,7 @@ impl Pow {
             });
             readings.push((kernel_list(Image::plain(&img)), kernel_view));
         }
-        assert_readings(what, &expected, &readings);
+        assert_readings(what, expected, &readings);
         fs::remove_file(&img).unwrap();
     }
 
@@ -328,8 +332,14 @@ fn pow_thirty_sessions() {
     assert_eq!(start[0] - end[0], 30, "replacements: {start:?} -> {end:?}");
 }
 
+/// MS-18: a session recorded with the Sequential mechanism on a POW disc is listed (by
+/// its track, past the chain) and read by number; the next pseudo-overwrite session
+/// imports it, links it into the chain (its first cluster's Volume Space Size made
+/// session-local) and continues the chain after it: xorriso and the kernel at LBA 0
+/// see the merged tree, every session keeps its number and start.
 #[test]
-fn pow_sequential_mechanism_on_the_same_disc() {
+fn pow_sequential_mechanism_on_the_same_disc_ms_18() {
+    discburn_testkit::oracle::require("xorriso");
     let d = Pow::new();
     let first = d.source(1, 20);
     d.burn(1, &first);
@@ -347,18 +357,176 @@ fn pow_sequential_mechanism_on_the_same_disc() {
         .unwrap();
     assert_eq!(report.mechanism, "MsftMultisessionSequential");
     copy_dir(&src, &d.merged.join("s2"));
+    let seq = u64::from(report.start_lba);
     // The sequential session holds the merged tree at its own start.
     let img = d.root.join("dump.iso");
     dump(&d.disc, &img);
     let x = xorriso_list(Image {
         path: &img,
-        sbsector: u64::from(report.start_lba),
+        sbsector: seq,
     });
     assert_readings(
         "sequential session on POW",
         &d.expected(),
         &[(x, View::ROCK_RIDGE)],
     );
+    fs::remove_file(&img).unwrap();
+    // Listed after the chain and read by number.
+    let list = d.sessions();
+    assert_eq!(list.len(), 2, "{list:?}");
+    assert_eq!(list[1], (2, seq), "{list:?}");
+    let ls = ok(args!["ls", "--drive", &d.disc, "--session", "2", "/s2"]);
+    assert!(ls.contains("small.txt"), "{ls}");
+    // Rollback waits for the link: refused, naming the session, nothing written.
+    let state = fs::read(format!("{}.state.json", d.disc.display())).unwrap();
+    let o = discburn(args!["rollback", "--drive", &d.disc, "--to-session", "1"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "Sequential mechanism lies after the session chain at LBA {seq}"
+        )),
+        "{err}"
+    );
+    assert_eq!(
+        fs::read(format!("{}.state.json", d.disc.display())).unwrap(),
+        state
+    );
+    let want2 = d.root.join("want2");
+    copy_dir(&d.merged, &want2);
+
+    // The next pseudo-overwrite session builds on it and continues the chain.
+    let r = d.burn(3, &d.source(3, 10));
+    assert_eq!(r["mechanism"], "MsftMultisessionPseudoOverwrite", "{r}");
+    assert_eq!(r["session"].as_u64(), Some(3), "{r}");
+    let after = d.sessions();
+    assert_eq!(after[..2], list[..], "{after:?}");
+    assert_eq!(after.len(), 3, "{after:?}");
+    assert_eq!(after[2].1, r["start_lba"].as_u64().unwrap(), "{after:?}");
+    d.check_logical("POW session after a sequential one", true);
+    let ls = ok(args!["ls", "--drive", &d.disc, "--session", "2", "/"]);
+    assert!(ls.contains("/s2") && !ls.contains("/s3"), "{ls}");
+    d.check_session_1(&first);
+    // Rollback to the sequential session: LBA 0 shows its tree.
+    ok(args!["rollback", "--drive", &d.disc, "--to-session", "2"]);
+    d.check_logical_tree(
+        "rollback to the sequential session",
+        &scan_dir(&want2).unwrap(),
+        false,
+    );
+}
+
+/// Issue 11 item 5 on BD-R Pseudo-Overwrite: rollback to session 2 of three, first cut
+/// by a power loss during the head's rewrite (nothing changes for readers), then run
+/// again: the rollback record pseudo-overwrites the cut one (its Volume Space Size
+/// covering the replacement clusters at the NWA) and the head is one more
+/// replacement: xorriso and the kernel read session 2's tree at LBA 0 of the logical
+/// image, `sessions` lists all four (the record repeating session 2), session 3 reads
+/// by number, and the next burn builds on session 2 after the record.
+/// With the resources used up the rollback is refused before anything is written,
+/// naming them.
+#[test]
+fn pow_rollback_keeps_later_sessions_and_checks_the_resources() {
+    discburn_testkit::oracle::require("xorriso");
+    let d = Pow::new();
+    let mut starts = Vec::new();
+    let want2 = d.root.join("want2");
+    for n in 1..=3u32 {
+        let r = d.burn(n, &d.source(n, 8));
+        starts.push(r["start_lba"].as_u64().unwrap());
+        if n == 2 {
+            copy_dir(&d.merged, &want2);
+        }
+    }
+    let r0 = resources(&d.disc);
+    // A power cut during the head's rewrite (the record's 32 blocks, then 8 of the
+    // head's cluster; the drive keeps the map unchanged): LBA 0 still shows session 3
+    // and every session is listed as before.
+    ok(args![
+        "disc",
+        "inject",
+        &d.disc,
+        "--power-cut-after-sectors",
+        "40"
+    ]);
+    let o = discburn(args!["rollback", "--drive", &d.disc, "--to-session", "2"]);
+    assert!(!o.status.success(), "the power cut fired");
+    ok(args!["disc", "inject", &d.disc, "--clear"]);
+    let three: Vec<(u64, u64)> = (1..=3).zip(starts.iter().copied()).collect();
+    assert_eq!(d.sessions(), three);
+    // Running it again records the record over the cut one (a replacement) and the
+    // head: one more replacement than without the cut.
+    let r = json(args![
+        "rollback",
+        "--drive",
+        &d.disc,
+        "--to-session",
+        "2",
+        "--json"
+    ]);
+    assert_eq!(r["record"]["session"], 4, "{r}");
+    let record = r["record"]["start_lba"].as_u64().unwrap();
+    assert!(record > starts[2], "{r}");
+    let r1 = resources(&d.disc);
+    assert_eq!(
+        [r0[0] - r1[0], r0[1] - r1[1], r0[2] - r1[2]],
+        [2, 2, 2],
+        "{r0:?} -> {r1:?}"
+    );
+    let mut want_list: Vec<(u64, u64)> = (1..=3).zip(starts.iter().copied()).collect();
+    want_list.push((4, record));
+    assert_eq!(d.sessions(), want_list);
+    let v = json(args!["sessions", "--drive", &d.disc, "--json"]);
+    assert_eq!(v["sessions"][3]["repeats_session"], 2, "{v}");
+    d.check_logical_tree(
+        "POW rollback to session 2",
+        &scan_dir(&want2).unwrap(),
+        true,
+    );
+    let x = d.root.join("x3");
+    ok(args![
+        "extract",
+        "--drive",
+        &d.disc,
+        "--session",
+        "3",
+        "/s3/small.txt",
+        &x
+    ]);
+    assert_eq!(fs::read(x.join("small.txt")).unwrap(), b"session 3\n");
+
+    // The next burn builds on session 2, after the record and the replacements.
+    let end = r["end"].as_u64().unwrap();
+    let src5 = d.source(5, 4);
+    let graft = format!("{}=/s5", src5.display());
+    let r = json(args!["burn", "--drive", &d.disc, "--json", &graft]);
+    assert_eq!(r["session"], 5, "{r}");
+    assert_eq!(r["start_lba"].as_u64(), Some(end), "{r}");
+    copy_dir(&src5, &want2.join("s5"));
+    d.check_logical_tree(
+        "POW burn after a rollback",
+        &scan_dir(&want2).unwrap(),
+        false,
+    );
+
+    // Resources used up: refused, naming them; nothing written.
+    let dir = TempDir::new().unwrap();
+    let disc = dir.path().join("pow.bdr");
+    let mut opts = discburn::emu::DiscOptions::new(discburn::emu::MediaType::BdR);
+    opts.pow_resources = Some([2, 2, 2]);
+    discburn::emu::create_disc_with(&disc, &opts).unwrap();
+    ok(args!["burn", "--drive", &disc, &graft]);
+    ok(args!["burn", "--drive", &disc, &graft]);
+    let state = format!("{}.state.json", disc.display());
+    let before = fs::read(&state).unwrap();
+    let o = discburn(args!["rollback", "--drive", &disc, "--to-session", "1"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("0 replacements, 0 map entries, 0 updates left"),
+        "{err}"
+    );
+    assert_eq!(fs::read(&state).unwrap(), before, "nothing written");
 }
 
 #[test]

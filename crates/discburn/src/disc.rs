@@ -38,6 +38,11 @@ pub struct SessionInfo {
     pub file_systems: FileSystems,
     /// The El Torito boot catalog its boot record names (El Torito 2.0), if it has one.
     pub el_torito: Option<SessionBoot>,
+    /// The earlier session whose tree this one repeats (its primary volume descriptor
+    /// names the same root directory extent, ECMA-119 8.4.18): a rollback record
+    /// (`Disc::rollback`) or the bridge of a BD-R Pseudo-Overwrite session over an
+    /// interrupted one. `None` for a session with a tree of its own.
+    pub repeats: Option<u32>,
 }
 
 /// The file systems of the session at `start` (empty when nothing is readable).
@@ -152,10 +157,12 @@ impl Disc {
     /// [`Error::Writer`], [`Error::Recorder`] (device errors), [`Error::Read`] (a
     /// malformed session chain).
     pub fn sessions(&self) -> Result<Vec<SessionInfo>, Error> {
-        let overwrite = self
-            .writer
-            .current_media_status()?
-            .contains(MediaState::OVERWRITE_ONLY);
+        let sequential_on_pow = self.sequential_on_pow()?;
+        let overwrite = sequential_on_pow.is_some()
+            || self
+                .writer
+                .current_media_status()?
+                .contains(MediaState::OVERWRITE_ONLY);
         let mut rec = self.writer.recorder()?;
         if !overwrite {
             let toc = sequential_toc(&mut rec)?;
@@ -196,15 +203,50 @@ impl Disc {
                 descriptors_replaced: false,
                 file_systems: FileSystems::UDF,
                 el_torito: None,
+                repeats: None,
             }]);
         }
         let head_over_first = list.method == DiscoveryMethod::HeadOverFirstSession;
+        let mut after = Vec::new();
+        for (i, q) in sequential_on_pow
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+        {
+            // A session recorded with the Sequential mechanism on a POW disc, past the
+            // chain: its Volume Space Size counts from LBA 0.
+            let mut s = SessionInfo {
+                number: list.sessions.len() as u32 + 1 + i as u32,
+                start: q.start,
+                blocks: q.end - q.start,
+                volume_identifier: String::new(),
+                descriptors_replaced: false,
+                file_systems: file_systems_at(&mut *src, q.start),
+                el_torito: session_boot(&mut *src, q.start),
+                repeats: None,
+            };
+            if let Ok(v) = Volume::open(&mut *src, s.start, &ReadOptions::default()) {
+                s.blocks = recorded_blocks(&s, u64::from(v.primary.volume_space_size));
+                s.volume_identifier = v.primary.volume_identifier;
+            }
+            after.push(s);
+        }
+        let roots: Vec<(u32, u32)> = list
+            .sessions
+            .iter()
+            .map(|s| (s.root_lba, s.number))
+            .collect();
         Ok(list
             .sessions
             .into_iter()
             .map(|s| {
                 let replaced = head_over_first && s.number == 1;
+                let repeats = roots
+                    .iter()
+                    .find(|(root, n)| *n < s.number && *root == s.root_lba && *root != 0)
+                    .map(|(_, n)| *n);
                 SessionInfo {
+                    repeats,
                     number: s.number,
                     start: s.start,
                     blocks: s.size,
@@ -222,7 +264,30 @@ impl Disc {
                     },
                 }
             })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .chain(after)
             .collect())
+    }
+
+    /// On a BD-R formatted for Pseudo-Overwrite: the sessions recorded with the
+    /// Sequential mechanism after the session chain (by their tracks, see
+    /// [`discburn_writer::MsftMultisessionPseudoOverwrite::sequential_sessions`]);
+    /// `None` on any other media.
+    ///
+    /// # Errors
+    /// [`Error::Writer`] (device errors).
+    pub(crate) fn sequential_on_pow(
+        &self,
+    ) -> Result<Option<Vec<discburn_writer::SequentialSession>>, Error> {
+        if self.writer.current_physical_media_type()? != discburn_writer::PhysicalMediaType::BdR {
+            return Ok(None);
+        }
+        Ok(self.writer.multisession_interfaces()?.iter().find_map(|m| {
+            m.as_any()
+                .downcast_ref::<discburn_writer::MsftMultisessionPseudoOverwrite>()
+                .map(|p| p.sequential_sessions().to_vec())
+        }))
     }
 
     /// `(START, NWA)` as `cdrecord -msinfo` prints it for `mkisofs -C START,NWA`:
@@ -379,6 +444,7 @@ fn sequential_toc(rec: &mut DiscRecorder) -> Result<Vec<SessionInfo>, Error> {
                 descriptors_replaced: false,
                 file_systems: FileSystems::empty(),
                 el_torito: None,
+                repeats: None,
             }),
         }
     }

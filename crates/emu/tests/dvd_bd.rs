@@ -419,6 +419,15 @@ fn mmc_9_8_8_bd_r_pow_rewrite_in_place() {
     let pow = d.disc_information_raw(0x10).unwrap();
     let remaining = u32::from_be_bytes(pow[4..8].try_into().unwrap());
     assert!(remaining > 0);
+    // MMC-6 6.22: Data Type 010b in CDB byte 1 bits 2-0 (02h) answers the same 16
+    // bytes as dvd+rw-mediainfo's 10h: Disc Information Length 000Eh, byte 2 bits 7-5
+    // = 010b, byte 3 reserved, then three big-endian 32-bit counts.
+    let mmc6 = d.disc_information_raw(0b010).unwrap();
+    assert_eq!(mmc6, pow);
+    assert_eq!(
+        (mmc6.len(), &mmc6[..4]),
+        (16, &[0x00, 0x0E, 0x40, 0x00][..])
+    );
     // Session 1 (growisofs: write, SYNC, CLOSE 001b only).
     d.write10(0, &pattern(0, 64, 1)).unwrap();
     d.synchronize_cache(true).unwrap();

@@ -850,6 +850,7 @@ impl FileSystemImage {
             total_sectors,
             last_written_address,
             next_writable_address,
+            previous_session,
         }) = m.session_placement()
         else {
             return Err(ImageError::NoCompatibleMultisessionType {
@@ -886,7 +887,7 @@ impl FileSystemImage {
             // BD-R Pseudo-Overwrite: the drive records only at the NWA, after every
             // recorded block (replacement clusters included), so nothing can be
             // overwritten there and no scan is needed.
-            let last = list.last().expect("not empty").start;
+            let last = previous_session.map_or(list.last().expect("not empty").start, u64::from);
             let used = match fs {
                 Some(f) => {
                     self.import_specific_file_system_from(&mut src, last, f)?;

@@ -109,6 +109,11 @@ pub enum SessionPlacement {
         /// rounded up to 32 blocks, the 32-block cluster that will hold the head's
         /// replacement: the session chain then leads from one session to the next.
         next_writable_address: Option<u32>,
+        /// BD-R Pseudo-Overwrite: the start (LBA) of the newest session when it was
+        /// recorded with the Sequential mechanism after the session chain (the head
+        /// does not show it); the image imports it instead of the chain's last
+        /// session. `None` otherwise.
+        previous_session: Option<u32>,
     },
 }
 
@@ -170,6 +175,7 @@ pub trait Multisession: Debug + Send + Sync + Any {
                 .ok()
                 .and_then(|l| u32::try_from(l).ok()),
             next_writable_address: None,
+            previous_session: None,
         })
     }
 

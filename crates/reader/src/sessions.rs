@@ -232,6 +232,32 @@ fn chain_to_head(
         }
     }
     chain.reverse();
+    // Sessions after it: when the newest session is a rollback record (discburn
+    // `rollback`), the head's root directory lies in the earlier session it repeats;
+    // the chain goes on from there up to the head's end and is kept when it ends in a
+    // session with the head's root.
+    let mut forward: Vec<SessionInfo> = Vec::new();
+    let mut prev = chain.last().expect("the newest session").clone();
+    while chain.len() + forward.len() < MAX_CHAIN && prev.size > 0 {
+        let end = prev.start + prev.size;
+        let next = end.next_multiple_of(XORRISO_ALIGNMENT);
+        if next >= head.size {
+            break;
+        }
+        let mut found = None;
+        if next >= SCAN_ALIGNMENT && next - SCAN_ALIGNMENT >= end {
+            found = probe(src, next - SCAN_ALIGNMENT)?;
+        }
+        if found.is_none() {
+            found = probe(src, next)?;
+        }
+        let Some(s) = found else { break };
+        forward.push(s.clone());
+        prev = s;
+    }
+    if forward.last().is_some_and(|s| s.root_lba == head.root_lba) {
+        chain.extend(forward);
+    }
     Ok(Some(chain))
 }
 

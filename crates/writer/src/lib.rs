@@ -52,7 +52,7 @@ pub use events::{Clock, DiscFormat2DataEventArgs, ManualClock, SystemClock};
 pub use headless::headless_first_session;
 pub use mechanism::{
     MsftMultisessionPseudoOverwrite, MsftMultisessionRandomWrite, MsftMultisessionSequential,
-    format_pseudo_overwrite,
+    SequentialSession, format_pseudo_overwrite,
 };
 pub use repair::{RepairOutcome, RepairReport, RescueSession};
 pub use source::{RecorderSectorSource, image_file_path, media_source};

@@ -1,9 +1,10 @@
-//! `discburn rollback --drive D --to-session N`: makes session N the newest again on
-//! rewritable media (BD-RE, DVD+RW, DVD-RAM) and image files,
-//! through the library's `Disc::rollback`: the head at LBA 0–31 is rewritten with
-//! session N's volume descriptors and the later sessions' descriptors are cleared, so
-//! every reader sees session N and the next burn starts after it. Refused on
-//! sequential media and (for now) BD-R Pseudo-Overwrite.
+//! `discburn rollback --drive D --to-session N`: makes session N what a plain reader
+//! sees at LBA 0 again on rewritable media (BD-RE, DVD+RW, DVD-RAM), BD-R
+//! Pseudo-Overwrite and image files, through the library's `Disc::rollback`: a
+//! rollback record repeating session N's volume descriptors is appended to the session
+//! chain and the head at LBA 0–31 is rewritten with them, so every reader sees session
+//! N, every session stays listed and readable by number, and the next burn builds on
+//! session N after the record. Refused on sequential media.
 
 use std::path::PathBuf;
 
@@ -15,7 +16,7 @@ use super::common::lib_err;
 /// Arguments of `discburn rollback`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Exit status: 0 rolled back (or session N was already the newest), 1 failure \
+    after_help = "Exit status: 0 rolled back (or LBA 0 already showed session N), 1 failure \
 (one line on stderr: IMAPI name, cause, what to do), 2 usage error."
 )]
 pub struct Args {
@@ -23,7 +24,7 @@ pub struct Args {
     #[arg(long, value_name = "DRIVE")]
     pub drive: PathBuf,
 
-    /// The session to make the newest again (1-based, as `discburn sessions` lists them).
+    /// The session LBA 0 shows afterwards (1-based, as `discburn sessions` lists them).
     #[arg(long, value_name = "N")]
     pub to_session: u32,
 
@@ -44,7 +45,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "start": r.start,
             "end": r.end,
             "head_written": r.head_written,
-            "discarded": r.discarded,
+            "record": r.record.map(|(n, lba)| json!({"session": n, "start_lba": lba})),
+            "sessions": r.sessions,
         });
         println!("{v:#}");
     } else {

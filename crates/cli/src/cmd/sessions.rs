@@ -45,6 +45,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     "descriptors_replaced": s.descriptors_replaced,
                     "file_systems": file_system_names(s.file_systems),
                     "el_torito": super::boot::session_boot_json(s.el_torito.as_ref()),
+                    "repeats_session": s.repeats,
                 })
             })
             .collect();
@@ -66,8 +67,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             } else {
                 "ISO"
             };
+            // A rollback record (or a POW bridge) repeats an earlier session's tree.
+            let repeats = s
+                .repeats
+                .map(|n| format!(" (repeats session {n})"))
+                .unwrap_or_default();
             println!(
-                "{kind} session  : {:3} , {:9} , {:9}s , {name}",
+                "{kind} session  : {:3} , {:9} , {:9}s , {name}{repeats}",
                 s.number, s.start, s.blocks
             );
         }

@@ -24,7 +24,9 @@ pub(crate) mod pseudo_overwrite;
 pub(crate) mod random_write;
 pub(crate) mod sequential;
 
-pub use pseudo_overwrite::{MsftMultisessionPseudoOverwrite, format_pseudo_overwrite};
+pub use pseudo_overwrite::{
+    MsftMultisessionPseudoOverwrite, SequentialSession, format_pseudo_overwrite,
+};
 pub use random_write::MsftMultisessionRandomWrite;
 pub use sequential::MsftMultisessionSequential;
 

@@ -34,10 +34,23 @@
 //! Only a cluster past what the head describes and below the NWA that holds zeros or
 //! the start of an interrupted session (16 zero blocks, then a primary volume
 //! descriptor) is rewritten; anything else is refused.
+//!
+//! **After a session recorded with the Sequential mechanism.** The disc offers both
+//! mechanisms; a session recorded with [`crate::MsftMultisessionSequential`] lies at the
+//! NWA past the chain, its track in a closed session (READ TRACK INFORMATION, MMC-6
+//! 6.27), its Volume Space Size counted from LBA 0, and the head is not rewritten.
+//! Such sessions are found from the chain's end by their tracks
+//! ([`MsftMultisessionPseudoOverwrite::sequential_sessions`]; listed and readable by
+//! number through them), the next pseudo-overwrite session imports the newest of them
+//! (`SessionPlacement::Overwrite::previous_session`), and before its data each one's
+//! first cluster is pseudo-overwritten with a *link*: the same blocks with the Volume
+//! Space Size of its primary and supplementary descriptors set to reach the next
+//! session (session-local, as the chain reads it), so the chain leads through them.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use discburn_image::{MultisessionError, SectorSource, SessionPlacement};
+use discburn_mmc::TrackAddress;
 use discburn_mmc::cdb::CloseFunction;
 
 use super::Mechanism;
@@ -71,6 +84,20 @@ pub struct MsftMultisessionPseudoOverwrite {
     resources: PowResources,
     /// The first cluster of an interrupted session's leftovers, to bridge (module docs).
     leftovers: Option<u64>,
+    /// Sessions recorded with the Sequential mechanism after the chain (module docs).
+    sequential: Vec<SequentialSession>,
+}
+
+/// A session recorded with the Sequential mechanism on a POW disc after the session
+/// chain: its track belongs to a closed session (READ TRACK INFORMATION Session Number
+/// at most the complete sessions of READ DISC INFORMATION, MMC-6 6.27, 6.22) and holds
+/// a primary volume descriptor at its start + 16.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SequentialSession {
+    /// First LBA (the track's start).
+    pub start: u64,
+    /// End of its track (exclusive LBA: the Last Recorded Address + 1).
+    pub end: u64,
 }
 
 impl MsftMultisessionPseudoOverwrite {
@@ -86,9 +113,9 @@ impl MsftMultisessionPseudoOverwrite {
         let Some(resources) = info.pow else {
             return Ok(None);
         };
-        let leftovers = match info.nwa {
-            Some(nwa) if nwa > 0 => leftover_cluster(rec, info, nwa as u64)?,
-            _ => None,
+        let (sequential, leftovers) = match info.nwa {
+            Some(nwa) if nwa > 0 => after_chain(rec, info, nwa as u64)?,
+            _ => (Vec::new(), None),
         };
         let last_written = info
             .track
@@ -112,7 +139,16 @@ impl MsftMultisessionPseudoOverwrite {
             free: info.free,
             resources,
             leftovers,
+            sequential,
         }))
+    }
+
+    /// The sessions recorded with the Sequential mechanism after the session chain the
+    /// head describes, in LBA order (empty when the chain reaches the NWA or an
+    /// interrupted session's leftovers); the next pseudo-overwrite session links them
+    /// into the chain (module docs).
+    pub fn sequential_sessions(&self) -> &[SequentialSession] {
+        &self.sequential
     }
 
     /// Write unit in sectors: 32 (one BD cluster; MMC-6 6.27 Blocking Factor). Every
@@ -194,14 +230,17 @@ impl discburn_image::Multisession for MsftMultisessionPseudoOverwrite {
     }
     fn session_placement(&self) -> Option<SessionPlacement> {
         let mut nwa = u32::try_from(self.nwa?).ok()?;
-        if self.leftovers.is_some() {
-            // The bridge's replacement cluster is recorded at the NWA first.
-            nwa = nwa.checked_add(HEAD_BLOCKS)?;
-        }
+        // The links' and the bridge's replacement clusters are recorded at the NWA first.
+        let clusters = self.sequential.len() + usize::from(self.leftovers.is_some());
+        nwa = nwa.checked_add(HEAD_BLOCKS.checked_mul(u32::try_from(clusters).ok()?)?)?;
         Some(SessionPlacement::Overwrite {
             total_sectors: u32::try_from(self.total).unwrap_or(0),
             last_written_address: self.last_written.and_then(|l| u32::try_from(l).ok()),
             next_writable_address: Some(nwa),
+            previous_session: self
+                .sequential
+                .last()
+                .and_then(|s| u32::try_from(s.start).ok()),
         })
     }
     fn disc_identifier(&self) -> Option<&str> {
@@ -232,7 +271,7 @@ impl Mechanism for MsftMultisessionPseudoOverwrite {
         info: &MediaInfo,
         stream: &mut dyn SessionStream,
     ) -> Result<(), WriterError> {
-        record(job, info, stream, self.leftovers)
+        record(job, info, stream, &self.sequential, self.leftovers)
     }
 }
 
@@ -283,6 +322,7 @@ fn record(
     job: &mut Job<'_, '_>,
     info: &MediaInfo,
     stream: &mut dyn SessionStream,
+    sequential: &[SequentialSession],
     leftovers: Option<u64>,
 ) -> Result<(), WriterError> {
     let (mut nwa, start, data_end) = plan(info, stream)?;
@@ -295,19 +335,34 @@ fn record(
         Some(lba) => Some((lba, bridge(job.rec, info, lba, start)?)),
         None => None,
     };
-    if bridge.is_some() && start < nwa + u64::from(HEAD_BLOCKS) {
+    // Each sequential session links to the next one, the bridge or the new session.
+    let mut links = Vec::new();
+    for (i, s) in sequential.iter().enumerate() {
+        let next = sequential
+            .get(i + 1)
+            .map(|n| n.start)
+            .or(leftovers)
+            .unwrap_or(start);
+        links.push((s.start, link(job.rec, info, s.start, next)?));
+    }
+    let replaced = links.len() + usize::from(bridge.is_some());
+    if start < nwa + u64::from(HEAD_BLOCKS) * replaced as u64 {
         return Err(WriterError::StreamNotSupported {
             reason: format!(
-                "the image was built for session start block {start}, but the bridge over an interrupted session's leftovers takes the cluster at the next writable address {nwa}; build it again"
+                "the image was built for session start block {start}, but linking sessions recorded with the Sequential mechanism and bridging an interrupted session's leftovers take {replaced} cluster(s) at the next writable address {nwa}; build it again"
             ),
         });
     }
-    let clusters = 1 + u32::from(bridge.is_some());
+    let clusters = 1 + u32::try_from(replaced).unwrap_or(u32::MAX);
     if r.replacements < clusters || r.map_entries < clusters || r.updates < clusters {
-        let what = if bridge.is_some() {
-            "rewriting the 32-block head at LBA 0 and bridging the leftovers of an interrupted session take 2 of each"
+        let what = if clusters > 1 {
+            format!(
+                "rewriting the 32-block head at LBA 0, linking {} session(s) recorded with the Sequential mechanism and bridging {} interrupted session(s) take {clusters} of each",
+                links.len(),
+                usize::from(bridge.is_some())
+            )
         } else {
-            "rewriting the 32-block head at LBA 0 takes 1 of each"
+            "rewriting the 32-block head at LBA 0 takes 1 of each".to_string()
         };
         return Err(info.invalid_state(format!(
             "the BD-R's pseudo-overwrite resources (READ DISC INFORMATION, POW resources) are used up: {} replacements, {} map entries, {} updates left, and {what}; nothing was written. Append with the sequential mechanism (MsftMultisessionSequential) instead",
@@ -336,6 +391,18 @@ fn record(
     job.apply_speed();
     job.event(WriteAction::CalibratingPower);
     let mut done = 0u64;
+    for (lba, cluster) in &links {
+        // Links first, in LBA order: a cut after one leaves the head (and so the chain
+        // up to it) as it was; the sessions stay listed by their tracks.
+        tracing::info!(device = %info.device, lba, "pseudo-overwrite: linking a session recorded with the Sequential mechanism into the chain");
+        job.set_op(*lba, unit);
+        if job.cancelled() {
+            return job.cancel_stop(0);
+        }
+        write_cluster(job, *lba, cluster)?;
+        job.sync()?;
+        nwa += unit;
+    }
     if let Some((lba, cluster)) = &bridge {
         // The bridge first: a cut after it leaves the chain whole up to the bridge's end,
         // and the head still describes the last complete session.
@@ -344,14 +411,7 @@ fn record(
         if job.cancelled() {
             return job.cancel_stop(0);
         }
-        let per = (job.rec.drive().max_transfer() / SECTOR).max(1) * SECTOR;
-        for (i, part) in cluster.chunks(per).enumerate() {
-            let at = *lba + (i * per / SECTOR) as u64;
-            job.rec
-                .drive()
-                .write10(at as u32, part)
-                .map_err(|e| job.mmc(e))?;
-        }
+        write_cluster(job, *lba, cluster)?;
         job.sync()?;
         nwa += unit;
     }
@@ -402,6 +462,19 @@ fn record(
     Ok(())
 }
 
+/// Writes one cluster at `lba` (a pseudo-overwrite: the drive records it at the NWA).
+fn write_cluster(job: &mut Job<'_, '_>, lba: u64, cluster: &[u8]) -> Result<(), WriterError> {
+    let per = (job.rec.drive().max_transfer() / SECTOR).max(1) * SECTOR;
+    for (i, part) in cluster.chunks(per).enumerate() {
+        let at = lba + (i * per / SECTOR) as u64;
+        job.rec
+            .drive()
+            .write10(at as u32, part)
+            .map_err(|e| job.mmc(e))?;
+    }
+    Ok(())
+}
+
 fn read(
     rec: &mut discburn_recorder::DiscRecorder,
     info: &MediaInfo,
@@ -415,30 +488,85 @@ fn read(
     Ok(buf)
 }
 
-/// The first cluster of an interrupted session's leftovers (see the module docs): the
-/// end of what the head at LBA 16 describes (its Volume Space Size), rounded up to a
-/// cluster, when that lies below the NWA; `None` with no head (nothing recorded at
-/// LBA 0–31 or no primary volume descriptor at LBA 16) or nothing left over.
+/// Most sessions recorded with the Sequential mechanism followed after the chain.
+const MAX_SEQUENTIAL: usize = 10_000;
+
+/// What lies between the end of the sessions the head at LBA 16 describes (its Volume
+/// Space Size, rounded up to a cluster) and the NWA (see the module docs): the sessions
+/// recorded with the Sequential mechanism there, then the first cluster of an
+/// interrupted session's leftovers, if any. Nothing with no head (nothing recorded at
+/// LBA 0–31 or no primary volume descriptor at LBA 16).
 ///
 /// # Errors
-/// Device errors of READ(10).
-fn leftover_cluster(
+/// Device errors of READ(10) and READ TRACK INFORMATION.
+fn after_chain(
     rec: &mut discburn_recorder::DiscRecorder,
     info: &MediaInfo,
     nwa: u64,
-) -> Result<Option<u64>, WriterError> {
+) -> Result<(Vec<SequentialSession>, Option<u64>), WriterError> {
     let unit = u64::from(HEAD_BLOCKS);
+    let mut sequential = Vec::new();
     if nwa < unit {
         // LBA 0-31 is not recorded yet: no head, no session.
-        return Ok(None);
+        return Ok((sequential, None));
     }
     let pvd = read(rec, info, 16, 1)?;
     if !is_pvd(&pvd) {
-        return Ok(None);
+        return Ok((sequential, None));
     }
     let described = u64::from(u32::from_le_bytes(pvd[80..84].try_into().expect("4 bytes")));
-    let lba = described.max(unit).next_multiple_of(unit);
-    Ok((lba < nwa).then_some(lba))
+    let mut lba = described.max(unit).next_multiple_of(unit);
+    while lba + 16 < nwa && sequential.len() < MAX_SEQUENTIAL {
+        if !is_pvd(&read(rec, info, lba + 16, 1)?) {
+            break;
+        }
+        let Ok(t) = rec.track_information(TrackAddress::Lba(lba as u32)) else {
+            break;
+        };
+        let end = t
+            .last_recorded_address
+            .map_or(t.track_start_address + t.track_size, |l| l + 1);
+        let closed = t.session_number > 0 && t.session_number <= info.complete_sessions;
+        if u64::from(t.track_start_address) != lba || !closed || u64::from(end) <= lba + 16 {
+            break;
+        }
+        sequential.push(SequentialSession {
+            start: lba,
+            end: u64::from(end),
+        });
+        lba = u64::from(end).next_multiple_of(unit);
+    }
+    Ok((sequential, (lba < nwa).then_some(lba)))
+}
+
+/// The link of the sequential session at `lba` to the session at `next` (module docs):
+/// its first cluster with the Volume Space Size of its primary and supplementary
+/// descriptors set to `next - lba`.
+///
+/// # Errors
+/// Device errors of READ(10); E_IMAPI_DF2DATA_INVALID_MEDIA_STATE beyond 2^32 blocks.
+fn link(
+    rec: &mut discburn_recorder::DiscRecorder,
+    info: &MediaInfo,
+    lba: u64,
+    next: u64,
+) -> Result<Vec<u8>, WriterError> {
+    let size = u32::try_from(next - lba).map_err(|_| {
+        info.invalid_state(format!(
+            "the session at LBA {lba}..{next} exceeds 2^32 blocks"
+        ))
+    })?;
+    let mut cluster = read(rec, info, lba, u64::from(HEAD_BLOCKS))?;
+    for d in cluster[16 * SECTOR..].chunks_mut(SECTOR) {
+        if &d[1..6] != b"CD001" || d[0] == 255 {
+            break;
+        }
+        if d[0] == 1 || d[0] == 2 {
+            d[80..84].copy_from_slice(&size.to_le_bytes());
+            d[84..88].copy_from_slice(&size.to_be_bytes());
+        }
+    }
+    Ok(cluster)
 }
 
 /// The bridge for the leftovers at `lba` when the new session starts at `start`: 16 zero
