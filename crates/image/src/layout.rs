@@ -105,6 +105,9 @@ pub struct ImageOptions {
     pub el_torito: Option<crate::boot::ElToritoPlan>,
     /// Keep the extents of unchanged imported directories ([`crate::reuse`]).
     pub reuse_directories: bool,
+    /// A UDF-only session on write-once media: a virtual partition and VAT
+    /// ([`crate::udf::vat`]), the first one or one appended to the imported volume.
+    pub udf_vat: Option<std::sync::Arc<crate::udf::vat::VatInput>>,
     /// With Rock Ridge: relocate directories deeper than ECMA-119's eight levels into
     /// `rr_moved` (RRIP 4.1.5, ECMA-119 6.8.2.1); `false`: record them in place, as
     /// xorriso does. Always on in strict mode.
@@ -439,6 +442,9 @@ pub fn plan(
 ) -> Result<Layout, ImageError> {
     let fs = options.file_systems;
     if fs.contains(FileSystems::UDF) && !fs.intersects(FileSystems::ISO9660 | FileSystems::JOLIET) {
+        if options.udf_vat.is_some() {
+            return crate::udf::vat::plan(tree, options, session_start_block);
+        }
         return crate::udf::plan_alone(tree, options, session_start_block);
     }
     if !fs.intersects(FileSystems::ISO9660 | FileSystems::JOLIET) {

@@ -835,6 +835,17 @@ impl FileSystemImage {
         if let Some(prev) = self.in_use_sequential()? {
             let start = self.session_start_block;
             let free = self.free_media_blocks;
+            // Readers take a session's VAT from the last block the drive recorded
+            // (UDF 2.60 2.2.11; READ TRACK INFORMATION, MMC-6 6.27).
+            let last = m
+                .as_sequential()
+                .map(|s| s.last_written_address_of_previous_session())
+                .filter(|&l| l >= 0);
+            let mut limited = Limited {
+                inner: media,
+                limit: last.map(|l| l as u64 + 1),
+            };
+            let media = &mut limited;
             let used = match fs {
                 Some(f) => {
                     self.import_specific_file_system_from(media, prev, f)?;
@@ -993,8 +1004,14 @@ impl FileSystemImage {
             self.udf_revision = rev;
         }
         self.tree = Arc::new(tree);
+        // El Torito lives in ECMA-119 descriptors: a UDF-only session has no boot record.
+        let ecma119 = imported.present.intersects(FileSystems::ISO9660);
         self.imported = Some(imported);
-        self.boot_kept = boot::import(src, session_start, &self.tree)?;
+        self.boot_kept = if ecma119 {
+            boot::import(src, session_start, &self.tree)?
+        } else {
+            None
+        };
         Ok(())
     }
 
@@ -1178,6 +1195,33 @@ impl FileSystemImage {
             el_torito: self.el_torito_plan().ok().flatten(),
             reuse_directories: self.reuse_directories,
             relocate_deep_directories: self.relocate_deep_directories(),
+            udf_vat: self.udf_vat_input(),
+        }
+    }
+
+    /// The VAT input of a UDF-only session (see [`udf::vat`]): the imported volume's when
+    /// it has a virtual partition; on a blank write-once medium
+    /// ([`SessionPlacement::Sequential`], nothing imported) a first VAT session whose
+    /// partition runs to the end of the medium; otherwise none (a type 1 partition).
+    fn udf_vat_input(&self) -> Option<Arc<udf::vat::VatInput>> {
+        let fs = self.file_systems;
+        if !fs.contains(FileSystems::UDF)
+            || fs.intersects(FileSystems::ISO9660 | FileSystems::JOLIET)
+        {
+            return None;
+        }
+        if let Some(imported) = &self.imported {
+            return imported
+                .vat
+                .clone()
+                .map(|p| Arc::new(udf::vat::VatInput::append(p)));
+        }
+        match self.placement {
+            Some(SessionPlacement::Sequential { .. }) => Some(Arc::new(udf::vat::VatInput::first(
+                self.session_start_block
+                    .saturating_add(self.free_media_blocks),
+            ))),
+            _ => None,
         }
     }
 
