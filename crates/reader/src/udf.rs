@@ -597,10 +597,17 @@ impl UdfVolume {
         let mut anchor = None;
         let mut anchors = Vec::new();
         for lba in candidates {
-            if anchors.contains(&lba) {
+            // Nothing after the last recorded block belongs to the session (on
+            // sequential media it may not be readable at all).
+            if anchors.contains(&lba) || lba > last_block {
                 continue;
             }
-            if let Some(a) = anchor_at(src, lba, session_start)? {
+            // The other places may be unreadable (the run-out blocks of a CD track).
+            let found = match anchor_at(src, lba, session_start) {
+                Err(ReadError::Io { .. }) if lba != session_start.saturating_add(256) => None,
+                r => r?,
+            };
+            if let Some(a) = found {
                 anchors.push(lba);
                 if anchor.is_none() {
                     anchor = Some((lba, a));
