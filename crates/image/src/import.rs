@@ -75,6 +75,8 @@ pub(crate) struct Imported {
     /// The VAT volume imported through UDF (a virtual partition), which an appended
     /// UDF-only session continues ([`crate::udf::vat`]).
     pub(crate) vat: Option<Arc<crate::udf::vat::VatPrevious>>,
+    /// LBA 256 holds a UDF Anchor Volume Descriptor Pointer.
+    pub(crate) udf_anchor_256: bool,
 }
 
 /// Reads the session's tree in the view that gives the best names for `fs` and merges it
@@ -426,8 +428,18 @@ pub(crate) fn import_into(
                 .filter(|_| primary_view == View::Udf)
                 .map(|u| u.revision),
             vat,
+            udf_anchor_256: udf.is_some() && anchor_at_256(src),
         },
     ))
+}
+
+/// Whether LBA 256 holds a valid Anchor Volume Descriptor Pointer (ECMA-167 3/10.2).
+fn anchor_at_256(src: &mut (impl SectorSource + ?Sized)) -> bool {
+    use discburn_format::ecma167::{AnchorVolumeDescriptorPointer, decode_descriptor};
+    let mut sector = vec![0u8; discburn_format::SECTOR_SIZE];
+    src.total_sectors() > 256
+        && src.read_sectors(256, &mut sector).is_ok()
+        && decode_descriptor::<AnchorVolumeDescriptorPointer>(&sector, Some(256)).is_ok()
 }
 
 /// The VAT volume of `u` (UDF 2.60 2.2.11) and its virtual partition reference, with

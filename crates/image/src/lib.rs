@@ -1006,6 +1006,18 @@ impl FileSystemImage {
         self.tree = Arc::new(tree);
         // El Torito lives in ECMA-119 descriptors: a UDF-only session has no boot record.
         let ecma119 = imported.present.intersects(FileSystems::ISO9660);
+        // The new session keeps the file systems of the imported one (IMAPI2 keeps the
+        // file systems it imported): a bridge stays a bridge, a UDF volume alone stays
+        // alone (its VAT, on write-once media, continues only as UDF).
+        if imported.present.contains(FileSystems::UDF) {
+            if ecma119 {
+                self.file_systems |= FileSystems::UDF
+                    | (imported.present
+                        & (FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::ROCK_RIDGE));
+            } else {
+                self.file_systems = FileSystems::UDF;
+            }
+        }
         self.imported = Some(imported);
         self.boot_kept = if ecma119 {
             boot::import(src, session_start, &self.tree)?
@@ -1345,6 +1357,19 @@ impl FileSystemImage {
         let mut result = ImageResult::new(tree, layout);
         result.disc_id = disc_id;
         result.system_area = self.system_area.clone();
+        // LBA 256 is written again only on truly overwritable media (not BD-R
+        // Pseudo-Overwrite, whose mechanism records only the head's replacement).
+        let overwritable = match self.placement {
+            Some(SessionPlacement::Overwrite {
+                next_writable_address,
+                ..
+            }) => next_writable_address.is_none(),
+            Some(SessionPlacement::Sequential { .. }) => false,
+            None => self.random_write_import,
+        };
+        result.udf_anchor_256 = overwritable
+            && self.file_systems.contains(FileSystems::UDF)
+            && self.imported.as_ref().is_some_and(|i| i.udf_anchor_256);
         Ok(result)
     }
 }

@@ -246,10 +246,12 @@ impl Layout {
                     next_extent: LongAd::default(),
                     system_stream_directory_icb: LongAd::default(),
                 };
-                let mut b = fsd.encode(self.udf_tag(0));
+                let mut b = fsd.encode(self.udf_tag(u.fs_base));
                 b.resize(SECTOR_SIZE, 0);
                 out.extend_from_slice(&b);
-                out.extend_from_slice(&e::TerminatingDescriptor.encode(self.udf_tag(1)));
+                out.extend_from_slice(
+                    &e::TerminatingDescriptor.encode(self.udf_tag(u.fs_base + 1)),
+                );
                 pad_block(out, start, 2);
             }
             UdfRegion::Directory { index } => {
@@ -363,7 +365,7 @@ impl Layout {
                     logical_volume_contents_use: LongAd {
                         extent_length: SECTOR_SIZE as u32,
                         extent_location: LbAddr {
-                            logical_block_number: 0,
+                            logical_block_number: u.fs_base,
                             partition_reference_number: u.fs_partition(),
                         },
                         implementation_use: [0; 6],

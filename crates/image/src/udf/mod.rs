@@ -170,6 +170,10 @@ pub(crate) struct UdfLayout {
     pub(crate) next_unique_id: u64,
     /// File-structure blocks (FSD, TD, directories).
     pub(crate) fs_blocks: u32,
+    /// Logical block of the FSD in its partition (file-structure blocks are numbered
+    /// from it): above 0 when the physical partition starts before the session's file
+    /// structure, at data kept from an earlier session.
+    pub(crate) fs_base: u32,
     /// Absolute extents (LBA, blocks) of the Main and Reserve Volume Descriptor
     /// Sequences the anchors name.
     pub(crate) main_vds: u32,
@@ -314,7 +318,21 @@ pub(crate) fn plan_structures(
             absolute: false,
         },
     );
-    let partition_start = *next;
+    // The file structure starts here; the partition starts here too, or lower, at the
+    // first block of data kept from an earlier session, which the new File Entries
+    // then reach (a read-only partition may hold anything, ECMA-167 3/8.7).
+    let physical = *next;
+    let partition_start = if virtual_ {
+        physical
+    } else {
+        lowest_kept_lba(tree).map_or(physical, |l| u64::from(l).min(physical))
+    };
+    let delta = (physical - partition_start) as u32;
+    let base = if revision >= 0x250 && !virtual_ {
+        0
+    } else {
+        delta
+    };
 
     // The file structure, in file-structure blocks.
     let n = tree.nodes.len();
@@ -335,6 +353,7 @@ pub(crate) fn plan_structures(
         directories: 0,
         next_unique_id: 16,
         fs_blocks: 0,
+        fs_base: 0,
         main_vds: session_start + MAIN_VDS,
         reserve_vds: session_start + RESERVE_VDS,
         virtual_: None,
@@ -344,7 +363,7 @@ pub(crate) fn plan_structures(
     } else {
         FE_HEADER
     };
-    let mut blk = 2u32; // FSD, TD
+    let mut blk = base + 2; // FSD, TD
     let mut link_fe: HashMap<(u64, u64), NodeId> = HashMap::new();
     let mut next_uid = 16u32;
     for id in tree.walk() {
@@ -432,11 +451,13 @@ pub(crate) fn plan_structures(
         }
     }
     udf.next_unique_id = u64::from(next_uid);
-    udf.fs_blocks = blk;
+    udf.fs_blocks = blk - base;
+    udf.fs_base = base;
 
     if revision >= 0x250 && !virtual_ {
         let blocks = blk.next_multiple_of(META_UNIT);
         let p = partition_start;
+        let (file_fe, mirror_fe) = (delta, delta + 1);
         push(next, 1, UdfRegion::MetadataFileEntry { mirror: false });
         push(next, 1, UdfRegion::MetadataFileEntry { mirror: true });
         let rel = (*next - p).next_multiple_of(u64::from(META_UNIT));
@@ -452,15 +473,15 @@ pub(crate) fn plan_structures(
             extent
         };
         udf.meta = Some(MetaLayout {
-            file_fe: 0,
-            mirror_fe: 1,
+            file_fe,
+            mirror_fe,
             extent,
             mirror_extent,
             blocks,
             duplicate: options.udf_redundant_metadata,
         });
     } else {
-        push_file_structure(&udf, next, &mut push, u64::from(blk));
+        push_file_structure(&udf, next, &mut push, u64::from(blk - base));
     }
     Ok(udf)
 }
@@ -619,6 +640,23 @@ pub(crate) fn plan_alone(
         // El Torito needs ECMA-119 descriptors: a UDF-only image is not bootable.
         boot: None,
     })
+}
+
+/// The lowest LBA of data kept from an earlier session, if any.
+fn lowest_kept_lba(tree: &Tree) -> Option<u32> {
+    tree.walk()
+        .filter_map(|id| match &tree.node(id).kind {
+            NodeKind::File {
+                source: FileSource::Extent { lba, length },
+                ..
+            } if *length > 0 => Some(*lba),
+            NodeKind::File {
+                source: FileSource::Extents(list),
+                ..
+            } => list.iter().filter(|x| x.length > 0).map(|x| x.lba).min(),
+            _ => None,
+        })
+        .min()
 }
 
 /// Places the data of the files written in this session from `*next`, depth-first

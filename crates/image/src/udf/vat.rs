@@ -250,6 +250,7 @@ fn plan_changes(
         directories: 0,
         next_unique_id: 0,
         fs_blocks: 0,
+        fs_base: 0,
         main_vds: prev.main_vds,
         reserve_vds: prev.reserve_vds,
         virtual_: None,
