@@ -273,3 +273,69 @@ fn vat_three_sessions_on_dvd_plus_r_udf_2_50() {
 fn vat_1_50_three_sessions_on_cd_r() {
     three_sessions("cd-r", "1.50", 2);
 }
+
+/// The kernel's isofs driver (default options: Rock Ridge) on `img`: path → MD5.
+fn kernel_iso(img: &Path) -> Model {
+    let r = oracle::kernel_list(oracle::Image::plain(img));
+    r.tree
+        .entries
+        .iter()
+        .filter_map(|(p, n)| match n {
+            discburn_testkit::tree::Node::Dir => Some((p.clone(), None)),
+            discburn_testkit::tree::Node::File { md5, .. } => Some((p.clone(), *md5)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Appending twice to a genisoimage `-udf` bridge image (UDF 1.02, a type 1 partition)
+/// with default options: each new session records ISO 9660 and UDF again (the new UDF
+/// volume's partition starts at the oldest kept data, its anchor at LBA 256 is written
+/// again), and the kernel's udf and isofs drivers both show the merged tree.
+#[test]
+fn bridge_appends_to_a_genisoimage_udf_image_keep_udf_and_iso_views() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut model = Model::new();
+    let w = Work {
+        disc: dir.path().join("bridge.iso"),
+        dir,
+    };
+    let s1 = w.source(
+        1,
+        &[("/one", b"one"), ("/dd/x", &[3; 3000]), ("/gone", b"gone")],
+        &mut model,
+    );
+    let g = oracle::run(
+        "genisoimage",
+        &[
+            "-quiet".as_ref(),
+            "-R".as_ref(),
+            "-J".as_ref(),
+            "-udf".as_ref(),
+            "-o".as_ref(),
+            w.disc.as_os_str(),
+            s1.as_os_str(),
+        ],
+    );
+    assert!(g.status.success(), "{}", String::from_utf8_lossy(&g.stderr));
+    for (n, files, rm) in [
+        (2, &[("/two", &b"two"[..]), ("/one", b"replaced")][..], &[][..]),
+        (3, &[("/dd/three", &b"three"[..])][..], &["/gone"][..]),
+    ] {
+        let src = w.source(n, files, &mut model);
+        for p in rm {
+            model.remove(*p);
+        }
+        let mut a: Vec<&std::ffi::OsStr> = args!["burn", "--drive", &w.disc].to_vec();
+        for p in rm {
+            a.push("--rm".as_ref());
+            a.push(p.as_ref());
+        }
+        a.push(src.as_os_str());
+        ok(&a);
+        assert_eq!(kernel_udf(&w.disc, 0), model, "kernel udf after session {n}");
+        assert_eq!(kernel_iso(&w.disc), model, "kernel isofs after session {n}");
+    }
+    let i = udfinfo(&w.disc);
+    assert_eq!(i.get("udfwriterev").map(String::as_str), Some("1.02"), "{i:?}");
+}
