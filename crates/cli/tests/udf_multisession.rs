@@ -319,7 +319,11 @@ fn bridge_appends_to_a_genisoimage_udf_image_keep_udf_and_iso_views() {
     );
     assert!(g.status.success(), "{}", String::from_utf8_lossy(&g.stderr));
     for (n, files, rm) in [
-        (2, &[("/two", &b"two"[..]), ("/one", b"replaced")][..], &[][..]),
+        (
+            2,
+            &[("/two", &b"two"[..]), ("/one", b"replaced")][..],
+            &[][..],
+        ),
         (3, &[("/dd/three", &b"three"[..])][..], &["/gone"][..]),
     ] {
         let src = w.source(n, files, &mut model);
@@ -333,9 +337,54 @@ fn bridge_appends_to_a_genisoimage_udf_image_keep_udf_and_iso_views() {
         }
         a.push(src.as_os_str());
         ok(&a);
-        assert_eq!(kernel_udf(&w.disc, 0), model, "kernel udf after session {n}");
+        assert_eq!(
+            kernel_udf(&w.disc, 0),
+            model,
+            "kernel udf after session {n}"
+        );
         assert_eq!(kernel_iso(&w.disc), model, "kernel isofs after session {n}");
     }
     let i = udfinfo(&w.disc);
-    assert_eq!(i.get("udfwriterev").map(String::as_str), Some("1.02"), "{i:?}");
+    assert_eq!(
+        i.get("udfwriterev").map(String::as_str),
+        Some("1.02"),
+        "{i:?}"
+    );
+}
+
+/// Importing for an append finds the VAT at the drive's last recorded block; a damaged
+/// VAT ICB or a damaged anchor refuses the append with an error naming the structure
+/// and its LBA, and nothing is written (the disc's bytes stay the same).
+#[test]
+fn a_damaged_vat_or_anchor_refuses_the_append_and_writes_nothing() {
+    use sha2::{Digest as _, Sha256};
+    for (lba, structure) in [
+        (319u64, "VAT file entry at LBA 319"),
+        (256, "no Anchor Volume Descriptor Pointer at LBA 256"),
+    ] {
+        let w = Work::new("bd-r");
+        let mut model = Model::new();
+        let s1 = w.source(1, &[("/a", b"a")], &mut model);
+        w.burn("2.01", &s1, &[], &mut model);
+        let mut bytes = fs::read(&w.disc).unwrap();
+        bytes[lba as usize * 2048..][..4].copy_from_slice(b"XXXX");
+        fs::write(&w.disc, &bytes).unwrap();
+        let before = Sha256::digest(&bytes);
+        let s2 = w.source(2, &[("/b", b"b")], &mut model);
+        let o = common::discburn(args![
+            "burn",
+            "--drive",
+            &w.disc,
+            "--fs",
+            "udf",
+            "--udf-revision",
+            "2.01",
+            &s2
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.contains(structure), "{err}");
+        assert_eq!(Sha256::digest(fs::read(&w.disc).unwrap()), before);
+        let media = ok(args!["media", "--drive", &w.disc]);
+        assert!(media.contains("1 complete"), "{media}");
+    }
 }

@@ -433,6 +433,23 @@ pub(crate) fn import_into(
     ))
 }
 
+/// Whether an NSR02 or NSR03 descriptor (ECMA-167 3/9.1) lies in blocks 16–31 of the
+/// session: it announces a UDF volume.
+pub(crate) fn has_udf_recognition_sequence(
+    src: &mut (impl SectorSource + ?Sized),
+    session_start: u64,
+) -> bool {
+    use discburn_format::ecma167::{volume_structure_identifier, vsd_id};
+    let mut sector = vec![0u8; discburn_format::SECTOR_SIZE];
+    (16..32).any(|i| {
+        src.read_sectors(session_start + i, &mut sector).is_ok()
+            && matches!(
+                volume_structure_identifier(&sector),
+                Some(id) if id == vsd_id::NSR02 || id == vsd_id::NSR03
+            )
+    })
+}
+
 /// Whether LBA 256 holds a valid Anchor Volume Descriptor Pointer (ECMA-167 3/10.2).
 fn anchor_at_256(src: &mut (impl SectorSource + ?Sized)) -> bool {
     use discburn_format::ecma167::{AnchorVolumeDescriptorPointer, decode_descriptor};

@@ -961,6 +961,17 @@ impl FileSystemImage {
         let present = identify_file_systems(src, session_start)?;
         let fs = default_file_system_for_import(present);
         if fs.is_empty() {
+            // A UDF recognition sequence whose volume cannot be read (damaged anchors,
+            // descriptors or VAT): name the structure rather than "nothing found".
+            if import::has_udf_recognition_sequence(src, session_start)
+                && let Err(source) = discburn_reader::UdfVolume::open(
+                    src,
+                    session_start,
+                    &discburn_reader::ReadOptions::default(),
+                )
+            {
+                return Err(ImageError::Import { source });
+            }
             return Err(ImageError::NoSupportedFileSystem { session_start });
         }
         self.import_specific_file_system_from(src, session_start, fs)?;

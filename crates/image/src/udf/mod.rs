@@ -13,7 +13,7 @@
 //! | S+48 … S+63 | Reserve Volume Descriptor Sequence (a copy) |
 //! | S+64, S+65 | Logical Volume Integrity Sequence: LVID (close), TD |
 //! | S+256 | Anchor Volume Descriptor Pointer (ECMA-167 3/8.4.2.1); a session starting at LBA 1–190 also has one at LBA 256 |
-//! | S+257 … | the partition: the file structure (FSD, TD, then per directory its FE, its FIDs and the FEs of its other children) — for 2.50/2.60 inside the metadata file (and its mirror) after their two FEs (UDF 2.60 2.2.10, 2.2.13) — then the ECMA-119/Joliet structures, then the file data |
+//! | S+257 … | the partition (starting lower, at the first block of data kept from an earlier session, when there is some): the file structure (FSD, TD, then per directory its FE, its FIDs and the FEs of its other children) — for 2.50/2.60 inside the metadata file (and its mirror) after their two FEs (UDF 2.60 2.2.10, 2.2.13) — then the ECMA-119/Joliet structures, then the file data |
 //! | last | a second Anchor Volume Descriptor Pointer, just after the partition |
 //!
 //! Revisions: 1.02 and 1.50 record ECMA-167 2nd edition structures (NSR02, descriptor
@@ -517,9 +517,9 @@ fn push_file_structure(
 /// block) and sets the partition length.
 ///
 /// # Errors
-/// [`ImageError::UdfNotRepresentable`] for data recorded before the partition (an
-/// earlier session's file, which only a later version reaches through a virtual
-/// partition), [`ImageError::ImageTooLarge`].
+/// [`ImageError::UdfNotRepresentable`] for data recorded before the partition (which
+/// [`plan_structures`] starts at the lowest kept data) or a file needing more
+/// allocation descriptors than one File Entry holds, [`ImageError::ImageTooLarge`].
 pub(crate) fn finish(
     udf: &mut UdfLayout,
     tree: &Tree,
