@@ -117,6 +117,7 @@ pub use multisession::{
 };
 pub use source_check::{SourceChange, SourceChanges};
 pub use tree::{Extent, FileSource, ItemMetadata, Tree};
+pub use udf::vat::VatInput;
 pub use udf::{UDF_REVISIONS, UdfRegion};
 
 /// File systems to create (IMAPI2 FsiFileSystems; ROCK_RIDGE is ours): the one type the
@@ -1222,7 +1223,7 @@ impl FileSystemImage {
         }
     }
 
-    /// The VAT input of a UDF-only session (see [`udf::vat`]): the imported volume's when
+    /// The VAT input of a UDF-only session (see [`VatInput`]): the imported volume's when
     /// it has a virtual partition; on a blank write-once medium
     /// ([`SessionPlacement::Sequential`], nothing imported) a first VAT session whose
     /// partition runs to the end of the medium; otherwise none (a type 1 partition).

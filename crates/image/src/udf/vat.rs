@@ -60,9 +60,19 @@ use crate::{ImageError, ImageOptions};
 const SESSION_UNIT: u64 = 32;
 const MIN_SESSION: u64 = 300;
 
-/// What a UDF session on write-once media continues (set in
-/// [`ImageOptions::udf_vat`]): nothing (the first session, whose physical partition
-/// runs to `medium_end`) or the volume of the imported session.
+/// What a UDF-only session on write-once media continues (set in
+/// [`ImageOptions::udf_vat`] by [`crate::FileSystemImage::options`]): nothing (the first
+/// session on a blank medium, whose physical partition then runs to the end of the
+/// medium) or the VAT volume of the imported session.
+///
+/// Layout (OSTA UDF 2.60 2.2.8 virtual partition map, 2.2.11 VAT, 6.13 write-once
+/// media): the file structure is addressed through a virtual partition whose VAT file
+/// ends every session, its File Entry (the VAT ICB) the session's last block; an
+/// appended session at S holds zeros at S to S+15, the recognition sequence at S+16,
+/// an anchor at S+256 naming the first session's volume descriptors, the directories
+/// whose names changed, the File Entries and data of new items and the new VAT, whose
+/// Previous VAT ICB Location names the last one. Sessions are padded before the VAT to
+/// a multiple of 32 blocks and at least 300 blocks (320).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VatInput {
     /// First LBA after the medium (the first session's partition ends there).
