@@ -257,6 +257,11 @@ fn three_sessions(media: &str, revision: &str, run_out: u64) {
         assert!(ls.contains(&format!(" {p}\n")), "{p} in:\n{ls}");
     }
     assert!(!ls.contains("/n/new.txt"), "{ls}");
+    // `extract --session 1` copies that generation's data.
+    let out = w.dir.path().join("x1");
+    ok(args!["extract", "--drive", &w.disc, "--session", "1", &out]);
+    assert_eq!(fs::read(out.join("a.txt")).unwrap(), b"first");
+    assert_eq!(fs::read(out.join("d/b.bin")).unwrap(), [7; 5000]);
 }
 
 #[test]
