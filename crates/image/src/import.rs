@@ -479,6 +479,20 @@ fn vat_previous(
             detail,
         },
     };
+    // The sessions this crate appends record the physical map as reference 0 and the
+    // virtual one as 1 (as mkudffs does); another arrangement (a metadata partition
+    // too) is not continued.
+    if (t.physical_reference, t.virtual_reference) != (0, 1) || u.partitions.len() != 2 {
+        return Err(invalid(
+            u.anchor_lba,
+            format!(
+                "the UDF volume has {} partition maps (physical {}, virtual {}); an appended VAT session needs exactly a physical map 0 and a virtual map 1",
+                u.partitions.len(),
+                t.physical_reference,
+                t.virtual_reference
+            ),
+        ));
+    }
     let mut sector = vec![0u8; discburn_format::SECTOR_SIZE];
     src.read_sectors(u.anchor_lba, &mut sector)
         .map_err(|source| ImageError::Import {

@@ -274,7 +274,8 @@ fn plan_changes(
     let mut uid = 16u64 + u64::from(v);
     let mut runs = Vec::new();
     for id in tree.walk() {
-        if let Some(r) = recorded(tree, id) {
+        // A File Entry outside the VAT (a hostile volume) is written again.
+        if let Some(r) = recorded(tree, id).filter(|r| r.icb < v) {
             udf.icb[id as usize] = r.icb;
             udf.unique_id[id as usize] = r.unique_id as u32;
         }
