@@ -475,6 +475,11 @@ impl AppendSession {
             .unwrap_or_default();
 
         self.writer.set_force_media_to_be_closed(options.close)?;
+        // A UDF session with a VAT ends with the VAT ICB, which readers take from the
+        // last recorded block (UDF 2.60 2.2.11): no CD post-gap after it.
+        if self.image.options().udf_vat.is_some() {
+            self.writer.set_postgap_already_in_image(true)?;
+        }
         self.writer.set_force_overwrite(options.force_overwrite)?;
         // DVD+R: only the session is closed, the disc stays appendable (IMAPI2
         // IDiscFormat2Data::put_DisableConsumerDvdCompatibilityMode).

@@ -75,6 +75,10 @@ pub struct ImageResult {
     /// LBA 0–15 of the medium kept at import (a hybrid MBR/GPT): the head's first 16
     /// blocks, instead of zeros.
     pub(crate) system_area: Option<Arc<[u8]>>,
+    /// LBA 256 holds the Anchor Volume Descriptor Pointer of the imported UDF volume and
+    /// may be written again (overwritable media): it then names this session's volume
+    /// ([`ImageResult::random_write_anchor`]).
+    pub(crate) udf_anchor_256: bool,
 }
 
 impl std::fmt::Debug for ImageResult {
@@ -134,6 +138,7 @@ impl ImageResult {
             disc_id: None,
             changes: None,
             system_area: None,
+            udf_anchor_256: false,
         }
     }
 
@@ -1406,8 +1411,41 @@ impl ImageResult {
     /// LBA 0–31 last, so a crash before the head is written leaves the previous state.
     pub fn random_write_modified_blocks(&self) -> Vec<(u32, u32)> {
         let mut v = self.layout.modified_blocks();
+        if self.random_write_anchor_wanted() {
+            v.push((ANCHOR_LBA, ANCHOR_LBA));
+        }
         v.push((0, RANDOM_WRITE_HEAD_BLOCKS - 1));
         v
+    }
+
+    fn random_write_anchor_wanted(&self) -> bool {
+        self.udf_anchor_256
+            && self.layout.udf.is_some()
+            && self.layout.session_start_block > ANCHOR_LBA
+    }
+
+    /// With UDF on overwritable media, when the session starts after LBA 256 and LBA 256
+    /// holds the imported volume's anchor: an Anchor Volume Descriptor Pointer at LBA 256
+    /// naming this session's volume descriptor sequences, written after the session and
+    /// before the head. Readers take the volume from LBA 256 first (ECMA-167 3/8.4.2.1;
+    /// Linux `udf_scan_anchors`), so without it they would keep showing the old volume.
+    ///
+    /// # Errors
+    /// [`ImageError`] of the descriptor's encoding.
+    pub fn random_write_anchor(&self) -> Result<Option<Vec<u8>>, ImageError> {
+        if !self.random_write_anchor_wanted() {
+            return Ok(None);
+        }
+        let mut out = Vec::with_capacity(SECTOR_SIZE);
+        self.layout.udf_bytes(
+            &self.tree,
+            crate::udf::UdfRegion::Anchor {
+                end: false,
+                absolute: true,
+            },
+            &mut out,
+        )?;
+        Ok(Some(out))
     }
 
     /// Writes the session into a random-access output (an image file or a block device)
@@ -1423,12 +1461,25 @@ impl ImageResult {
         out.seek(io::SeekFrom::Start(start)).map_err(wr)?;
         let n = self.write_to(out)?;
         out.sync_data().map_err(wr)?;
+        let mut extra = 0;
+        if let Some(a) = self.random_write_anchor()? {
+            out.seek(io::SeekFrom::Start(
+                u64::from(ANCHOR_LBA) * SECTOR_SIZE as u64,
+            ))
+            .map_err(wr)?;
+            out.write_all(&a).map_err(wr)?;
+            out.sync_data().map_err(wr)?;
+            extra = a.len() as u64;
+        }
         out.seek(io::SeekFrom::Start(0)).map_err(wr)?;
         out.write_all(&head).map_err(wr)?;
         out.sync_data().map_err(wr)?;
-        Ok(n + head.len() as u64)
+        Ok(n + extra + head.len() as u64)
     }
 }
+
+/// The first UDF anchor location (ECMA-167 3/8.4.2.1).
+const ANCHOR_LBA: u32 = 256;
 
 #[cfg(test)]
 mod tests {

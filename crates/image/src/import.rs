@@ -18,6 +18,7 @@
 //! keep their names in every hierarchy, and new items are named around them.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use discburn_format::rrip::mode as m;
 use discburn_reader::{self as reader, ReadOptions, SectorSource, UdfVolume, View, Volume};
@@ -71,6 +72,11 @@ pub(crate) struct Imported {
     /// The UDF revision of the session's UDF volume (BCD, `UdfVolume::revision`), when
     /// it was imported through UDF.
     pub(crate) udf_revision: Option<u16>,
+    /// The VAT volume imported through UDF (a virtual partition), which an appended
+    /// UDF-only session continues ([`crate::udf::vat`]).
+    pub(crate) vat: Option<Arc<crate::udf::vat::VatPrevious>>,
+    /// LBA 256 holds a UDF Anchor Volume Descriptor Pointer.
+    pub(crate) udf_anchor_256: bool,
 }
 
 /// Reads the session's tree in the view that gives the best names for `fs` and merges it
@@ -149,6 +155,12 @@ pub(crate) fn import_into(
             .read_tree(src, primary_view)
             .map_err(rerr)?,
     };
+    let vat = match &udf {
+        Some(u) if primary_view == View::Udf => vat_previous(src, u)?,
+        _ => None,
+    };
+    let vref = vat.as_ref().map(|v| v.1);
+    let vat = vat.map(|v| Arc::new(v.0));
     // The other hierarchies of the session, to keep the names items had there.
     let joliet = match &vol {
         Some(v) if v.joliet.is_some() && primary_view != View::Joliet => {
@@ -202,6 +214,14 @@ pub(crate) fn import_into(
             iso: in_iso.and_then(|k| iso_recorded.as_ref()?.get(&k).copied()),
             joliet: in_joliet.and_then(|k| joliet_recorded.as_ref()?.get(&k).copied()),
             serial: n.rock_ridge().filter(|r| r.has_px).and_then(|r| r.inode),
+            udf: n
+                .udf_icb()
+                .filter(|i| Some(i.partition_reference) == vref)
+                .map(|i| crate::reuse::UdfRecorded {
+                    icb: i.logical_block,
+                    unique_id: i.unique_id,
+                    children: n.child_count() as u32,
+                }),
         }
     };
 
@@ -407,8 +427,106 @@ pub(crate) fn import_into(
                 .as_ref()
                 .filter(|_| primary_view == View::Udf)
                 .map(|u| u.revision),
+            vat,
+            udf_anchor_256: udf.is_some() && anchor_at_256(src),
         },
     ))
+}
+
+/// Whether an NSR02 or NSR03 descriptor (ECMA-167 3/9.1) lies in blocks 16–31 of the
+/// session: it announces a UDF volume.
+pub(crate) fn has_udf_recognition_sequence(
+    src: &mut (impl SectorSource + ?Sized),
+    session_start: u64,
+) -> bool {
+    use discburn_format::ecma167::{volume_structure_identifier, vsd_id};
+    let mut sector = vec![0u8; discburn_format::SECTOR_SIZE];
+    (16..32).any(|i| {
+        src.read_sectors(session_start + i, &mut sector).is_ok()
+            && matches!(
+                volume_structure_identifier(&sector),
+                Some(id) if id == vsd_id::NSR02 || id == vsd_id::NSR03
+            )
+    })
+}
+
+/// Whether LBA 256 holds a valid Anchor Volume Descriptor Pointer (ECMA-167 3/10.2).
+fn anchor_at_256(src: &mut (impl SectorSource + ?Sized)) -> bool {
+    use discburn_format::ecma167::{AnchorVolumeDescriptorPointer, decode_descriptor};
+    let mut sector = vec![0u8; discburn_format::SECTOR_SIZE];
+    src.total_sectors() > 256
+        && src.read_sectors(256, &mut sector).is_ok()
+        && decode_descriptor::<AnchorVolumeDescriptorPointer>(&sector, Some(256)).is_ok()
+}
+
+/// The VAT volume of `u` (UDF 2.60 2.2.11) and its virtual partition reference, with
+/// the volume descriptor sequences its anchor names.
+///
+/// # Errors
+/// [`ImageError::Import`] when the anchor cannot be read again, or the VAT volume cannot
+/// be continued (its partitions or VAT lie beyond LBA 2^32 − 1).
+fn vat_previous(
+    src: &mut (impl SectorSource + ?Sized),
+    u: &UdfVolume,
+) -> Result<Option<(crate::udf::vat::VatPrevious, u16)>, ImageError> {
+    use discburn_format::ecma167::{AnchorVolumeDescriptorPointer, decode_descriptor};
+    let Some(t) = u.virtual_allocation_table() else {
+        return Ok(None);
+    };
+    let invalid = |lba: u64, detail: String| ImageError::Import {
+        source: reader::ReadError::Invalid {
+            place: reader::Place::new("anchor volume descriptor pointer", lba, 0),
+            detail,
+        },
+    };
+    // The sessions this crate appends record the physical map as reference 0 and the
+    // virtual one as 1 (as mkudffs does); another arrangement (a metadata partition
+    // too) is not continued.
+    if (t.physical_reference, t.virtual_reference) != (0, 1) || u.partitions.len() != 2 {
+        return Err(invalid(
+            u.anchor_lba,
+            format!(
+                "the UDF volume has {} partition maps (physical {}, virtual {}); an appended VAT session needs exactly a physical map 0 and a virtual map 1",
+                u.partitions.len(),
+                t.physical_reference,
+                t.virtual_reference
+            ),
+        ));
+    }
+    let mut sector = vec![0u8; discburn_format::SECTOR_SIZE];
+    src.read_sectors(u.anchor_lba, &mut sector)
+        .map_err(|source| ImageError::Import {
+            source: reader::ReadError::Io {
+                lba: u.anchor_lba,
+                count: 1,
+                source,
+            },
+        })?;
+    let (_, a) = decode_descriptor::<AnchorVolumeDescriptorPointer>(
+        &sector,
+        u32::try_from(u.anchor_lba).ok(),
+    )
+    .map_err(|e| invalid(u.anchor_lba, e.to_string()))?;
+    let fit = |x: u64| {
+        u32::try_from(x).map_err(|_| {
+            invalid(
+                u.anchor_lba,
+                format!("the UDF volume's partition or VAT lies beyond LBA 2^32 - 1 ({x}); it cannot be continued"),
+            )
+        })
+    };
+    Ok(Some((
+        crate::udf::vat::VatPrevious {
+            revision: u.domain_revision,
+            partition_start: fit(t.partition_start)?,
+            partition_length: fit(t.partition_length)?,
+            icb_lba: fit(t.icb_lba)?,
+            entries: t.entries,
+            main_vds: a.main_volume_descriptor_sequence_extent.extent_location,
+            reserve_vds: a.reserve_volume_descriptor_sequence_extent.extent_location,
+        },
+        t.virtual_reference,
+    )))
 }
 
 /// Whether the recorded extents of `node` can be referenced as File Sections: every

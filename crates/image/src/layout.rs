@@ -105,6 +105,11 @@ pub struct ImageOptions {
     pub el_torito: Option<crate::boot::ElToritoPlan>,
     /// Keep the extents of unchanged imported directories ([`crate::reuse`]).
     pub reuse_directories: bool,
+    /// A UDF-only session on write-once media: a virtual partition and its Virtual
+    /// Allocation Table (UDF 2.60 2.2.8, 2.2.11, 6.13), the first one or one appended
+    /// to the imported volume ([`crate::VatInput`]). Set by
+    /// [`crate::FileSystemImage::options`]; `None` for a type 1 partition.
+    pub udf_vat: Option<std::sync::Arc<crate::udf::vat::VatInput>>,
     /// With Rock Ridge: relocate directories deeper than ECMA-119's eight levels into
     /// `rr_moved` (RRIP 4.1.5, ECMA-119 6.8.2.1); `false`: record them in place, as
     /// xorriso does. Always on in strict mode.
@@ -442,6 +447,9 @@ pub fn plan(
     if fs.contains(FileSystems::UDF) && !fs.intersects(FileSystems::ISO9660 | FileSystems::JOLIET) {
         if options.el_torito.is_some() {
             return Err(ImageError::BootNeedsIso9660);
+        }
+        if options.udf_vat.is_some() {
+            return crate::udf::vat::plan(tree, options, session_start_block);
         }
         return crate::udf::plan_alone(tree, options, session_start_block);
     }

@@ -117,6 +117,7 @@ pub use multisession::{
 };
 pub use source_check::{SourceChange, SourceChanges};
 pub use tree::{Extent, FileSource, ItemMetadata, Tree};
+pub use udf::vat::VatInput;
 pub use udf::{UDF_REVISIONS, UdfRegion};
 
 /// File systems to create (IMAPI2 FsiFileSystems; ROCK_RIDGE is ours): the one type the
@@ -835,6 +836,17 @@ impl FileSystemImage {
         if let Some(prev) = self.in_use_sequential()? {
             let start = self.session_start_block;
             let free = self.free_media_blocks;
+            // Readers take a session's VAT from the last block the drive recorded
+            // (UDF 2.60 2.2.11; READ TRACK INFORMATION, MMC-6 6.27).
+            let last = m
+                .as_sequential()
+                .map(|s| s.last_written_address_of_previous_session())
+                .filter(|&l| l >= 0);
+            let mut limited = Limited {
+                inner: media,
+                limit: last.map(|l| l as u64 + 1),
+            };
+            let media = &mut limited;
             let used = match fs {
                 Some(f) => {
                     self.import_specific_file_system_from(media, prev, f)?;
@@ -964,6 +976,17 @@ impl FileSystemImage {
         let present = identify_file_systems(src, session_start)?;
         let fs = default_file_system_for_import(present);
         if fs.is_empty() {
+            // A UDF recognition sequence whose volume cannot be read (damaged anchors,
+            // descriptors or VAT): name the structure rather than "nothing found".
+            if import::has_udf_recognition_sequence(src, session_start)
+                && let Err(source) = discburn_reader::UdfVolume::open(
+                    src,
+                    session_start,
+                    &discburn_reader::ReadOptions::default(),
+                )
+            {
+                return Err(ImageError::Import { source });
+            }
             return Err(ImageError::NoSupportedFileSystem { session_start });
         }
         self.import_specific_file_system_from(src, session_start, fs)?;
@@ -1007,8 +1030,26 @@ impl FileSystemImage {
             self.udf_revision = rev;
         }
         self.tree = Arc::new(tree);
+        // El Torito lives in ECMA-119 descriptors: a UDF-only session has no boot record.
+        let ecma119 = imported.present.intersects(FileSystems::ISO9660);
+        // The new session keeps the file systems of the imported one (IMAPI2 keeps the
+        // file systems it imported): a bridge stays a bridge, a UDF volume alone stays
+        // alone (its VAT, on write-once media, continues only as UDF).
+        if imported.present.contains(FileSystems::UDF) {
+            if ecma119 {
+                self.file_systems |= FileSystems::UDF
+                    | (imported.present
+                        & (FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::ROCK_RIDGE));
+            } else {
+                self.file_systems = FileSystems::UDF;
+            }
+        }
         self.imported = Some(imported);
-        self.boot_kept = boot::import(src, session_start, &self.tree)?;
+        self.boot_kept = if ecma119 {
+            boot::import(src, session_start, &self.tree)?
+        } else {
+            None
+        };
         Ok(())
     }
 
@@ -1192,6 +1233,33 @@ impl FileSystemImage {
             el_torito: self.el_torito_plan().ok().flatten(),
             reuse_directories: self.reuse_directories,
             relocate_deep_directories: self.relocate_deep_directories(),
+            udf_vat: self.udf_vat_input(),
+        }
+    }
+
+    /// The VAT input of a UDF-only session (see [`VatInput`]): the imported volume's when
+    /// it has a virtual partition; on a blank write-once medium
+    /// ([`SessionPlacement::Sequential`], nothing imported) a first VAT session whose
+    /// partition runs to the end of the medium; otherwise none (a type 1 partition).
+    fn udf_vat_input(&self) -> Option<Arc<udf::vat::VatInput>> {
+        let fs = self.file_systems;
+        if !fs.contains(FileSystems::UDF)
+            || fs.intersects(FileSystems::ISO9660 | FileSystems::JOLIET)
+        {
+            return None;
+        }
+        if let Some(imported) = &self.imported {
+            return imported
+                .vat
+                .clone()
+                .map(|p| Arc::new(udf::vat::VatInput::append(p)));
+        }
+        match self.placement {
+            Some(SessionPlacement::Sequential { .. }) => Some(Arc::new(udf::vat::VatInput::first(
+                self.session_start_block
+                    .saturating_add(self.free_media_blocks),
+            ))),
+            _ => None,
         }
     }
 
@@ -1315,6 +1383,19 @@ impl FileSystemImage {
         let mut result = ImageResult::new(tree, layout);
         result.disc_id = disc_id;
         result.system_area = self.system_area.clone();
+        // LBA 256 is written again only on truly overwritable media (not BD-R
+        // Pseudo-Overwrite, whose mechanism records only the head's replacement).
+        let overwritable = match self.placement {
+            Some(SessionPlacement::Overwrite {
+                next_writable_address,
+                ..
+            }) => next_writable_address.is_none(),
+            Some(SessionPlacement::Sequential { .. }) => false,
+            None => self.random_write_import,
+        };
+        result.udf_anchor_256 = overwritable
+            && self.file_systems.contains(FileSystems::UDF)
+            && self.imported.as_ref().is_some_and(|i| i.udf_anchor_256);
         Ok(result)
     }
 }

@@ -290,6 +290,10 @@ pub struct RandomWriteStream {
     head: Vec<u8>,
     /// Position inside the head while serving it; `None` while serving the session.
     head_pos: Option<usize>,
+    /// The UDF anchor block at LBA 256 ([`ImageResult::random_write_anchor`]) and the
+    /// position inside it while serving it.
+    anchor: Option<Vec<u8>>,
+    anchor_pos: Option<usize>,
 }
 
 impl ImageResult {
@@ -308,10 +312,13 @@ impl ImageResult {
     /// See [`ImageResult::random_write_head`].
     pub fn into_random_write_stream(self) -> Result<RandomWriteStream, ImageError> {
         let head = self.random_write_head()?;
+        let anchor = self.random_write_anchor()?;
         Ok(RandomWriteStream {
             result: self,
             head,
             head_pos: None,
+            anchor,
+            anchor_pos: None,
         })
     }
 }
@@ -325,6 +332,12 @@ impl RandomWriteStream {
 
 impl Read for RandomWriteStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let (Some(p), Some(a)) = (self.anchor_pos, &self.anchor) {
+            let n = buf.len().min(a.len() - p);
+            buf[..n].copy_from_slice(&a[p..p + n]);
+            self.anchor_pos = Some(p + n);
+            return Ok(n);
+        }
         match self.head_pos {
             Some(p) => {
                 let n = buf.len().min(self.head.len() - p);
@@ -362,7 +375,12 @@ impl RandomWriteStream {
     /// result.
     pub fn seek_block(&mut self, block: u64) -> io::Result<()> {
         let start = u64::from(self.result.session_start_block());
-        if block < u64::from(RANDOM_WRITE_HEAD_BLOCKS) {
+        self.anchor_pos = None;
+        if block == 256 && self.anchor.is_some() {
+            self.head_pos = None;
+            self.anchor_pos = Some(0);
+            Ok(())
+        } else if block < u64::from(RANDOM_WRITE_HEAD_BLOCKS) {
             self.head_pos = Some(block as usize * 2048);
             Ok(())
         } else if block >= start {

@@ -84,6 +84,19 @@ pub(crate) struct Recorded {
     pub(crate) joliet: Option<RecordedExtent>,
     /// Rock Ridge PX serial number (RRIP 4.1.1).
     pub(crate) serial: Option<u32>,
+    /// UDF volume with a virtual partition: where the item's File Entry is.
+    pub(crate) udf: Option<UdfRecorded>,
+}
+
+/// An imported item of a UDF volume with a virtual partition ([`crate::udf::vat`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct UdfRecorded {
+    /// Virtual block of its File Entry (the ICB its FID names).
+    pub(crate) icb: u32,
+    /// Unique ID of the File Entry.
+    pub(crate) unique_id: u64,
+    /// For a directory: its number of names (FIDs other than the parent's).
+    pub(crate) children: u32,
 }
 
 /// SHA-256 of a directory extent's bytes with the body of its ".." record (the second

@@ -343,6 +343,10 @@ impl Tree {
             let old = self.node(existing);
             if old.fixed.is_some() && !old.is_dir() {
                 inherited = old.fixed.clone().filter(|_| !new_is_dir);
+                if let Some(f) = inherited.as_deref_mut() {
+                    // A new File Entry: the item is not the recorded one.
+                    f.recorded.udf = None;
+                }
                 self.detach(existing);
             } else {
                 return Err(ImageError::PathExists {

@@ -49,7 +49,7 @@ pub use identify::{Foreign, MediumContent, identify_medium};
 pub use pathtable::{PathTableEntry, read_path_table, validate_path_table};
 pub use source::{Displaced, FileSource, ReadSeekSource, SECTOR_SIZE, SectorSource};
 pub use tree::{
-    DataPiece, Extent, Md5Area, Node, NodeId, NodeKind, RockRidge, RrTimes, Tree, View,
+    DataPiece, Extent, Md5Area, Node, NodeId, NodeKind, RockRidge, RrTimes, Tree, UdfIcb, View,
 };
-pub use udf::UdfVolume;
+pub use udf::{UdfVolume, VirtualAllocationTable};
 pub use volume::{FileSystems, ReadOptions, RockRidgeInfo, UdfInfo, Volume, VolumeInfo, identify};

@@ -224,6 +224,22 @@ pub struct Tree {
     /// Data of the files that are not only recorded extents (UDF embedded data and
     /// unrecorded extents), by node index; their [`Node::extents`] is empty.
     pub(crate) irregular: HashMap<u32, Box<[PieceData]>>,
+    /// UDF view: per node, the ICB its File Identifier Descriptor names (empty for the
+    /// other views).
+    pub(crate) udf_icbs: Vec<UdfIcb>,
+}
+
+/// Where a UDF File Identifier Descriptor (or the File Set Descriptor, for the root)
+/// finds an item's File Entry: the long_ad's partition reference and logical block
+/// (ECMA-167 4/14.4.5), and the entry's Unique ID (4/14.9.21).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UdfIcb {
+    /// Partition Reference Number.
+    pub partition_reference: u16,
+    /// Logical Block Number in that partition.
+    pub logical_block: u32,
+    /// Unique ID of the File Entry.
+    pub unique_id: u64,
 }
 
 /// A borrowed node of a [`Tree`].
@@ -616,6 +632,11 @@ impl<'t> Node<'t> {
         let r = &self.tree.rr[self.d().rr as usize];
         let o = r.target_off as usize;
         Some(&self.tree.bytes[o..o + r.target_len as usize])
+    }
+
+    /// UDF view: the ICB of the item's File Entry as its FID names it.
+    pub fn udf_icb(&self) -> Option<UdfIcb> {
+        self.tree.udf_icbs.get(self.id.0 as usize).copied()
     }
 
     /// LBA of the sector holding this node's directory record (for the root: its volume

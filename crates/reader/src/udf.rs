@@ -39,7 +39,7 @@ use discburn_format::iso9660::{DirectoryDateTime, FileFlags};
 use crate::error::{Limit, Place, ReadError};
 use crate::source::{SECTOR_SIZE, SectorSource, read_into, read_sector};
 use crate::tree::{
-    Extent, NONE, NodeData, NodeKind, PieceData, RockRidge, RrData, RrTimes, Tree, View,
+    Extent, NONE, NodeData, NodeKind, PieceData, RockRidge, RrData, RrTimes, Tree, UdfIcb, View,
 };
 use crate::volume::ReadOptions;
 use crate::walk::check_name;
@@ -182,6 +182,26 @@ pub struct UdfVolume {
     root: (u16, u32),
     maps: Vec<Map>,
     options: ReadOptions,
+}
+
+/// The Virtual Allocation Table of a volume with a virtual partition (UDF 2.60 2.2.11),
+/// as [`UdfVolume::virtual_allocation_table`] gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VirtualAllocationTable {
+    /// Partition reference of the virtual partition map.
+    pub virtual_reference: u16,
+    /// Partition reference of the physical (type 1) map it lies in.
+    pub physical_reference: u16,
+    /// Partition Starting Location of the physical partition (absolute LBA).
+    pub partition_start: u64,
+    /// Partition Length of the physical partition (blocks).
+    pub partition_length: u64,
+    /// Absolute LBA of the VAT's File Entry (the VAT ICB).
+    pub icb_lba: u64,
+    /// 150 or 200 (see [`PartitionKind::Virtual`]).
+    pub version: u16,
+    /// The entries: virtual block → block of the physical partition (0xFFFFFFFF unused).
+    pub entries: Vec<u32>,
 }
 
 fn fmt_err(structure: &'static str, lba: u64) -> impl Fn(FormatError) -> ReadError {
@@ -432,6 +452,8 @@ struct Entry {
     /// Allocation descriptors field (or the embedded data when `flags & 7 == 3`).
     ads: Vec<u8>,
     strategy: u16,
+    /// Unique ID (4/14.9.21, 4/14.17.22).
+    unique_id: u64,
 }
 
 fn unix(t: &e::Timestamp) -> Option<i64> {
@@ -458,6 +480,7 @@ fn entry_from_fe(d: e::FileEntry) -> Entry {
         attribute: unix(&d.attribute_date_and_time),
         creation: None,
         ads: d.allocation_descriptors,
+        unique_id: d.unique_id,
     }
 }
 
@@ -476,6 +499,7 @@ fn entry_from_efe(d: e::ExtendedFileEntry) -> Entry {
         attribute: unix(&d.attribute_date_and_time),
         creation: unix(&d.creation_date_and_time),
         ads: d.allocation_descriptors,
+        unique_id: d.unique_id,
     }
 }
 
@@ -574,10 +598,17 @@ impl UdfVolume {
         let mut anchor = None;
         let mut anchors = Vec::new();
         for lba in candidates {
-            if anchors.contains(&lba) {
+            // Nothing after the last recorded block belongs to the session (on
+            // sequential media it may not be readable at all).
+            if anchors.contains(&lba) || lba > last_block {
                 continue;
             }
-            if let Some(a) = anchor_at(src, lba, session_start)? {
+            // The other places may be unreadable (the run-out blocks of a CD track).
+            let found = match anchor_at(src, lba, session_start) {
+                Err(ReadError::Io { .. }) if lba != session_start.saturating_add(256) => None,
+                r => r?,
+            };
+            if let Some(a) = found {
                 anchors.push(lba);
                 if anchor.is_none() {
                     anchor = Some((lba, a));
@@ -855,6 +886,36 @@ impl UdfVolume {
         let root = fsd.root_directory_icb.extent_location;
         vol.root = (root.partition_reference_number, root.logical_block_number);
         Ok(vol)
+    }
+
+    /// The VAT of the volume's virtual partition, if it has one (UDF 2.60 2.2.8, 2.2.11).
+    pub fn virtual_allocation_table(&self) -> Option<VirtualAllocationTable> {
+        for (i, p) in self.partitions.iter().enumerate() {
+            let PartitionKind::Virtual {
+                vat_icb_lba,
+                vat_version,
+                ..
+            } = p.kind
+            else {
+                continue;
+            };
+            let Some(Map::Vat { vat, .. }) = self.maps.get(i) else {
+                continue;
+            };
+            let phys = self.partitions.iter().position(|q| {
+                q.kind == PartitionKind::Physical && q.partition_number == p.partition_number
+            })?;
+            return Some(VirtualAllocationTable {
+                virtual_reference: i as u16,
+                physical_reference: phys as u16,
+                partition_start: p.start,
+                partition_length: p.length,
+                icb_lba: vat_icb_lba,
+                version: vat_version,
+                entries: vat.clone(),
+            });
+        }
+        None
     }
 
     /// The revision as text ("1.02", "2.01", "2.60").
@@ -1270,6 +1331,11 @@ impl UdfVolume {
             &mut irregular,
         )?;
         nodes.push(root);
+        let mut udf_icbs = vec![UdfIcb {
+            partition_reference: self.root.0,
+            logical_block: self.root.1,
+            unique_id: root_entry.unique_id,
+        }];
         dir_entries.insert(0, (self.root.0, root_entry, root_lba));
 
         let mut name = Vec::new();
@@ -1417,6 +1483,11 @@ impl UdfVolume {
                 )?;
                 let id = nodes.len() as u32;
                 nodes.push(nd);
+                udf_icbs.push(UdfIcb {
+                    partition_reference: cpart,
+                    logical_block: clbn,
+                    unique_id: centry.unique_id,
+                });
                 if is_dir {
                     dir_entries.insert(id, (cpart, centry, clba));
                 }
@@ -1438,6 +1509,7 @@ impl UdfVolume {
             extents,
             rr,
             irregular,
+            udf_icbs,
         })
     }
 

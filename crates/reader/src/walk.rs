@@ -520,5 +520,6 @@ pub(crate) fn read_tree(
         extents: w.extents,
         rr: w.rr,
         irregular: std::collections::HashMap::new(),
+        udf_icbs: Vec::new(),
     })
 }

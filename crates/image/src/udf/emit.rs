@@ -48,7 +48,7 @@ fn major_minor(rdev: u64) -> (u32, u32) {
 }
 
 impl Layout {
-    fn udf(&self) -> &UdfLayout {
+    pub(crate) fn udf(&self) -> &UdfLayout {
         self.udf.as_deref().expect("UDF planned")
     }
 
@@ -69,7 +69,7 @@ impl Layout {
         self.options.clamp_times.map_or(t, |c| t.min(c))
     }
 
-    fn implementation_identifier(&self) -> Regid {
+    pub(crate) fn implementation_identifier(&self) -> Regid {
         Regid::new(
             identifier::DISCBURN,
             e::ImplementationIdentifierSuffix {
@@ -92,7 +92,7 @@ impl Layout {
         )
     }
 
-    fn udf_identifier(&self, id: &[u8]) -> Regid {
+    pub(crate) fn udf_identifier(&self, id: &[u8]) -> Regid {
         Regid::new(
             id,
             e::UdfIdentifierSuffix {
@@ -104,7 +104,7 @@ impl Layout {
         )
     }
 
-    fn dstring<const N: usize>(&self, s: &str) -> [u8; N] {
+    pub(crate) fn dstring<const N: usize>(&self, s: &str) -> [u8; N] {
         let mut a = [0u8; N];
         a.copy_from_slice(&encode_dstring_truncated(s, N));
         a
@@ -175,11 +175,11 @@ impl Layout {
                 let a = e::AnchorVolumeDescriptorPointer {
                     main_volume_descriptor_sequence_extent: ExtentAd {
                         extent_length: super::VDS_BLOCKS * SECTOR_SIZE as u32,
-                        extent_location: s + MAIN_VDS,
+                        extent_location: u.main_vds,
                     },
                     reserve_volume_descriptor_sequence_extent: ExtentAd {
                         extent_length: super::VDS_BLOCKS * SECTOR_SIZE as u32,
-                        extent_location: s + RESERVE_VDS,
+                        extent_location: u.reserve_vds,
                     },
                 };
                 out.extend_from_slice(&a.encode(self.udf_tag(lba)));
@@ -246,10 +246,12 @@ impl Layout {
                     next_extent: LongAd::default(),
                     system_stream_directory_icb: LongAd::default(),
                 };
-                let mut b = fsd.encode(self.udf_tag(0));
+                let mut b = fsd.encode(self.udf_tag(u.fs_base));
                 b.resize(SECTOR_SIZE, 0);
                 out.extend_from_slice(&b);
-                out.extend_from_slice(&e::TerminatingDescriptor.encode(self.udf_tag(1)));
+                out.extend_from_slice(
+                    &e::TerminatingDescriptor.encode(self.udf_tag(u.fs_base + 1)),
+                );
                 pad_block(out, start, 2);
             }
             UdfRegion::Directory { index } => {
@@ -257,7 +259,7 @@ impl Layout {
                 let stream_blocks = d.stream_len.div_ceil(SECTOR_SIZE as u64);
                 out.extend_from_slice(&self.file_entry(tree, d.node)?);
                 pad_block(out, start, 1);
-                self.directory_stream(tree, d.node, d.fe + 1, out);
+                self.directory_stream(tree, d.node, d.stream, out);
                 pad_block(out, start, 1 + stream_blocks as usize);
             }
             UdfRegion::FileEntries { index, chunk } => {
@@ -268,6 +270,10 @@ impl Layout {
                     out.extend_from_slice(&self.file_entry(tree, c)?);
                     pad_block(out, start, 1 + k);
                 }
+            }
+            UdfRegion::VirtualAllocationTable { blocks } => {
+                self.vat_bytes(blocks, out);
+                pad_block(out, start, blocks as usize);
             }
         }
         Ok(())
@@ -307,7 +313,12 @@ impl Layout {
                     partition_number: 0,
                     partition_contents: Regid::new(contents, [0; 8]),
                     partition_contents_use: e::PartitionHeaderDescriptor::default().to_bytes(),
-                    access_type: e::access_type::READ_ONLY,
+                    // Write once for a virtual partition (UDF 2.60 2.2.14.2, 6.13).
+                    access_type: if u.virtual_.is_some() {
+                        e::access_type::WRITE_ONCE
+                    } else {
+                        e::access_type::READ_ONLY
+                    },
                     partition_starting_location: u.partition_start,
                     partition_length: u.partition_length,
                     implementation_identifier: l.implementation_identifier(),
@@ -321,6 +332,15 @@ impl Layout {
                     volume_sequence_number: 1,
                     partition_number: 0,
                 }];
+                if u.virtual_.is_some() {
+                    maps.push(e::PartitionMap::Virtual {
+                        identifier_suffix: l
+                            .udf_identifier(e::partition_type_identifier::VIRTUAL)
+                            .identifier_suffix,
+                        volume_sequence_number: 1,
+                        partition_number: 0,
+                    });
+                }
                 if let Some(meta) = &u.meta {
                     maps.push(e::PartitionMap::Metadata {
                         identifier_suffix: l
@@ -345,7 +365,7 @@ impl Layout {
                     logical_volume_contents_use: LongAd {
                         extent_length: SECTOR_SIZE as u32,
                         extent_location: LbAddr {
-                            logical_block_number: 0,
+                            logical_block_number: u.fs_base,
                             partition_reference_number: u.fs_partition(),
                         },
                         implementation_use: [0; 6],
@@ -400,7 +420,7 @@ impl Layout {
 
     fn integrity_descriptor(&self) -> e::LogicalVolumeIntegrityDescriptor {
         let u = self.udf();
-        let maps = if u.meta.is_some() { 2 } else { 1 };
+        let maps = if u.fs_partition() != 0 { 2 } else { 1 };
         let mut free = vec![0u32; maps];
         let mut size = vec![u.partition_length; maps];
         if maps == 2 {
@@ -409,7 +429,13 @@ impl Layout {
         }
         e::LogicalVolumeIntegrityDescriptor {
             recording_date_and_time: self.udf_time(self.options.timestamp.unix_seconds),
-            integrity_type: e::integrity_type::CLOSE,
+            // With a VAT the integrity descriptor is not updated by later sessions: it
+            // stays Open and the VAT header carries the counts (UDF 2.60 2.2.6, 2.2.11).
+            integrity_type: if u.virtual_.is_some() {
+                e::integrity_type::OPEN
+            } else {
+                e::integrity_type::CLOSE
+            },
             next_integrity_extent: ExtentAd::default(),
             unique_id: u.next_unique_id,
             free_space_table: free,
@@ -494,7 +520,7 @@ impl Layout {
                 blocks = d.stream_len.div_ceil(SECTOR_SIZE as u64);
                 ShortAd {
                     extent_length: d.stream_len as u32,
-                    extent_position: blk + 1,
+                    extent_position: d.stream,
                 }
                 .encode(&mut ads);
                 flags |= icb_flags::AD_SHORT;
@@ -509,7 +535,7 @@ impl Layout {
                     _ if *size > 0 => vec![(self.file_lba[id as usize], *size)],
                     _ => Vec::new(),
                 };
-                flags |= if u.meta.is_some() {
+                flags |= if u.data_long_ad() {
                     icb_flags::AD_LONG
                 } else {
                     icb_flags::AD_SHORT
@@ -520,7 +546,7 @@ impl Layout {
                         let l = (length - done).min(u64::from(e::MAX_EXTENT_LENGTH));
                         let rel = lba - u.partition_start + (done / SECTOR_SIZE as u64) as u32;
                         blocks += l.div_ceil(SECTOR_SIZE as u64);
-                        if u.meta.is_some() {
+                        if u.data_long_ad() {
                             LongAd {
                                 extent_length: l as u32,
                                 extent_location: LbAddr {
@@ -592,7 +618,7 @@ impl Layout {
         Ok(self.entry_bytes(entry, blk))
     }
 
-    fn entry_bytes(&self, f: Entry, blk: u32) -> Vec<u8> {
+    pub(crate) fn entry_bytes(&self, f: Entry, blk: u32) -> Vec<u8> {
         let icb_tag = e::IcbTag {
             strategy_type: 4,
             maximum_number_of_entries: 1,
@@ -649,18 +675,18 @@ impl Layout {
 }
 
 /// The fields of an FE or EFE that differ between items.
-struct Entry {
-    file_type: u8,
-    flags: u16,
-    uid: u32,
-    gid: u32,
-    permissions: u32,
-    links: u16,
-    information_length: u64,
-    blocks: u64,
+pub(crate) struct Entry {
+    pub(crate) file_type: u8,
+    pub(crate) flags: u16,
+    pub(crate) uid: u32,
+    pub(crate) gid: u32,
+    pub(crate) permissions: u32,
+    pub(crate) links: u16,
+    pub(crate) information_length: u64,
+    pub(crate) blocks: u64,
     /// Modification, access, attribute times.
-    times: [i64; 3],
-    unique_id: u64,
-    extended_attributes: Vec<u8>,
-    allocation_descriptors: Vec<u8>,
+    pub(crate) times: [i64; 3],
+    pub(crate) unique_id: u64,
+    pub(crate) extended_attributes: Vec<u8>,
+    pub(crate) allocation_descriptors: Vec<u8>,
 }

@@ -13,7 +13,7 @@
 //! | S+48 … S+63 | Reserve Volume Descriptor Sequence (a copy) |
 //! | S+64, S+65 | Logical Volume Integrity Sequence: LVID (close), TD |
 //! | S+256 | Anchor Volume Descriptor Pointer (ECMA-167 3/8.4.2.1); a session starting at LBA 1–190 also has one at LBA 256 |
-//! | S+257 … | the partition: the file structure (FSD, TD, then per directory its FE, its FIDs and the FEs of its other children) — for 2.50/2.60 inside the metadata file (and its mirror) after their two FEs (UDF 2.60 2.2.10, 2.2.13) — then the ECMA-119/Joliet structures, then the file data |
+//! | S+257 … | the partition (starting lower, at the first block of data kept from an earlier session, when there is some): the file structure (FSD, TD, then per directory its FE, its FIDs and the FEs of its other children) — for 2.50/2.60 inside the metadata file (and its mirror) after their two FEs (UDF 2.60 2.2.10, 2.2.13) — then the ECMA-119/Joliet structures, then the file data |
 //! | last | a second Anchor Volume Descriptor Pointer, just after the partition |
 //!
 //! Revisions: 1.02 and 1.50 record ECMA-167 2nd edition structures (NSR02, descriptor
@@ -32,7 +32,8 @@
 //! host names in OSTA Compressed Unicode; one that needs more than 255 bytes is cut and
 //! ends in `~` and 8 hex digits of SHA-256 of the full name.
 
-mod emit;
+pub(crate) mod emit;
+pub mod vat;
 
 use std::collections::HashMap;
 
@@ -105,6 +106,12 @@ pub enum UdfRegion {
         /// Which run of 512 children.
         chunk: u32,
     },
+    /// The Virtual Allocation Table (UDF 2.60 2.2.11): its data blocks, if it is not
+    /// embedded, then its File Entry (the VAT ICB) as the last block of the session.
+    VirtualAllocationTable {
+        /// Blocks, the VAT ICB included.
+        blocks: u32,
+    },
 }
 
 /// File Entries per [`UdfRegion::FileEntries`] region (1 MiB).
@@ -113,11 +120,12 @@ pub const FE_CHUNK: usize = 512;
 #[derive(Debug, Clone)]
 pub(crate) struct UdfDir {
     pub(crate) node: NodeId,
-    /// File-structure block of the directory's FE; its FIDs follow.
-    pub(crate) fe: u32,
     pub(crate) stream_len: u64,
     /// Children that get their FE in this directory's region, in order.
     pub(crate) child_fes: Vec<NodeId>,
+    /// File-structure block of the first block of its FIDs (`fe + 1` but in an
+    /// appended virtual session).
+    pub(crate) stream: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -162,6 +170,16 @@ pub(crate) struct UdfLayout {
     pub(crate) next_unique_id: u64,
     /// File-structure blocks (FSD, TD, directories).
     pub(crate) fs_blocks: u32,
+    /// Logical block of the FSD in its partition (file-structure blocks are numbered
+    /// from it): above 0 when the physical partition starts before the session's file
+    /// structure, at data kept from an earlier session.
+    pub(crate) fs_base: u32,
+    /// Absolute extents (LBA, blocks) of the Main and Reserve Volume Descriptor
+    /// Sequences the anchors name.
+    pub(crate) main_vds: u32,
+    pub(crate) reserve_vds: u32,
+    /// A virtual partition (VAT, UDF 2.60 2.2.8, 2.2.11) over the physical one.
+    pub(crate) virtual_: Option<Box<vat::VirtualLayout>>,
 }
 
 impl UdfLayout {
@@ -179,7 +197,13 @@ impl UdfLayout {
     /// Partition reference number of the file structure: the metadata map (1) for
     /// 2.50+, else the physical map (0).
     pub(crate) fn fs_partition(&self) -> u16 {
-        u16::from(self.meta.is_some())
+        u16::from(self.meta.is_some() || self.virtual_.is_some())
+    }
+
+    /// File data is addressed with long_ads in the physical partition (reference 0)
+    /// when the file structure lies in a metadata or virtual partition.
+    pub(crate) fn data_long_ad(&self) -> bool {
+        self.fs_partition() != 0
     }
 }
 
@@ -232,7 +256,13 @@ pub(crate) fn plan_structures(
     if !UDF_REVISIONS.contains(&revision) {
         return Err(ImageError::InvalidUdfRevision { revision });
     }
-    let revision = revision as u16;
+    let virtual_ = options.udf_vat.is_some();
+    // UDF 1.02 has no virtual partition (UDF 1.50 2.2.8 introduced it).
+    let revision = if virtual_ {
+        revision.max(0x150)
+    } else {
+        revision
+    } as u16;
     let s = u64::from(session_start);
     let mut push = |next: &mut u64, blocks: u64, r: UdfRegion| {
         if blocks > 0 {
@@ -288,7 +318,21 @@ pub(crate) fn plan_structures(
             absolute: false,
         },
     );
-    let partition_start = *next;
+    // The file structure starts here; the partition starts here too, or lower, at the
+    // first block of data kept from an earlier session, which the new File Entries
+    // then reach (a read-only partition may hold anything, ECMA-167 3/8.7).
+    let physical = *next;
+    let partition_start = if virtual_ {
+        physical
+    } else {
+        lowest_kept_lba(tree).map_or(physical, |l| u64::from(l).min(physical))
+    };
+    let delta = (physical - partition_start) as u32;
+    let base = if revision >= 0x250 && !virtual_ {
+        0
+    } else {
+        delta
+    };
 
     // The file structure, in file-structure blocks.
     let n = tree.nodes.len();
@@ -309,13 +353,17 @@ pub(crate) fn plan_structures(
         directories: 0,
         next_unique_id: 16,
         fs_blocks: 0,
+        fs_base: 0,
+        main_vds: session_start + MAIN_VDS,
+        reserve_vds: session_start + RESERVE_VDS,
+        virtual_: None,
     };
     let ad_in_fe = if udf.extended() {
         EFE_HEADER
     } else {
         FE_HEADER
     };
-    let mut blk = 2u32; // FSD, TD
+    let mut blk = base + 2; // FSD, TD
     let mut link_fe: HashMap<(u64, u64), NodeId> = HashMap::new();
     let mut next_uid = 16u32;
     for id in tree.walk() {
@@ -377,9 +425,9 @@ pub(crate) fn plan_structures(
         udf.dir_of[id as usize] = udf.dirs.len() as u32;
         udf.dirs.push(UdfDir {
             node: id,
-            fe: udf.icb[id as usize],
             stream_len,
             child_fes,
+            stream: udf.icb[id as usize] + 1,
         });
     }
     // Hard links: later names share the first one's FE and Unique ID.
@@ -403,11 +451,13 @@ pub(crate) fn plan_structures(
         }
     }
     udf.next_unique_id = u64::from(next_uid);
-    udf.fs_blocks = blk;
+    udf.fs_blocks = blk - base;
+    udf.fs_base = base;
 
-    if revision >= 0x250 {
+    if revision >= 0x250 && !virtual_ {
         let blocks = blk.next_multiple_of(META_UNIT);
         let p = partition_start;
+        let (file_fe, mirror_fe) = (delta, delta + 1);
         push(next, 1, UdfRegion::MetadataFileEntry { mirror: false });
         push(next, 1, UdfRegion::MetadataFileEntry { mirror: true });
         let rel = (*next - p).next_multiple_of(u64::from(META_UNIT));
@@ -423,15 +473,15 @@ pub(crate) fn plan_structures(
             extent
         };
         udf.meta = Some(MetaLayout {
-            file_fe: 0,
-            mirror_fe: 1,
+            file_fe,
+            mirror_fe,
             extent,
             mirror_extent,
             blocks,
             duplicate: options.udf_redundant_metadata,
         });
     } else {
-        push_file_structure(&udf, next, &mut push, u64::from(blk));
+        push_file_structure(&udf, next, &mut push, u64::from(blk - base));
     }
     Ok(udf)
 }
@@ -467,9 +517,9 @@ fn push_file_structure(
 /// block) and sets the partition length.
 ///
 /// # Errors
-/// [`ImageError::UdfNotRepresentable`] for data recorded before the partition (an
-/// earlier session's file, which only a later version reaches through a virtual
-/// partition), [`ImageError::ImageTooLarge`].
+/// [`ImageError::UdfNotRepresentable`] for data recorded before the partition (which
+/// [`plan_structures`] starts at the lowest kept data) or a file needing more
+/// allocation descriptors than one File Entry holds, [`ImageError::ImageTooLarge`].
 pub(crate) fn finish(
     udf: &mut UdfLayout,
     tree: &Tree,
@@ -566,48 +616,7 @@ pub(crate) fn plan_alone(
     let mut udf = plan_structures(tree, options, session_start_block, &mut next, &mut regions)?;
     let n = tree.nodes.len();
     let data_start = next;
-    let mut file_lba = vec![0u32; n];
-    let mut data = Vec::new();
-    let mut seen: HashMap<(u64, u64), u32> = HashMap::new();
-    for id in tree.walk() {
-        let node = tree.node(id);
-        let lba = match &node.kind {
-            NodeKind::File {
-                source: FileSource::Extent { lba, .. },
-                ..
-            } => u64::from(*lba),
-            NodeKind::File {
-                source: FileSource::Extents(list),
-                ..
-            } => list.first().map_or(data_start, |x| u64::from(x.lba)),
-            NodeKind::File { size, .. } if *size > 0 => {
-                if let Some(l) = node.meta.link_key.and_then(|k| seen.get(&k)) {
-                    u64::from(*l)
-                } else {
-                    let lba = next;
-                    let idx = data.len() as u32;
-                    let blocks = size.div_ceil(2048);
-                    regions.push(Region {
-                        lba: lba.min(u64::from(u32::MAX)) as u32,
-                        blocks,
-                        kind: RegionKind::FileData { index: idx },
-                    });
-                    next += blocks;
-                    data.push(crate::layout::DataExtent {
-                        node: id,
-                        lba: lba.min(u64::from(u32::MAX)) as u32,
-                        size: *size,
-                    });
-                    if let Some(k) = node.meta.link_key {
-                        seen.insert(k, lba.min(u64::from(u32::MAX)) as u32);
-                    }
-                    lba
-                }
-            }
-            _ => data_start,
-        };
-        file_lba[id as usize] = lba.min(u64::from(u32::MAX)) as u32;
-    }
+    let (file_lba, data) = place_data(tree, &mut next, &mut regions);
     if next > u64::from(u32::MAX) {
         return Err(ImageError::ImageTooLarge { blocks: next });
     }
@@ -631,6 +640,78 @@ pub(crate) fn plan_alone(
         // El Torito needs ECMA-119 descriptors: a UDF-only image is not bootable.
         boot: None,
     })
+}
+
+/// The lowest LBA of data kept from an earlier session, if any.
+fn lowest_kept_lba(tree: &Tree) -> Option<u32> {
+    tree.walk()
+        .filter_map(|id| match &tree.node(id).kind {
+            NodeKind::File {
+                source: FileSource::Extent { lba, length },
+                ..
+            } if *length > 0 => Some(*lba),
+            NodeKind::File {
+                source: FileSource::Extents(list),
+                ..
+            } => list.iter().filter(|x| x.length > 0).map(|x| x.lba).min(),
+            _ => None,
+        })
+        .min()
+}
+
+/// Places the data of the files written in this session from `*next`, depth-first
+/// (hard links share their data); files already recorded keep their LBAs. Returns
+/// per node the first LBA of its data and the data extents to write.
+pub(crate) fn place_data(
+    tree: &Tree,
+    next: &mut u64,
+    regions: &mut Vec<Region>,
+) -> (Vec<u32>, Vec<crate::layout::DataExtent>) {
+    let n = tree.nodes.len();
+    let data_start = *next;
+    let mut file_lba = vec![0u32; n];
+    let mut data = Vec::new();
+    let mut seen: HashMap<(u64, u64), u32> = HashMap::new();
+    for id in tree.walk() {
+        let node = tree.node(id);
+        let lba = match &node.kind {
+            NodeKind::File {
+                source: FileSource::Extent { lba, .. },
+                ..
+            } => u64::from(*lba),
+            NodeKind::File {
+                source: FileSource::Extents(list),
+                ..
+            } => list.first().map_or(data_start, |x| u64::from(x.lba)),
+            NodeKind::File { size, .. } if *size > 0 => {
+                if let Some(l) = node.meta.link_key.and_then(|k| seen.get(&k)) {
+                    u64::from(*l)
+                } else {
+                    let lba = *next;
+                    let idx = data.len() as u32;
+                    let blocks = size.div_ceil(2048);
+                    regions.push(Region {
+                        lba: lba.min(u64::from(u32::MAX)) as u32,
+                        blocks,
+                        kind: RegionKind::FileData { index: idx },
+                    });
+                    *next += blocks;
+                    data.push(crate::layout::DataExtent {
+                        node: id,
+                        lba: lba.min(u64::from(u32::MAX)) as u32,
+                        size: *size,
+                    });
+                    if let Some(k) = node.meta.link_key {
+                        seen.insert(k, lba.min(u64::from(u32::MAX)) as u32);
+                    }
+                    lba
+                }
+            }
+            _ => data_start,
+        };
+        file_lba[id as usize] = lba.min(u64::from(u32::MAX)) as u32;
+    }
+    (file_lba, data)
 }
 
 #[cfg(test)]
