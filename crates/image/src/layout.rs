@@ -103,8 +103,9 @@ pub struct ImageOptions {
     /// El Torito boot (see [`crate::boot`]): a Boot Record Volume Descriptor after the
     /// Primary Volume Descriptor naming a new or a kept catalog. `None`: not bootable.
     pub el_torito: Option<crate::boot::ElToritoPlan>,
-    /// Keep the extents of unchanged imported directories ([`crate::reuse`]).
-    pub reuse_directories: bool,
+    /// Keep the extents of unchanged imported directories, all of them or those a
+    /// forward reader reaches ([`crate::reuse`]); `None`: write every directory.
+    pub reuse_directories: Option<crate::reuse::Kept>,
     /// With Rock Ridge: relocate directories deeper than ECMA-119's eight levels into
     /// `rr_moved` (RRIP 4.1.5, ECMA-119 6.8.2.1); `false`: record them in place, as
     /// xorriso does. Always on in strict mode.
@@ -478,7 +479,7 @@ pub fn plan(
             links[id as usize] = ids.len() as u32;
         }
     }
-    let relocation_serial = if options.reuse_directories {
+    let relocation_serial = if options.reuse_directories.is_some() {
         crate::reuse::stable_serials(tree, &order, &mut serial)
     } else {
         next_serial
@@ -752,17 +753,18 @@ pub fn plan(
         under_relocation[i] = matches!(iso.dirs[i].src, DirSource::Relocation)
             || under_relocation[iso.dirs[i].parent as usize];
     }
-    if options.reuse_directories {
+    if let Some(rule) = options.reuse_directories {
         iso.reused = crate::reuse::choose(
             &mut layout,
             tree,
             &mut iso,
             Hierarchy::Iso9660,
             &under_relocation,
+            rule,
         )?;
         if let Some(j) = joliet.as_mut() {
             let none = vec![false; j.dirs.len()];
-            j.reused = crate::reuse::choose(&mut layout, tree, j, Hierarchy::Joliet, &none)?;
+            j.reused = crate::reuse::choose(&mut layout, tree, j, Hierarchy::Joliet, &none, rule)?;
         }
     }
     let nested = nested_relocation_groups(tree, &iso, &relocated, &under_relocation);
