@@ -46,8 +46,9 @@
 //!   dropped with everything below it (the reader never seeks back for a directory);
 //! * a regular file of non-zero size whose extent starts before the read position makes
 //!   the reader seek back to it (on seekable input: an image file, a disc) and sets the
-//!   position there (to its end when the data is extracted); empty files and symbolic
-//!   links are queued last and move nothing.
+//!   position there (to its end when the data is extracted); a hard link taken right
+//!   after another link of the same file does not seek (the first one did); empty files
+//!   and symbolic links are queued last and move nothing.
 //!
 //! So a directory D listed by a directory P is reached when D's extent lies after P's
 //! (P is read first and everything queued before D then ends before D), or when P lists
@@ -59,7 +60,9 @@
 //! written, and the files of a directory usually follow all directories of its session,
 //! so little is kept on media whose head is rewritten; a directory written again there
 //! lies after the files it lists, so from the next append on it is kept whenever its
-//! parent lists one file of an earlier session.
+//! parent lists one non-empty file of an earlier session. A directory whose parent
+//! lists only directories (a tree with files in its leaves only) is written in every
+//! session that writes its parent.
 //!
 //! [`DirectoryReuse::Auto`] (the default) applies the rule on media whose head at LBA
 //! 0–31 is rewritten for every session (image files, random-write media, BD-R
