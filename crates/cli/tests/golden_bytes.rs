@@ -116,13 +116,21 @@ fn disc_hash(path: &Path) -> String {
 }
 
 /// Three sessions: the tree, then another tree plus a removal, then one file and
-/// `--close` on write-once media.
-fn burn_three(drive: &Path, trees: &Path) {
-    ok(args!["burn", "--drive", drive, &trees.join("s1")]);
+/// `--close` on write-once media; `reuse`: `--reuse-directories=VALUE` on every burn.
+fn burn_three(drive: &Path, trees: &Path, reuse: Option<&str>) {
+    let reuse = reuse.map(|r| format!("--reuse-directories={r}"));
+    let reuse: Vec<&str> = reuse.iter().map(String::as_str).collect();
+    let burn = |more: &[&std::ffi::OsStr]| {
+        let mut a: Vec<&std::ffi::OsStr> = args!["burn", "--drive", drive].to_vec();
+        a.extend(reuse.iter().map(|r| std::ffi::OsStr::new(*r)));
+        a.extend_from_slice(more);
+        ok(&a);
+    };
+    burn(&[trees.join("s1").as_os_str()]);
     let s2 = format!("{}=/more", trees.join("s2").display());
-    ok(args!["burn", "--drive", drive, "--rm", "/docs/a.txt", &s2]);
+    burn(&["--rm".as_ref(), "/docs/a.txt".as_ref(), s2.as_ref()]);
     let s3 = format!("{}=/docs/a.txt", trees.join("s2/readme.txt").display());
-    ok(args!["burn", "--drive", drive, &s3]);
+    burn(&[s3.as_ref()]);
 }
 
 #[test]
@@ -135,17 +143,37 @@ fn same_inputs_give_the_bytes_recorded_before_the_library_append() {
     let mut got = Vec::new();
     let iso = tmp.path().join("mk.iso");
     ok(args!["mkimage", "-o", &iso, &trees.join("s1")]);
-    got.push(("mkimage", sha256_prefix(&iso, None)));
+    got.push(("mkimage".to_owned(), sha256_prefix(&iso, None)));
 
-    let img = tmp.path().join("plain.iso");
-    burn_three(&img, &trees);
-    got.push(("image file", sha256_prefix(&img, None)));
+    // A first session is the same with and without directory reuse.
+    let first: Vec<Vec<u8>> = [None, Some("never")]
+        .into_iter()
+        .enumerate()
+        .map(|(i, reuse)| {
+            let p = tmp.path().join(format!("first{i}.iso"));
+            let mut a: Vec<&std::ffi::OsStr> = args!["burn", "--drive", &p].to_vec();
+            let r = reuse.map(|r| format!("--reuse-directories={r}"));
+            a.extend(r.iter().map(std::ffi::OsStr::new));
+            a.push(trees.join("s1").into_os_string().leak());
+            ok(&a);
+            fs::read(&p).unwrap()
+        })
+        .collect();
+    assert!(first[0] == first[1], "a first session depends on reuse");
 
-    for media in ["cd-r", "dvd+r", "bd-r", "bd-re", "dvd+rw"] {
-        let disc = tmp.path().join(format!("{media}.disc"));
-        ok(args!["disc", "create", "--media", media, &disc]);
-        burn_three(&disc, &trees);
-        got.push((media, disc_hash(&disc)));
+    // `--reuse-directories=never`: what burn wrote before directory reuse became the
+    // default (the recorded values); then the default (issue 15), which keeps unchanged
+    // directories of the appended sessions and their Rock Ridge serial numbers.
+    for (reuse, suffix) in [(Some("never"), ""), (None, " (reuse)")] {
+        let img = tmp.path().join(format!("plain{suffix}.iso"));
+        burn_three(&img, &trees, reuse);
+        got.push((format!("image file{suffix}"), sha256_prefix(&img, None)));
+        for media in ["cd-r", "dvd+r", "bd-r", "bd-re", "dvd+rw"] {
+            let disc = tmp.path().join(format!("{media}{suffix}.disc"));
+            ok(args!["disc", "create", "--media", media, &disc]);
+            burn_three(&disc, &trees, reuse);
+            got.push((format!("{media}{suffix}"), disc_hash(&disc)));
+        }
     }
 
     let expected: &[(&str, &str)] = &[
@@ -177,11 +205,36 @@ fn same_inputs_give_the_bytes_recorded_before_the_library_append() {
             "dvd+rw",
             "98e04265498e58c0cb9089c4c74bf50377b0d92ade08f1cb28bcd1f3e81bb6a1+c44db9bcc2fa27dc",
         ),
+        (
+            "image file (reuse)",
+            "349b4e59e093c104d52881b8238bb325cb08e3b621c393bf69761fb25709683b",
+        ),
+        (
+            "cd-r (reuse)",
+            "99739d274f558281a8fd5825e890b136f55123b232546606b79d239f58e99656+c9b5fe0ad9aad215",
+        ),
+        (
+            "dvd+r (reuse)",
+            "8b317e746a2b4944a9b26c256dc7aeff0d31d2f7913ebf2ad67ab23e55ea0c43+70df45dfd1c63d61",
+        ),
+        (
+            "bd-r (reuse)",
+            "7831ce5935105482dbc3755c23af9042057d08cb36904f8594d3dc5471d89b4e+be0a8d29181020c5",
+        ),
+        (
+            "bd-re (reuse)",
+            "771d33bd0bda3ff9b0e8d6f5848b7c284d5f5c372152052ce3cc75e918572ab2+1b269b56b5002d46",
+        ),
+        (
+            "dvd+rw (reuse)",
+            "771d33bd0bda3ff9b0e8d6f5848b7c284d5f5c372152052ce3cc75e918572ab2+c44db9bcc2fa27dc",
+        ),
     ];
     let table: String = got
         .iter()
         .map(|(k, v)| format!("        ({k:?}, {v:?}),\n"))
         .collect();
+    assert_eq!(got.len(), expected.len(), "All values now:\n{table}");
     for ((k, v), (ek, ev)) in got.iter().zip(expected) {
         assert_eq!(k, ek);
         assert_eq!(v, ev, "{k}: the bytes changed. All values now:\n{table}");

@@ -107,6 +107,18 @@ fn msinfo_image_file_matches_xorriso() {
         let want = String::from_utf8(x.stdout).unwrap().trim().to_string();
         assert!(want.starts_with("0,"), "{want}");
         assert_eq!(msinfo(&iso), want, "after session {}", i + 1);
+        // IMultisessionRandomWrite::get_LastWrittenAddress: the image file's last block
+        // (READ TRACK INFORMATION LRA, MMC-6 6.27.3.12), here the end of xorriso's session.
+        let out = discburn()
+            .args(["media", "--json", "--drive"])
+            .arg(&iso)
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let blocks = std::fs::metadata(&iso).unwrap().len().div_ceil(2048);
+        let m = &v["multisession_interfaces"][0];
+        assert_eq!(m["interface"], "IMultisessionRandomWrite", "{v:#}");
+        assert_eq!(m["last_written_address"], blocks - 1, "{v:#}");
     }
 }
 

@@ -103,8 +103,9 @@ pub struct ImageOptions {
     /// El Torito boot (see [`crate::boot`]): a Boot Record Volume Descriptor after the
     /// Primary Volume Descriptor naming a new or a kept catalog. `None`: not bootable.
     pub el_torito: Option<crate::boot::ElToritoPlan>,
-    /// Keep the extents of unchanged imported directories ([`crate::reuse`]).
-    pub reuse_directories: bool,
+    /// Keep the extents of unchanged imported directories, all of them or those a
+    /// forward reader reaches ([`crate::reuse`]); `None`: write every directory.
+    pub reuse_directories: Option<crate::reuse::Kept>,
     /// A UDF-only session on write-once media: a virtual partition and its Virtual
     /// Allocation Table (UDF 2.60 2.2.8, 2.2.11, 6.13), the first one or one appended
     /// to the imported volume ([`crate::VatInput`]). Set by
@@ -490,7 +491,7 @@ pub fn plan(
             links[id as usize] = ids.len() as u32;
         }
     }
-    let relocation_serial = if options.reuse_directories {
+    let relocation_serial = if options.reuse_directories.is_some() {
         crate::reuse::stable_serials(tree, &order, &mut serial)
     } else {
         next_serial
@@ -764,17 +765,18 @@ pub fn plan(
         under_relocation[i] = matches!(iso.dirs[i].src, DirSource::Relocation)
             || under_relocation[iso.dirs[i].parent as usize];
     }
-    if options.reuse_directories {
+    if let Some(rule) = options.reuse_directories {
         iso.reused = crate::reuse::choose(
             &mut layout,
             tree,
             &mut iso,
             Hierarchy::Iso9660,
             &under_relocation,
+            rule,
         )?;
         if let Some(j) = joliet.as_mut() {
             let none = vec![false; j.dirs.len()];
-            j.reused = crate::reuse::choose(&mut layout, tree, j, Hierarchy::Joliet, &none)?;
+            j.reused = crate::reuse::choose(&mut layout, tree, j, Hierarchy::Joliet, &none, rule)?;
         }
     }
     let nested = nested_relocation_groups(tree, &iso, &relocated, &under_relocation);

@@ -8,7 +8,7 @@
 //! | Joliet (UCS-2 level 3, 64-unit names) | implemented |
 //! | Rock Ridge (SUSP 1.12 SP/CE/ER, RRIP 1.12 PX/PN/SL/NM/TF/CL/PL/RE) | implemented |
 //! | relocation of directories deeper than 8 levels into `rr_moved` | implemented (Rock Ridge on; a first session by default, in place in an appended one): [`FileSystemImage::set_relocate_deep_directories`] |
-//! | reuse of unchanged directories of the imported session (only the path to a change is written) | implemented, off by default (libarchive drops kept directories): [`FileSystemImage::set_reuse_directories`], [`reuse`] |
+//! | reuse of unchanged directories of the imported session (only the path to a change is written) | implemented, on by default; on media whose head is rewritten only where libarchive reaches them: [`FileSystemImage::set_reuse_directories`], [`reuse`] |
 //! | hard links (one extent, PX link count and serial) | implemented |
 //! | absolute LBAs from a session start block | implemented |
 //! | result as `Read + Seek` stream, `write_to(File)` with `copy_file_range` | implemented |
@@ -168,7 +168,7 @@ pub struct FileSystemImage {
     udf_redundant_metadata: bool,
     clamp_times: Option<i64>,
     record_md5: bool,
-    reuse_directories: bool,
+    reuse_directories: reuse::DirectoryReuse,
     relocate_deep_directories: Option<bool>,
     import_callback: Option<import_events::ImportCallbackSlot>,
     /// El Torito entries of the new session (BootImageOptionsArray).
@@ -218,7 +218,7 @@ impl FileSystemImage {
             udf_redundant_metadata: false,
             clamp_times: None,
             record_md5: false,
-            reuse_directories: false,
+            reuse_directories: reuse::DirectoryReuse::Auto,
             relocate_deep_directories: None,
             import_callback: None,
             boot_options: Vec::new(),
@@ -275,9 +275,7 @@ impl FileSystemImage {
     pub fn el_torito_plan(&self) -> Result<Option<ElToritoPlan>, ImageError> {
         // Media that get the random-write head (overwritable media, image files):
         // boot info tables name its PVD at LBA 16, which shows the newest session.
-        let head = matches!(self.placement, Some(SessionPlacement::Overwrite { .. }))
-            || self.random_write_import;
-        let pvd_lba = head.then_some(16);
+        let pvd_lba = self.head_rewritten().then_some(16);
         if !self.boot_options.is_empty() {
             return Ok(Some(ElToritoPlan::New {
                 catalog_path: self.boot_catalog_path.clone(),
@@ -455,15 +453,17 @@ impl FileSystemImage {
         self.record_md5 = on;
     }
 
-    /// Keeps unchanged directories of the imported session at their recorded extents
-    /// instead of writing them again (ECMA-119 9.1.3 lets a directory record point into
+    /// Which unchanged directories of the imported session keep their recorded extents
+    /// instead of being written again (ECMA-119 9.1.3 lets a directory record point into
     /// an earlier session): only the directories on the path from the root to a change,
     /// and the path tables, are written. Rock Ridge serial numbers of imported items are
     /// kept as recorded. Linux, libisofs (xorriso), 7-Zip, isoinfo and pycdlib read such
-    /// sessions; libarchive (bsdtar) drops every kept directory, as it reads forward
-    /// only (see [`reuse`]). Default: off.
-    pub fn set_reuse_directories(&mut self, on: bool) {
-        self.reuse_directories = on;
+    /// sessions; libarchive (bsdtar) reads forward only and drops a kept directory it
+    /// reaches after its read position passed it, which [`reuse::DirectoryReuse::Auto`]
+    /// avoids where libarchive reads the new session (see [`reuse`]). Default:
+    /// [`reuse::DirectoryReuse::Auto`]. A first session is not affected.
+    pub fn set_reuse_directories(&mut self, reuse: reuse::DirectoryReuse) {
+        self.reuse_directories = reuse;
     }
 
     /// With Rock Ridge, whether directories deeper than ECMA-119's eight levels (6.8.2.1)
@@ -490,8 +490,15 @@ impl FileSystemImage {
     }
 
     /// See [`FileSystemImage::set_reuse_directories`].
-    pub fn reuse_directories(&self) -> bool {
+    pub fn reuse_directories(&self) -> reuse::DirectoryReuse {
         self.reuse_directories
+    }
+
+    /// Whether the result gets the random-write head at LBA 0–31 (overwritable media,
+    /// BD-R Pseudo-Overwrite, image files): a reader of LBA 16 reads the new session.
+    fn head_rewritten(&self) -> bool {
+        matches!(self.placement, Some(SessionPlacement::Overwrite { .. }))
+            || self.random_write_import
     }
 
     /// See [`FileSystemImage::set_record_md5`].
@@ -1231,7 +1238,15 @@ impl FileSystemImage {
             udf_revision: self.udf_revision,
             udf_redundant_metadata: self.udf_redundant_metadata,
             el_torito: self.el_torito_plan().ok().flatten(),
-            reuse_directories: self.reuse_directories,
+            reuse_directories: match self.reuse_directories {
+                _ if self.imported.is_none() => None,
+                reuse::DirectoryReuse::Never => None,
+                reuse::DirectoryReuse::Always => Some(reuse::Kept::All),
+                reuse::DirectoryReuse::Auto if self.head_rewritten() => {
+                    Some(reuse::Kept::ReadForward)
+                }
+                reuse::DirectoryReuse::Auto => Some(reuse::Kept::All),
+            },
             relocate_deep_directories: self.relocate_deep_directories(),
             udf_vat: self.udf_vat_input(),
         }

@@ -23,7 +23,8 @@
 //!
 //! What a kept directory looks like to readers: its ".." record points at its parent's
 //! extent in the session where it was written, which may since have changed; the path
-//! table lists it under its parent's number in the new tree.
+//! table lists it under its parent's number in the new tree; its extent lies before the
+//! new session's root.
 //!
 //! | reader | ".." of a kept directory | path table | directory before the new root |
 //! |---|---|---|---|
@@ -32,11 +33,43 @@
 //! | 7-Zip | skipped | not read | read |
 //! | isoinfo (`-l`, `-f`, `-x`) | skipped | `-p` prints it; the tree walk uses records | read |
 //! | pycdlib | parsed, not compared with the parent | read; matched to directories by extent | read |
-//! | libarchive (bsdtar) | skipped | not read | **ignored**: it reads the volume forward only and drops a directory whose extent lies before its read position ("Ignoring out-of-order directory"), so a kept directory and everything below it are missing |
+//! | libarchive (bsdtar) | skipped | not read | read only where [the forward rule](#libarchive-and-the-forward-rule) holds; dropped elsewhere ("Ignoring out-of-order directory") with everything below it |
 //! | Windows CDFS (imapi2.md) | not documented | used to find directories; rewritten here, so consistent | not documented |
 //!
-//! Because libarchive drops every kept directory (they all lie before the new session's
-//! root, which it reads first), reuse is off by default.
+//! # libarchive and the forward rule
+//!
+//! libarchive (3.6, `archive_read_support_format_iso9660.c`) reads the volume
+//! descriptors at LBA 16 of its input and then takes directory records from a queue
+//! ordered by Location of Extent, lowest first, keeping a read position:
+//! * a directory is read only when its extent starts at or after the read position
+//!   (reading moves the position to the end of its extent); before it, the directory is
+//!   dropped with everything below it (the reader never seeks back for a directory);
+//! * a regular file of non-zero size whose extent starts before the read position makes
+//!   the reader seek back to it (on seekable input: an image file, a disc) and sets the
+//!   position there (to its end when the data is extracted); a hard link taken right
+//!   after another link of the same file does not seek (the first one did); empty files
+//!   and symbolic links are queued last and move nothing.
+//!
+//! So a directory D listed by a directory P is reached when D's extent lies after P's
+//! (P is read first and everything queued before D then ends before D), or when P lists
+//! a regular file of non-zero size whose data ends before D's extent: that file is taken
+//! from the queue after P is read and before D, and puts the position back below D; no
+//! directory of the new session (all after D) is read in between. The rule depends only
+//! on P's entries and on D's and P's extents, so it holds in every later session that
+//! keeps P and D unchanged. In the first append every kept directory's parent is
+//! written, and the files of a directory usually follow all directories of its session,
+//! so little is kept on media whose head is rewritten; a directory written again there
+//! lies after the files it lists, so from the next append on it is kept whenever its
+//! parent lists one non-empty file of an earlier session. A directory whose parent
+//! lists only directories (a tree with files in its leaves only) is written in every
+//! session that writes its parent.
+//!
+//! [`DirectoryReuse::Auto`] (the default) applies the rule on media whose head at LBA
+//! 0–31 is rewritten for every session (image files, random-write media, BD-R
+//! Pseudo-Overwrite): there libarchive reads the newest session. On sequential media
+//! libarchive reads the first session's descriptors at LBA 16 and never an appended
+//! session, so every unchanged directory is kept. The rule was checked with bsdtar 3.6.2
+//! (crates/cli/tests/append_property.rs runs it on every session).
 
 use sha2::{Digest, Sha256};
 
@@ -44,6 +77,30 @@ use crate::ImageError;
 use crate::layout::{self, Hierarchy, Layout, Target, View};
 use crate::tree::{FileSource, NodeId, NodeKind, Tree};
 use discburn_format::SECTOR_SIZE;
+
+/// Which unchanged directories of the imported session an appended session keeps at
+/// their recorded extents ([`crate::FileSystemImage::set_reuse_directories`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DirectoryReuse {
+    /// Every directory is written again.
+    Never,
+    /// Every unchanged directory is kept (libarchive drops those before the new root on
+    /// media whose head is rewritten).
+    Always,
+    /// Every unchanged directory on sequential media; on media whose head is rewritten,
+    /// those a forward reader reaches ([the forward rule](self#libarchive-and-the-forward-rule)).
+    #[default]
+    Auto,
+}
+
+/// Which unchanged directories a layout keeps ([`crate::ImageOptions::reuse_directories`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kept {
+    /// Every unchanged directory.
+    All,
+    /// Those that satisfy [the forward rule](self#libarchive-and-the-forward-rule).
+    ReadForward,
+}
 
 /// Forgets the recorded directory extents that lie in LBA 0–31, which the 64 KiB head
 /// of a random-write append overwrites, or whose ".." points there: those directories
@@ -177,16 +234,22 @@ pub(crate) fn stable_serials(tree: &Tree, order: &[NodeId], serial: &mut [u32]) 
 /// Decides which directories of `view` keep their recorded extents, bottom-up, and sets
 /// their `lba` and `blocks` to the recorded ones. Directories of `view` must be sized
 /// (blocks, continuation blocks) and not yet placed. `excluded[i]`: directory `i` must
-/// be written (relocation). Returns, per directory, whether it is kept.
+/// be written (relocation). With [`Kept::ReadForward`], a directory is kept only where
+/// [the forward rule](self#libarchive-and-the-forward-rule) holds. Returns, per
+/// directory, whether it is kept.
 pub(crate) fn choose(
     layout: &mut Layout,
     tree: &Tree,
     view: &mut View,
     h: Hierarchy,
     excluded: &[bool],
+    rule: Kept,
 ) -> Result<Vec<bool>, ImageError> {
     let n = view.dirs.len();
     let mut kept = vec![false; n];
+    // Kept under the forward rule only if its parent is kept too (its extent lies after
+    // the parent's recorded one, and the parent lists no file before it).
+    let mut needs_parent = vec![false; n];
     let mut dir_buf = Vec::new();
     let mut ce_buf = Vec::new();
     // Children have larger indices than their parent (breadth-first construction).
@@ -214,6 +277,12 @@ pub(crate) fn choose(
             || blocks != view.dirs[i].blocks
         {
             continue;
+        }
+        if rule == Kept::ReadForward && !file_before(tree, &view.dirs[parent], own.lba) {
+            if own.lba <= up.lba {
+                continue;
+            }
+            needs_parent[i] = true;
         }
         // Every entry must point where it pointed.
         let mut ok = true;
@@ -264,7 +333,37 @@ pub(crate) fn choose(
             view.dirs[i].lba = 0;
         }
     }
+    // Parents before children: a directory relying on its parent's recorded extent is
+    // written when the parent is.
+    for i in 1..n {
+        if kept[i] && needs_parent[i] && !kept[view.dirs[i].parent as usize] {
+            kept[i] = false;
+            view.dirs[i].lba = 0;
+        }
+    }
     Ok(kept)
+}
+
+/// Whether `dir` lists a regular file of non-zero size recorded in an earlier session
+/// whose data ends at or before `lba`: libarchive seeks back to it after reading `dir`
+/// ([the forward rule](self#libarchive-and-the-forward-rule)).
+fn file_before(tree: &Tree, dir: &layout::Dir, lba: u32) -> bool {
+    dir.entries.iter().any(|e| {
+        let Target::File(f) = e.target else {
+            return false;
+        };
+        let NodeKind::File { source, size } = &tree.node(f).kind else {
+            return false;
+        };
+        *size > 0
+            && source.recorded_extents().is_some_and(|list| {
+                !list.is_empty()
+                    && list.iter().all(|x| {
+                        u64::from(x.lba) + u64::from(x.length).div_ceil(SECTOR_SIZE as u64)
+                            <= u64::from(lba)
+                    })
+            })
+    })
 }
 
 /// Largest directory extent read for its digest; larger ones are written again.

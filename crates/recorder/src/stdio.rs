@@ -589,6 +589,17 @@ impl StdioDrive {
                 if !ok {
                     return Err(Sense::INVALID_FIELD_IN_CDB.into());
                 }
+                // Last Recorded Address (MMC-6 6.27.3.12, LRA_V): an image file's last
+                // block (written or not: the file's length is all it records); a block
+                // device cannot tell which blocks were written.
+                let lra = match self.target {
+                    Target::Block => None,
+                    _ => self
+                        .size_bytes()?
+                        .div_ceil(SECTOR)
+                        .checked_sub(1)
+                        .map(|l| l.min(u64::from(capacity.saturating_sub(1))) as u32),
+                };
                 let ti = TrackInformation {
                     track_number: 1,
                     session_number: 1,
@@ -596,6 +607,7 @@ impl StdioDrive {
                     data_mode: 1,
                     fixed_packet_size: 1,
                     track_size: capacity,
+                    last_recorded_address: lra,
                     ..TrackInformation::empty()
                 };
                 Ok(alloc(ti.encode(), allocation))

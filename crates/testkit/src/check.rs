@@ -30,9 +30,10 @@ pub struct Expect {
     pub iso_dchars: bool,
     /// Read or extract every file's contents and compare digests (false: listings only).
     pub contents: bool,
-    /// Some directories lie before the root directory's extent (kept from an earlier
-    /// session by directory reuse): libarchive, which reads the volume forward only,
-    /// drops them ("Ignoring out-of-order directory"), so bsdtar is not asked.
+    /// Some directories lie before the root directory's extent where libarchive, which
+    /// reads the volume forward only, does not reach them (kept from an earlier session
+    /// by directory reuse on sequential media, or with reuse forced): it drops them
+    /// ("Ignoring out-of-order directory"), so bsdtar is not asked.
     pub directories_before_root: bool,
 }
 

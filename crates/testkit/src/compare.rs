@@ -45,7 +45,8 @@ pub enum Names {
         /// Windows does).
         drops_trailing_dot: bool,
         /// Reader quirk: names may be cut short (libcdio converts a Joliet directory
-        /// name into a UTF-8 buffer as long as its UCS-2 bytes, cutting CJK names).
+        /// name into a UTF-8 buffer as long as its UCS-2 bytes, cutting CJK names, also
+        /// inside a character, which then shows as U+FFFD).
         truncates: bool,
         /// Writer property: identifiers carry a `;1` version, which counts towards
         /// `max_units` (so names of up to `max_units` − 2 units are kept). Readers may
@@ -629,7 +630,11 @@ impl Ctx<'_> {
                     let cut: Vec<&str> = a_left
                         .keys()
                         .copied()
-                        .filter(|a| cuts && !a.is_empty() && name.starts_with(*a))
+                        .filter(|a| {
+                            // A cut inside a UTF-8 sequence leaves bytes read as U+FFFD.
+                            let a = a.trim_end_matches('\u{FFFD}');
+                            cuts && !a.is_empty() && name.starts_with(a)
+                        })
                         .collect();
                     if a_left.contains_key(name) {
                         Some(name)
@@ -746,5 +751,59 @@ impl Ctx<'_> {
             self.check_name(&ap, a, an);
             self.node(&ep, &ap, exp[e], an);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oracle::Reading;
+
+    fn tree(names: &[&str]) -> Tree {
+        Tree {
+            entries: names
+                .iter()
+                .map(|n| ((*n).to_owned(), Node::File { size: 3, md5: None }))
+                .collect(),
+        }
+    }
+
+    /// libcdio cut "日é日ü語語本ü;1" (20 UCS-2 bytes) to 20 UTF-8 bytes, inside the last
+    /// "ü": seen in the 20-session reuse property (issue 15).
+    #[test]
+    fn a_joliet_name_cut_inside_a_character_matches_its_prefix() {
+        let view = View {
+            names: Names::Joliet {
+                max_units: 64,
+                latin1: false,
+                omits_paths_over: None,
+                keeps_fitting_names: true,
+                drops_trailing_dot: true,
+                truncates: true,
+                versioned: true,
+            },
+            symlinks: false,
+            names_unchecked: false,
+            shows_relocation: false,
+        };
+        let reading = Reading {
+            label: "iso-info".into(),
+            tree: tree(&["d/日é日ü語語本\u{FFFD}"]),
+        };
+        let mut expected = tree(&["d/日é日ü語語本ü"]);
+        expected.entries.insert("d".into(), Node::Dir);
+        let mut shown = reading.tree.clone();
+        shown.entries.insert("d".into(), Node::Dir);
+        assert_readings(
+            "cut",
+            &expected,
+            &[(
+                Reading {
+                    label: reading.label,
+                    tree: shown,
+                },
+                view,
+            )],
+        );
     }
 }

@@ -23,6 +23,7 @@ use std::io::IsTerminal as _;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 
+use discburn::image::reuse::DirectoryReuse;
 use discburn::{AppendOptions, AppendSession};
 use serde_json::json;
 
@@ -75,11 +76,21 @@ pub struct Args {
     pub boot_discard: bool,
 
     /// Keep unchanged directories of the previous session where they are and write only
-    /// the directories on the path to a change (and the path tables). Linux, xorriso,
-    /// 7-Zip, isoinfo and pycdlib read such a session; bsdtar (libarchive) misses the
-    /// kept directories, so it is off by default.
-    #[arg(long)]
-    pub reuse_directories: bool,
+    /// the directories on the path to a change (and the path tables): auto keeps those
+    /// every reader finds (all of them on sequential media; on image files and
+    /// rewritable media those bsdtar, which reads forward only, reaches), always keeps
+    /// every one (bsdtar then misses some on image files), never writes all again.
+    /// `--reuse-directories` alone means always; a value needs `=`
+    /// (`--reuse-directories=never`).
+    #[arg(
+        long,
+        value_enum,
+        default_value = "auto",
+        num_args = 0..=1,
+        default_missing_value = "always",
+        require_equals = true
+    )]
+    pub reuse_directories: ReuseDirectories,
 
     /// Print the report as JSON.
     #[arg(long)]
@@ -109,7 +120,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut session = AppendSession::open(&args.drive).map_err(lib_err)?;
     let image = session.image_mut();
     super::mkimage::apply_fs_args(image, &args.fs)?;
-    image.set_reuse_directories(args.reuse_directories);
+    image.set_reuse_directories(match args.reuse_directories {
+        ReuseDirectories::Auto => DirectoryReuse::Auto,
+        ReuseDirectories::Always => DirectoryReuse::Always,
+        ReuseDirectories::Never => DirectoryReuse::Never,
+    });
     image.set_timestamp(timestamp()?);
     image.set_clamp_times(super::common::clamp_times());
     session.import_last_session().map_err(lib_err)?;
@@ -225,4 +240,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         super::verify::verify_and_report(disc, Some(r.session), args.verify.into(), args.json)?;
     }
     Ok(())
+}
+
+/// `--reuse-directories` values (see [`DirectoryReuse`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReuseDirectories {
+    /// Keep the directories every reader finds.
+    Auto,
+    /// Keep every unchanged directory.
+    Always,
+    /// Write every directory again.
+    Never,
 }

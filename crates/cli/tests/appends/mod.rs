@@ -24,8 +24,8 @@ pub struct Disc {
     pub dir: TempDir,
     pub path: PathBuf,
     pub medium: Medium,
-    /// Burn with `--reuse-directories`.
-    pub reuse: bool,
+    /// `--reuse-directories=VALUE` for every burn (`None`: the default, auto).
+    pub reuse: Option<&'static str>,
 }
 
 impl Disc {
@@ -38,7 +38,7 @@ impl Disc {
             dir,
             path,
             medium: Medium::RandomWrite,
-            reuse: false,
+            reuse: None,
         }
     }
 
@@ -51,7 +51,7 @@ impl Disc {
             dir,
             path,
             medium: Medium::Sequential,
-            reuse: false,
+            reuse: None,
         }
     }
 
@@ -70,8 +70,9 @@ impl Disc {
     /// `discburn burn --drive DISC [--rm PATH]... SRC...`; returns the session's start.
     pub fn burn(&self, sources: &[&Path], remove: &[String]) -> u64 {
         let mut a: Vec<&std::ffi::OsStr> = args!["burn", "--drive", &self.path, "--json"].to_vec();
-        if self.reuse {
-            a.push("--reuse-directories".as_ref());
+        let reuse = self.reuse.map(|r| format!("--reuse-directories={r}"));
+        if let Some(r) = &reuse {
+            a.push(r.as_ref());
         }
         for r in remove {
             a.push("--rm".as_ref());
@@ -103,17 +104,42 @@ impl Disc {
         self.check_sessions(what, expected, &all);
     }
 
+    /// Whether appended sessions may hold directories before their root that libarchive
+    /// does not reach (`Expect::directories_before_root`): every unchanged directory is
+    /// kept on sequential media (where libarchive reads the first session only) and with
+    /// `always`; on an image file, auto keeps only those libarchive reaches.
+    pub fn directories_before_root(&self) -> bool {
+        match self.reuse {
+            Some("never") => false,
+            Some("always") => true,
+            _ => self.medium == Medium::Sequential,
+        }
+    }
+
     /// [`Disc::check_every_session`] for the sessions `which` (indices into `expected`)
-    /// only. With [`Disc::reuse`], bsdtar is not asked (see
-    /// `Expect::directories_before_root`).
+    /// only. bsdtar is asked on every session image unless
+    /// [`Disc::directories_before_root`]; on sequential media it is asked on the medium
+    /// as it is, where it reads the first session (LBA 16).
     pub fn check_sessions(&self, what: &str, expected: &[Tree], which: &[usize]) {
         let starts = self.session_starts();
         assert_eq!(starts.len(), expected.len(), "{what}: sessions {starts:?}");
         let scratch = self.sub("scratch");
         let expect = Expect {
-            directories_before_root: self.reuse,
+            directories_before_root: self.directories_before_root(),
             ..expect()
         };
+        if self.medium == Medium::Sequential {
+            discburn_testkit::compare::assert_readings(
+                &format!("{what}: bsdtar on the medium (first session)"),
+                &expected[0],
+                &[(
+                    discburn_testkit::oracle::bsdtar_list(discburn_testkit::oracle::Image::plain(
+                        &self.path,
+                    )),
+                    discburn_testkit::compare::View::ROCK_RIDGE,
+                )],
+            );
+        }
         for (i, (&start, tree)) in starts.iter().zip(expected).enumerate() {
             if !which.contains(&i) {
                 continue;
