@@ -280,6 +280,8 @@ pub(crate) enum Md5Item {
     Data(u32),
     /// An empty file (MD5 of no bytes).
     Empty,
+    /// A file kept from the imported session: the MD5 its checksum array recorded.
+    Kept([u8; 16]),
 }
 
 /// Placement of the libisofs checksums of a session (libisofs doc/checksums.txt).
@@ -586,7 +588,9 @@ pub fn plan(
             let NodeKind::File { size, source } = &node.kind else {
                 continue;
             };
-            if matches!(source, FileSource::Extent { .. } | FileSource::Extents(_)) {
+            let kept = matches!(source, FileSource::Extent { .. } | FileSource::Extents(_));
+            let kept_md5 = node.fixed.as_ref().and_then(|f| f.md5);
+            if kept && kept_md5.is_none() {
                 continue;
             }
             if *size > 0
@@ -595,10 +599,10 @@ pub fn plan(
                 plan.node_index[id as usize] = i;
                 continue;
             }
-            plan.items.push(if *size == 0 {
-                Md5Item::Empty
-            } else {
-                Md5Item::Data(0)
+            plan.items.push(match kept_md5 {
+                Some(sum) if kept => Md5Item::Kept(sum),
+                _ if *size == 0 => Md5Item::Empty,
+                _ => Md5Item::Data(0),
             });
             let i = plan.items.len() as u32;
             plan.node_index[id as usize] = i;
