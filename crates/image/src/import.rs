@@ -379,6 +379,7 @@ pub(crate) fn import_into(
                 },
                 joliet: None,
                 md5: None,
+                md5_index: None,
                 recorded: recorded_of(&child),
                 joliet_raw: match primary_view {
                     View::Joliet => Some(child.identifier().into()),
@@ -393,15 +394,17 @@ pub(crate) fn import_into(
                     NodeKind::File {
                         source: FileSource::Extent { .. } | FileSource::Extents(_),
                         ..
-                    },
+                    }
+                    | NodeKind::File { size: 0, .. },
                     Some(array),
                     Some(i),
-                ) if i >= 1 && (i as usize) < array.len() - 1 => Some(array[i as usize]),
+                ) if i >= 1 && (i as usize) < array.len() - 1 => Some((array[i as usize], i)),
                 _ => None,
             };
             let fixed = FixedNames {
                 joliet: fixed.joliet_raw.as_deref().map(joliet_units),
-                md5,
+                md5: md5.map(|m| m.0),
+                md5_index: md5.map(|m| m.1),
                 ..fixed
             };
             let id = out.push(into, name, kind, meta);

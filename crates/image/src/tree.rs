@@ -168,6 +168,9 @@ pub(crate) struct FixedNames {
     /// The file's MD5 from the imported session's checksum array (its `isofs.cx`
     /// entry; libisofs doc/checksums.txt), carried into the new session's array.
     pub(crate) md5: Option<[u8; 16]>,
+    /// Its index in that array (`isofs.cx`), kept in the new array when free so that
+    /// its directory record (and a reused directory) stays the same.
+    pub(crate) md5_index: Option<u32>,
 }
 
 impl Node {
