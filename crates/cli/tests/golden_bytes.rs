@@ -5,7 +5,9 @@
 //! the one change made first: item times clamped to SOURCE_DATE_EPOCH, without which a
 //! tree made during the test has a status-change time of "now" and no run gives the same
 //! bytes). A change of these values is a change of the bytes we write: it must be a
-//! named bug fix.
+//! named bug fix. Changed once since: "MD5 checksums recorded by default (issue 11)",
+//! the libisofs checksum tags, array and AAIP attributes added (the same outputs with
+//! `--no-md5` still hash to the values recorded before).
 //!
 //! The hashes cover the whole image file, and for an emulated disc its sector image and
 //! its drive state (`.state.json`).
@@ -117,16 +119,24 @@ fn disc_hash(path: &Path) -> String {
 
 /// Three sessions: the tree, then another tree plus a removal, then one file and
 /// `--close` on write-once media.
-fn burn_three(drive: &Path, trees: &Path) {
-    ok(args!["burn", "--drive", drive, &trees.join("s1")]);
+fn burn_three(drive: &Path, trees: &Path, md5: &str) {
+    ok(args!["burn", md5, "--drive", drive, &trees.join("s1")]);
     let s2 = format!("{}=/more", trees.join("s2").display());
-    ok(args!["burn", "--drive", drive, "--rm", "/docs/a.txt", &s2]);
+    ok(args![
+        "burn",
+        md5,
+        "--drive",
+        drive,
+        "--rm",
+        "/docs/a.txt",
+        &s2
+    ]);
     let s3 = format!("{}=/docs/a.txt", trees.join("s2/readme.txt").display());
-    ok(args!["burn", "--drive", drive, &s3]);
+    ok(args!["burn", md5, "--drive", drive, &s3]);
 }
 
-#[test]
-fn same_inputs_give_the_bytes_recorded_before_the_library_append() {
+/// The hashes of every output, written with `md5` (`--md5` or `--no-md5`).
+fn outputs(md5: &str) -> Vec<(&'static str, String)> {
     let tmp = TempDir::new().unwrap();
     let trees = tmp.path().join("trees");
     fixed_tree(&trees.join("s1"), "one");
@@ -134,20 +144,37 @@ fn same_inputs_give_the_bytes_recorded_before_the_library_append() {
 
     let mut got = Vec::new();
     let iso = tmp.path().join("mk.iso");
-    ok(args!["mkimage", "-o", &iso, &trees.join("s1")]);
+    ok(args!["mkimage", md5, "-o", &iso, &trees.join("s1")]);
     got.push(("mkimage", sha256_prefix(&iso, None)));
 
     let img = tmp.path().join("plain.iso");
-    burn_three(&img, &trees);
+    burn_three(&img, &trees, md5);
     got.push(("image file", sha256_prefix(&img, None)));
 
     for media in ["cd-r", "dvd+r", "bd-r", "bd-re", "dvd+rw"] {
         let disc = tmp.path().join(format!("{media}.disc"));
         ok(args!["disc", "create", "--media", media, &disc]);
-        burn_three(&disc, &trees);
+        burn_three(&disc, &trees, md5);
         got.push((media, disc_hash(&disc)));
     }
+    got
+}
 
+fn check(got: &[(&str, String)], expected: &[(&str, &str)]) {
+    let table: String = got
+        .iter()
+        .map(|(k, v)| format!("        ({k:?}, {v:?}),\n"))
+        .collect();
+    assert_eq!(got.len(), expected.len());
+    for ((k, v), (ek, ev)) in got.iter().zip(expected) {
+        assert_eq!(k, ek);
+        assert_eq!(v, ev, "{k}: the bytes changed. All values now:\n{table}");
+    }
+}
+
+/// Without checksums, the bytes recorded before MD5 checksums became the default.
+#[test]
+fn same_inputs_without_md5_give_the_bytes_recorded_before_md5_by_default() {
     let expected: &[(&str, &str)] = &[
         (
             "mkimage",
@@ -178,12 +205,41 @@ fn same_inputs_give_the_bytes_recorded_before_the_library_append() {
             "98e04265498e58c0cb9089c4c74bf50377b0d92ade08f1cb28bcd1f3e81bb6a1+c44db9bcc2fa27dc",
         ),
     ];
-    let table: String = got
-        .iter()
-        .map(|(k, v)| format!("        ({k:?}, {v:?}),\n"))
-        .collect();
-    for ((k, v), (ek, ev)) in got.iter().zip(expected) {
-        assert_eq!(k, ek);
-        assert_eq!(v, ev, "{k}: the bytes changed. All values now:\n{table}");
-    }
+    check(&outputs("--no-md5"), expected);
+}
+
+#[test]
+fn same_inputs_give_the_bytes_recorded_before_the_library_append() {
+    // The default: MD5 checksums recorded (`--md5` says it explicitly).
+    let expected: &[(&str, &str)] = &[
+        (
+            "mkimage",
+            "735ebe155d8fb0c6bad9819c4b81203e1524e76dc4428b4bb6c13c93eda7115a",
+        ),
+        (
+            "image file",
+            "6de42ac235310ab1d12f035316045d6cd1821d4f692295e2f7ca783a329efa14",
+        ),
+        (
+            "cd-r",
+            "7a2d6e96460913b69fd8928a9169edf4ce7bcae4379ef20e78eedb146a1f91e9+c9b5fe0ad9aad215",
+        ),
+        (
+            "dvd+r",
+            "f6f4313352fa56f35d9f119b18e3d1e81ac048be8299c8d97f039053a5010bff+6c614544cc33313b",
+        ),
+        (
+            "bd-r",
+            "39297bb8bdd1bcf9270a3facce1f3b5b6f300ce46e3f828056d503ad5fe6c5ca+f4de82530cc9ed18",
+        ),
+        (
+            "bd-re",
+            "3a70ea1deec123e8601f1efa7f98cb4d1b8660d5bd930aa390d377ce8f86f6a7+1b269b56b5002d46",
+        ),
+        (
+            "dvd+rw",
+            "3a70ea1deec123e8601f1efa7f98cb4d1b8660d5bd930aa390d377ce8f86f6a7+c44db9bcc2fa27dc",
+        ),
+    ];
+    check(&outputs("--md5"), expected);
 }
