@@ -17,6 +17,9 @@ use crate::tree::{FileSource, NodeKind, Tree};
 const READ_CHUNK: usize = 1 << 20;
 /// Metadata is written in chunks of about this many bytes by [`ImageResult::write_to`].
 const WRITE_CHUNK: usize = 4 << 20;
+/// Piece written and hashed at a time with checksums: small enough to stay in the
+/// processor's cache between the read, the write and the two MD5 threads.
+const HASHED_CHUNK: usize = 256 << 10;
 /// Progress granularity inside one large file.
 const PROGRESS_CHUNK: u64 = 64 << 20;
 
@@ -512,7 +515,7 @@ impl ImageResult {
     }
 
     /// [`ImageResult::write_to`] when checksums are recorded: the stream is read in
-    /// 4 MiB pieces and written where the output stands, while two threads hash each
+    /// 256 KiB pieces and written where the output stands, while two threads hash each
     /// piece (one the session MD5, one the file MD5s; bounded queues). At the start of
     /// each checksum tag or of the array the threads are joined, so that the stream
     /// makes it from the MD5 of everything before it.
@@ -573,10 +576,10 @@ impl ImageResult {
                 });
                 let result = (|| -> Result<(), ImageError> {
                     while done < seg_end {
-                        let want = (WRITE_CHUNK as u64).min(seg_end - done) as usize;
+                        let want = (HASHED_CHUNK as u64).min(seg_end - done) as usize;
                         let mut data = match pool.iter().position(|b| Arc::strong_count(b) == 1) {
                             Some(i) => pool.swap_remove(i),
-                            None => Arc::new(vec![0u8; WRITE_CHUNK]),
+                            None => Arc::new(vec![0u8; HASHED_CHUNK]),
                         };
                         let buf = Arc::get_mut(&mut data).expect("not shared");
                         buf.resize(want, 0);
