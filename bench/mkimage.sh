@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: master one real tree (>= 50,000 files, >= 1 GB) with
-#   discburn mkimage (release build), xorriso -as mkisofs -R -J, genisoimage -R -J
+#   discburn mkimage (release build; MD5 checksums, the default, and --no-md5),
+#   xorriso -as mkisofs -R -J (and with --md5), genisoimage -R -J
 # on a warm page cache, and print wall time, MB/s (file bytes / wall), peak RSS
 # (/usr/bin/time -v) of each, and discburn's ratios against the others.
 #
@@ -61,7 +62,7 @@ fi
 
 # The first image written in a run is slow on this VM whichever tool writes it (4.5 s
 # for discburn against 0.9-1.3 s in later rounds; an image-sized `dd` beforehand did
-# not help), so one untimed round of all three tools comes first. Then the tools take
+# not help), so one untimed round of all the tools comes first. Then the tools take
 # turns, and the one that starts a round rotates (discburn, xorriso,
 # genisoimage; then xorriso, genisoimage, discburn; ...), so that load from elsewhere
 # on the machine, and the first run after the warm-up, fall on all of them alike. Each
@@ -79,9 +80,17 @@ run_tool() {
         fi
         rm -f "$OUT_DIR/discburn.iso"
         ;;
+    discburn-no-md5)
+        once discburn-no-md5 "$2" "$DISCBURN" mkimage --no-md5 -o "$OUT_DIR/discburn-no-md5.iso" "${grafts_discburn[@]}"
+        rm -f "$OUT_DIR/discburn-no-md5.iso"
+        ;;
     xorriso)
         once xorriso "$2" xorriso -as mkisofs -R -J -graft-points -o "$OUT_DIR/xorriso.iso" "${grafts_mkisofs[@]}"
         rm -f "$OUT_DIR/xorriso.iso"
+        ;;
+    xorriso-md5)
+        once xorriso-md5 "$2" xorriso -as mkisofs -R -J --md5 -graft-points -o "$OUT_DIR/xorriso-md5.iso" "${grafts_mkisofs[@]}"
+        rm -f "$OUT_DIR/xorriso-md5.iso"
         ;;
     genisoimage)
         once genisoimage "$2" genisoimage "${gen_args[@]}" -o "$OUT_DIR/genisoimage.iso" "${grafts_mkisofs[@]}"
@@ -89,19 +98,19 @@ run_tool() {
         ;;
     esac
 }
-tools=(discburn xorriso genisoimage)
+tools=(discburn discburn-no-md5 xorriso xorriso-md5 genisoimage)
 echo "== warm-up round (not measured)" >&2
 for t in "${tools[@]}"; do run_tool "$t" 0; done
 unset WALLS RSSS
 declare -A WALLS RSSS
-echo "== $RUNS rounds: discburn mkimage, xorriso -as mkisofs -R -J, genisoimage -R -J" >&2
+echo "== $RUNS rounds: discburn mkimage (MD5 checksums, the default; and --no-md5), xorriso -as mkisofs -R -J (and --md5), genisoimage -R -J" >&2
 for ((round = 1; round <= RUNS; round++)); do
-    for ((j = 0; j < 3; j++)); do
-        run_tool "${tools[$(((round - 1 + j) % 3))]}" "$round"
+    for ((j = 0; j < ${#tools[@]}; j++)); do
+        run_tool "${tools[$(((round - 1 + j) % ${#tools[@]}))]}" "$round"
     done
 done
 declare -A WALL RSS
-for t in discburn xorriso genisoimage; do
+for t in "${tools[@]}"; do
     WALL[$t]=$(median "${WALLS[$t]}")
     RSS[$t]=$(median "${RSSS[$t]}")
 done
@@ -109,12 +118,14 @@ done
 echo
 printf 'tree: %d files, %d dirs, %d symlinks, %d bytes; median of %d interleaved rounds, warm cache\n' \
     "$files" "$dirs" "$links" "$bytes" "$RUNS"
-printf '%-12s %9s %9s %12s\n' tool wall_s MB/s peak_RSS_MiB
-for t in discburn xorriso genisoimage; do
+printf '%-16s %9s %9s %12s\n' tool wall_s MB/s peak_RSS_MiB
+for t in "${tools[@]}"; do
     awk -v t="$t" -v w="${WALL[$t]}" -v r="${RSS[$t]}" -v b="$bytes" \
-        'BEGIN { printf "%-12s %9.2f %9.0f %12.1f\n", t, w, b / w / 1e6, r / 1024 }'
+        'BEGIN { printf "%-16s %9.2f %9.0f %12.1f\n", t, w, b / w / 1e6, r / 1024 }'
 done
-for t in genisoimage xorriso; do
-    awk -v t="$t" -v wd="${WALL[discburn]}" -v wt="${WALL[$t]}" -v rd="${RSS[discburn]}" -v rt="${RSS[$t]}" \
-        'BEGIN { printf "discburn vs %-12s speed x%.2f   peak RSS x%.2f\n", t, wt / wd, rd / rt }'
+# Like for like: with checksums against xorriso --md5, without against the others.
+for pair in "discburn xorriso-md5" "discburn-no-md5 genisoimage" "discburn-no-md5 xorriso" "discburn discburn-no-md5"; do
+    set -- $pair
+    awk -v d="$1" -v t="$2" -v wd="${WALL[$1]}" -v wt="${WALL[$2]}" -v rd="${RSS[$1]}" -v rt="${RSS[$2]}" \
+        'BEGIN { printf "%-15s vs %-15s speed x%.2f   peak RSS x%.2f\n", d, t, wt / wd, rd / rt }'
 done

@@ -5,7 +5,11 @@
 //! the one change made first: item times clamped to SOURCE_DATE_EPOCH, without which a
 //! tree made during the test has a status-change time of "now" and no run gives the same
 //! bytes). A change of these values is a change of the bytes we write: it must be a
-//! named bug fix.
+//! named bug fix or behaviour change. Changed since: "MD5 checksums recorded by default
+//! (issue 11)", the libisofs checksum tags, array and AAIP attributes added, and
+//! "directory reuse on by default (issue 15)", unchanged directories of appended sessions
+//! and their Rock Ridge serial numbers kept. The same outputs with `--no-md5
+//! --reuse-directories=never` still hash to the values recorded before.
 //!
 //! The hashes cover the whole image file, and for an emulated disc its sector image and
 //! its drive state (`.state.json`).
@@ -116,13 +120,12 @@ fn disc_hash(path: &Path) -> String {
 }
 
 /// Three sessions: the tree, then another tree plus a removal, then one file and
-/// `--close` on write-once media; `reuse`: `--reuse-directories=VALUE` on every burn.
-fn burn_three(drive: &Path, trees: &Path, reuse: Option<&str>) {
-    let reuse = reuse.map(|r| format!("--reuse-directories={r}"));
-    let reuse: Vec<&str> = reuse.iter().map(String::as_str).collect();
+/// `--close` on write-once media; `flags` (`--no-md5`, `--reuse-directories=VALUE`) on
+/// every burn.
+fn burn_three(drive: &Path, trees: &Path, flags: &[&str]) {
     let burn = |more: &[&std::ffi::OsStr]| {
         let mut a: Vec<&std::ffi::OsStr> = args!["burn", "--drive", drive].to_vec();
-        a.extend(reuse.iter().map(|r| std::ffi::OsStr::new(*r)));
+        a.extend(flags.iter().map(std::ffi::OsStr::new));
         a.extend_from_slice(more);
         ok(&a);
     };
@@ -133,8 +136,8 @@ fn burn_three(drive: &Path, trees: &Path, reuse: Option<&str>) {
     burn(&[s3.as_ref()]);
 }
 
-#[test]
-fn same_inputs_give_the_bytes_recorded_before_the_library_append() {
+/// The hashes of every output, written with `flags` (mkimage takes the MD5 ones only).
+fn outputs(flags: &[&str]) -> Vec<(&'static str, String)> {
     let tmp = TempDir::new().unwrap();
     let trees = tmp.path().join("trees");
     fixed_tree(&trees.join("s1"), "one");
@@ -142,18 +145,31 @@ fn same_inputs_give_the_bytes_recorded_before_the_library_append() {
 
     let mut got = Vec::new();
     let iso = tmp.path().join("mk.iso");
-    ok(args!["mkimage", "-o", &iso, &trees.join("s1")]);
-    got.push(("mkimage".to_owned(), sha256_prefix(&iso, None)));
+    let mut mk: Vec<&std::ffi::OsStr> = args!["mkimage", "-o", &iso].to_vec();
+    mk.extend(
+        flags
+            .iter()
+            .filter(|f| f.contains("md5"))
+            .map(std::ffi::OsStr::new),
+    );
+    mk.push(trees.join("s1").into_os_string().leak());
+    ok(&mk);
+    got.push(("mkimage", sha256_prefix(&iso, None)));
 
     // A first session is the same with and without directory reuse.
-    let first: Vec<Vec<u8>> = [None, Some("never")]
+    let first: Vec<Vec<u8>> = [None, Some("--reuse-directories=never")]
         .into_iter()
         .enumerate()
         .map(|(i, reuse)| {
             let p = tmp.path().join(format!("first{i}.iso"));
             let mut a: Vec<&std::ffi::OsStr> = args!["burn", "--drive", &p].to_vec();
-            let r = reuse.map(|r| format!("--reuse-directories={r}"));
-            a.extend(r.iter().map(std::ffi::OsStr::new));
+            a.extend(
+                flags
+                    .iter()
+                    .filter(|f| f.contains("md5"))
+                    .map(std::ffi::OsStr::new),
+            );
+            a.extend(reuse.map(std::ffi::OsStr::new));
             a.push(trees.join("s1").into_os_string().leak());
             ok(&a);
             fs::read(&p).unwrap()
@@ -161,21 +177,35 @@ fn same_inputs_give_the_bytes_recorded_before_the_library_append() {
         .collect();
     assert!(first[0] == first[1], "a first session depends on reuse");
 
-    // `--reuse-directories=never`: what burn wrote before directory reuse became the
-    // default (the recorded values); then the default (issue 15), which keeps unchanged
-    // directories of the appended sessions and their Rock Ridge serial numbers.
-    for (reuse, suffix) in [(Some("never"), ""), (None, " (reuse)")] {
-        let img = tmp.path().join(format!("plain{suffix}.iso"));
-        burn_three(&img, &trees, reuse);
-        got.push((format!("image file{suffix}"), sha256_prefix(&img, None)));
-        for media in ["cd-r", "dvd+r", "bd-r", "bd-re", "dvd+rw"] {
-            let disc = tmp.path().join(format!("{media}{suffix}.disc"));
-            ok(args!["disc", "create", "--media", media, &disc]);
-            burn_three(&disc, &trees, reuse);
-            got.push((format!("{media}{suffix}"), disc_hash(&disc)));
-        }
-    }
+    let img = tmp.path().join("plain.iso");
+    burn_three(&img, &trees, flags);
+    got.push(("image file", sha256_prefix(&img, None)));
 
+    for media in ["cd-r", "dvd+r", "bd-r", "bd-re", "dvd+rw"] {
+        let disc = tmp.path().join(format!("{media}.disc"));
+        ok(args!["disc", "create", "--media", media, &disc]);
+        burn_three(&disc, &trees, flags);
+        got.push((media, disc_hash(&disc)));
+    }
+    got
+}
+
+fn check(got: &[(&str, String)], expected: &[(&str, &str)]) {
+    let table: String = got
+        .iter()
+        .map(|(k, v)| format!("        ({k:?}, {v:?}),\n"))
+        .collect();
+    assert_eq!(got.len(), expected.len());
+    for ((k, v), (ek, ev)) in got.iter().zip(expected) {
+        assert_eq!(k, ek);
+        assert_eq!(v, ev, "{k}: the bytes changed. All values now:\n{table}");
+    }
+}
+
+/// Without checksums and directory reuse, the bytes recorded before either became a
+/// default.
+#[test]
+fn same_inputs_without_md5_and_reuse_give_the_bytes_recorded_before_they_became_defaults() {
     let expected: &[(&str, &str)] = &[
         (
             "mkimage",
@@ -205,38 +235,46 @@ fn same_inputs_give_the_bytes_recorded_before_the_library_append() {
             "dvd+rw",
             "98e04265498e58c0cb9089c4c74bf50377b0d92ade08f1cb28bcd1f3e81bb6a1+c44db9bcc2fa27dc",
         ),
+    ];
+    check(
+        &outputs(&["--no-md5", "--reuse-directories=never"]),
+        expected,
+    );
+}
+
+#[test]
+fn same_inputs_give_the_bytes_recorded_before_the_library_append() {
+    // The defaults: MD5 checksums recorded (issue 11) and unchanged directories of
+    // appended sessions kept (issue 15).
+    let expected: &[(&str, &str)] = &[
         (
-            "image file (reuse)",
-            "349b4e59e093c104d52881b8238bb325cb08e3b621c393bf69761fb25709683b",
+            "mkimage",
+            "735ebe155d8fb0c6bad9819c4b81203e1524e76dc4428b4bb6c13c93eda7115a",
         ),
         (
-            "cd-r (reuse)",
-            "99739d274f558281a8fd5825e890b136f55123b232546606b79d239f58e99656+c9b5fe0ad9aad215",
+            "image file",
+            "efbc6c6f04dcbf56791fd7c0140b07bef5cffe8a2169064769c5d6c7058e55ee",
         ),
         (
-            "dvd+r (reuse)",
-            "8b317e746a2b4944a9b26c256dc7aeff0d31d2f7913ebf2ad67ab23e55ea0c43+70df45dfd1c63d61",
+            "cd-r",
+            "332b1b57bfc5071fafd5673626ed442bfc76cf09de7ef8eb30aa3a371b77229a+c9b5fe0ad9aad215",
         ),
         (
-            "bd-r (reuse)",
-            "7831ce5935105482dbc3755c23af9042057d08cb36904f8594d3dc5471d89b4e+be0a8d29181020c5",
+            "dvd+r",
+            "48948413851585426663294a67912433701968c65b27b441f8dac2ff7e3cd483+638a0f5f7a4037a9",
         ),
         (
-            "bd-re (reuse)",
-            "771d33bd0bda3ff9b0e8d6f5848b7c284d5f5c372152052ce3cc75e918572ab2+1b269b56b5002d46",
+            "bd-r",
+            "56c50c54e8992c95d698447f0d787d8642df53a707174b649a1ce4a974a17828+f4de82530cc9ed18",
         ),
         (
-            "dvd+rw (reuse)",
-            "771d33bd0bda3ff9b0e8d6f5848b7c284d5f5c372152052ce3cc75e918572ab2+c44db9bcc2fa27dc",
+            "bd-re",
+            "3236df4c374d525577995db4b55e43dd76941127a09d8c51eab74831a1d85311+1b269b56b5002d46",
+        ),
+        (
+            "dvd+rw",
+            "8d8e1c17101bacc981922a3c4c60cae4b723c0e24d833b7b2c81a3f57d1e9188+c44db9bcc2fa27dc",
         ),
     ];
-    let table: String = got
-        .iter()
-        .map(|(k, v)| format!("        ({k:?}, {v:?}),\n"))
-        .collect();
-    assert_eq!(got.len(), expected.len(), "All values now:\n{table}");
-    for ((k, v), (ek, ev)) in got.iter().zip(expected) {
-        assert_eq!(k, ek);
-        assert_eq!(v, ev, "{k}: the bytes changed. All values now:\n{table}");
-    }
+    check(&outputs(&[]), expected);
 }

@@ -51,6 +51,20 @@ impl Md5Run {
 
     /// Takes the stream bytes `bytes` found at stream offset `off`.
     pub(crate) fn feed(&mut self, layout: &Layout, off: u64, bytes: &[u8]) {
+        self.feed_part(layout, off, bytes, true, true);
+    }
+
+    /// [`Md5Run::feed`] for the session MD5 only (`session`) and/or the file MD5s only
+    /// (`files`): two copies of a run, each fed one part of the same bytes (on two
+    /// threads), are put together again by [`Md5Run::join`].
+    pub(crate) fn feed_part(
+        &mut self,
+        layout: &Layout,
+        off: u64,
+        bytes: &[u8],
+        session: bool,
+        files: bool,
+    ) {
         let end = off + bytes.len() as u64;
         if off > self.hashed {
             self.broken = true;
@@ -60,7 +74,13 @@ impl Md5Run {
             return;
         }
         let new = &bytes[(self.hashed - off) as usize..];
-        self.session.update(new);
+        if session {
+            self.session.update(new);
+        }
+        if !files {
+            self.hashed = end;
+            return;
+        }
         let start = u64::from(layout.session_start_block);
         let bs = SECTOR_SIZE as u64;
         let mut pos = self.hashed;
@@ -97,6 +117,16 @@ impl Md5Run {
             }
         }
         self.hashed = end;
+    }
+
+    /// The run of `files` (fed the file part) with the session MD5 of `session` (fed
+    /// the session part of the same bytes).
+    pub(crate) fn join(session: Md5Run, files: Md5Run) -> Md5Run {
+        Md5Run {
+            session: session.session,
+            broken: session.broken || files.broken || session.hashed != files.hashed,
+            ..files
+        }
     }
 
     /// The bytes of checksum region `region` (index into the layout's regions) when the
@@ -149,6 +179,7 @@ impl Md5Run {
                 for item in &plan.items {
                     let sum = match *item {
                         Md5Item::Empty => md5_of(&[]),
+                        Md5Item::Kept(sum) => sum,
                         Md5Item::Data(i) => self.sums[i as usize].ok_or_else(missing)?,
                     };
                     a.extend_from_slice(&sum);
@@ -186,4 +217,39 @@ pub(crate) fn put_head_tag(head: &mut [u8], pos: u32, session_start: u32) {
     }
     .encode(md5_of);
     head[p * bs..(p + 1) * bs].copy_from_slice(&tag);
+}
+
+/// Largest checksum array read on import: 4 Mi entries (64 MiB).
+const MAX_ARRAY_ENTRIES: u32 = 1 << 22;
+
+/// The checksum array of an imported session (libisofs doc/checksums.txt, "The
+/// Checksum Array"), as the root's `isofs.ca` places it: `count` entries of 16 bytes
+/// from `area.end_lba`. `None` when the area does not start at `session_start`, lies
+/// (partly) past the media's `total_sectors`, has fewer than 2 or more than
+/// [`MAX_ARRAY_ENTRIES`] entries, cannot be read, or its last entry is not the MD5 of
+/// the others (a damaged array carries nothing over).
+pub(crate) fn read_array(
+    src: &mut (impl discburn_reader::SectorSource + ?Sized),
+    area: &discburn_reader::Md5Area,
+    session_start: u64,
+) -> Option<Vec<[u8; 16]>> {
+    let n = area.count;
+    if u64::from(area.start_lba) != session_start
+        || area.end_lba <= area.start_lba
+        || !(2..=MAX_ARRAY_ENTRIES).contains(&n)
+    {
+        return None;
+    }
+    let blocks = (u64::from(n) * 16).div_ceil(SECTOR_SIZE as u64);
+    if u64::from(area.end_lba) + blocks > src.total_sectors() {
+        return None;
+    }
+    let mut buf = vec![0u8; blocks as usize * SECTOR_SIZE];
+    src.read_sectors(u64::from(area.end_lba), &mut buf).ok()?;
+    let n = n as usize;
+    let entries: Vec<[u8; 16]> = buf[..n * 16]
+        .chunks_exact(16)
+        .map(|c| c.try_into().expect("16 bytes"))
+        .collect();
+    (md5_of(&buf[..(n - 1) * 16]) == entries[n - 1]).then_some(entries)
 }

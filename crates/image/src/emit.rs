@@ -17,6 +17,9 @@ use crate::tree::{FileSource, NodeKind, Tree};
 const READ_CHUNK: usize = 1 << 20;
 /// Metadata is written in chunks of about this many bytes by [`ImageResult::write_to`].
 const WRITE_CHUNK: usize = 4 << 20;
+/// Piece written and hashed at a time with checksums: small enough to stay in the
+/// processor's cache between the read, the write and the two MD5 threads.
+const HASHED_CHUNK: usize = 256 << 10;
 /// Progress granularity inside one large file.
 const PROGRESS_CHUNK: u64 = 64 << 20;
 
@@ -516,27 +519,106 @@ impl ImageResult {
         Ok(total)
     }
 
-    /// [`ImageResult::write_to`] when checksums are recorded: every byte goes through
-    /// the MD5 in order, read in 4 MiB pieces and written where the output stands.
+    /// [`ImageResult::write_to`] when checksums are recorded: the stream is read in
+    /// 256 KiB pieces and written where the output stands, while two threads hash each
+    /// piece (one the session MD5, one the file MD5s; bounded queues). At the start of
+    /// each checksum tag or of the array the threads are joined, so that the stream
+    /// makes it from the MD5 of everything before it.
     fn write_sequential(&mut self, out: &mut File) -> Result<u64, ImageError> {
-        let mut buf = vec![0u8; WRITE_CHUNK];
-        let total = self.layout.total_blocks * SECTOR_SIZE as u64;
+        use std::sync::mpsc::sync_channel;
+        let bs = SECTOR_SIZE as u64;
+        let total = self.layout.total_blocks * bs;
+        let start = u64::from(self.layout.session_start_block);
+        // Stream offsets where a checksum region starts.
+        let marks: Vec<u64> = self
+            .layout
+            .regions
+            .iter()
+            .filter(|r| {
+                matches!(
+                    r.kind,
+                    RegionKind::ChecksumTag { .. } | RegionKind::ChecksumArray
+                )
+            })
+            .map(|r| (u64::from(r.lba) - start) * bs)
+            .collect();
+        let layout = self.layout.clone();
+        let wr = |e| ImageError::Write { source: e };
+        // Buffers the hash threads are done with are used again.
+        let mut pool: Vec<Arc<Vec<u8>>> = Vec::new();
         let mut done = 0u64;
-        loop {
-            let mut filled = 0;
-            while filled < buf.len() {
-                let n = self.read(&mut buf[filled..]).map_err(ImageError::from_io)?;
-                if n == 0 {
-                    break;
-                }
-                filled += n;
+        while done < total {
+            if marks.contains(&done) {
+                // The first block of a tag or of the array, made and hashed here.
+                let mut block = vec![0u8; SECTOR_SIZE];
+                self.read_exact(&mut block).map_err(ImageError::from_io)?;
+                out.write_all(&block).map_err(wr)?;
+                done += bs;
+                continue;
             }
-            if filled == 0 {
-                break;
-            }
-            out.write_all(&buf[..filled])
-                .map_err(|e| ImageError::Write { source: e })?;
-            done += filled as u64;
+            let seg_end = marks.iter().copied().find(|&m| m > done).unwrap_or(total);
+            let Some(run) = self.md5.take() else {
+                return Err(ImageError::Write {
+                    source: io::Error::other("the MD5 checksums are not being computed"),
+                });
+            };
+            let (mut s_run, mut f_run) = (run.clone(), run);
+            let (stx, srx) = sync_channel::<(u64, Arc<Vec<u8>>)>(2);
+            let (ftx, frx) = sync_channel::<(u64, Arc<Vec<u8>>)>(2);
+            let layout = &layout;
+            let (result, run) = std::thread::scope(|scope| {
+                let sh = scope.spawn(move || {
+                    for (off, b) in srx {
+                        s_run.feed_part(layout, off, &b, true, false);
+                    }
+                    s_run
+                });
+                let fh = scope.spawn(move || {
+                    for (off, b) in frx {
+                        f_run.feed_part(layout, off, &b, false, true);
+                    }
+                    f_run
+                });
+                let result = (|| -> Result<(), ImageError> {
+                    while done < seg_end {
+                        let want = (HASHED_CHUNK as u64).min(seg_end - done) as usize;
+                        let mut data = match pool.iter().position(|b| Arc::strong_count(b) == 1) {
+                            Some(i) => pool.swap_remove(i),
+                            None => Arc::new(vec![0u8; HASHED_CHUNK]),
+                        };
+                        let buf = Arc::get_mut(&mut data).expect("not shared");
+                        buf.resize(want, 0);
+                        let mut filled = 0;
+                        while filled < want {
+                            let n = self
+                                .read_stream(&mut buf[filled..])
+                                .map_err(ImageError::from_io)?;
+                            if n == 0 {
+                                break;
+                            }
+                            filled += n;
+                        }
+                        buf.truncate(filled);
+                        if filled == 0 {
+                            return Err(ImageError::Write {
+                                source: io::Error::other("the image stream ended early"),
+                            });
+                        }
+                        out.write_all(buf).map_err(wr)?;
+                        let _ = stx.send((done, Arc::clone(&data)));
+                        let _ = ftx.send((done, Arc::clone(&data)));
+                        pool.push(data);
+                        done += filled as u64;
+                    }
+                    Ok(())
+                })();
+                drop((stx, ftx));
+                let s = sh.join().expect("session MD5 thread");
+                let f = fh.join().expect("file MD5 thread");
+                (result, crate::checksum::Md5Run::join(s, f))
+            });
+            self.md5 = Some(run);
+            result?;
         }
         debug_assert_eq!(done, total);
         Ok(done)

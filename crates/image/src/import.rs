@@ -174,6 +174,13 @@ pub(crate) fn import_into(
         }
         _ => None,
     };
+    // The session's checksum array (libisofs doc/checksums.txt): the MD5s of kept
+    // files go over into the new session's array. Read with Rock Ridge, where the AAIP
+    // attributes `isofs.ca` and `isofs.cx` are.
+    let kept_md5 = (primary_view == View::RockRidge)
+        .then(|| primary.root().rock_ridge().and_then(|r| r.md5_area))
+        .flatten()
+        .and_then(|area| crate::checksum::read_array(src, &area, session_start));
     let joliet_match = joliet.as_ref().map(|j| match_trees(&primary, j));
     let iso_match = iso.as_ref().map(|i| match_trees(&primary, i));
     // genisoimage -udf records the symbolic links of a Rock Ridge bridge as empty
@@ -391,6 +398,8 @@ pub(crate) fn import_into(
                     _ => Some(child.identifier().into()),
                 },
                 joliet: None,
+                md5: None,
+                md5_index: None,
                 recorded: recorded_of(&child),
                 joliet_raw: match primary_view {
                     View::Joliet => Some(child.identifier().into()),
@@ -400,8 +409,22 @@ pub(crate) fn import_into(
                         .and_then(|&i| joliet.as_ref().map(|t| t.get(i).identifier().into())),
                 },
             };
+            let md5 = match (&kind, &kept_md5, rr.and_then(|r| r.md5_index)) {
+                (
+                    NodeKind::File {
+                        source: FileSource::Extent { .. } | FileSource::Extents(_),
+                        ..
+                    }
+                    | NodeKind::File { size: 0, .. },
+                    Some(array),
+                    Some(i),
+                ) if i >= 1 && (i as usize) < array.len() - 1 => Some((array[i as usize], i)),
+                _ => None,
+            };
             let fixed = FixedNames {
                 joliet: fixed.joliet_raw.as_deref().map(joliet_units),
+                md5: md5.map(|m| m.0),
+                md5_index: md5.map(|m| m.1),
                 ..fixed
             };
             let id = out.push(into, name, kind, meta);

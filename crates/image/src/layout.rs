@@ -286,6 +286,8 @@ pub(crate) enum Md5Item {
     Data(u32),
     /// An empty file (MD5 of no bytes).
     Empty,
+    /// A file kept from the imported session: the MD5 its checksum array recorded.
+    Kept([u8; 16]),
 }
 
 /// Placement of the libisofs checksums of a session (libisofs doc/checksums.txt).
@@ -594,12 +596,51 @@ pub fn plan(
             ..ChecksumPlan::default()
         };
         let mut link_index: HashMap<(u64, u64), u32> = HashMap::new();
+        // Files kept from the imported session keep their index where it is free (and
+        // not beyond what this tree could need), so their directory records stay the
+        // same; the slots in between checksum nothing (MD5 of no bytes).
+        let most = 2 * n as u64 + 1024;
+        let mut slots: BTreeMap<u32, [u8; 16]> = BTreeMap::new();
         for &id in &order {
             let node = tree.node(id);
             let NodeKind::File { size, source } = &node.kind else {
                 continue;
             };
-            if matches!(source, FileSource::Extent { .. } | FileSource::Extents(_)) {
+            let kept = matches!(source, FileSource::Extent { .. } | FileSource::Extents(_));
+            let Some(f) = node.fixed.as_deref().filter(|_| kept || *size == 0) else {
+                continue;
+            };
+            let (Some(sum), Some(i)) = (f.md5, f.md5_index) else {
+                continue;
+            };
+            if i == 0 || u64::from(i) > most {
+                continue;
+            }
+            match slots.get(&i) {
+                None => {
+                    slots.insert(i, sum);
+                    plan.node_index[id as usize] = i;
+                }
+                // Hard links share their index.
+                Some(s) if *s == sum => plan.node_index[id as usize] = i,
+                Some(_) => {}
+            }
+        }
+        let last = slots.keys().next_back().copied().unwrap_or(0);
+        plan.items = (1..=last)
+            .map(|i| slots.get(&i).map_or(Md5Item::Empty, |s| Md5Item::Kept(*s)))
+            .collect();
+        for &id in &order {
+            let node = tree.node(id);
+            let NodeKind::File { size, source } = &node.kind else {
+                continue;
+            };
+            if plan.node_index[id as usize] != 0 {
+                continue;
+            }
+            let kept = matches!(source, FileSource::Extent { .. } | FileSource::Extents(_));
+            let kept_md5 = node.fixed.as_ref().and_then(|f| f.md5);
+            if kept && kept_md5.is_none() {
                 continue;
             }
             if *size > 0
@@ -608,10 +649,10 @@ pub fn plan(
                 plan.node_index[id as usize] = i;
                 continue;
             }
-            plan.items.push(if *size == 0 {
-                Md5Item::Empty
-            } else {
-                Md5Item::Data(0)
+            plan.items.push(match kept_md5 {
+                Some(sum) if kept => Md5Item::Kept(sum),
+                _ if *size == 0 => Md5Item::Empty,
+                _ => Md5Item::Data(0),
             });
             let i = plan.items.len() as u32;
             plan.node_index[id as usize] = i;
@@ -1491,14 +1532,29 @@ pub(crate) fn encode_directory(
                     {
                         su.add(|o| device_number(*rdev).encode(o));
                     }
-                    NodeKind::File { .. } => {
+                    NodeKind::File { source, .. } => {
                         if let Some(p) = &layout.md5
                             && let Target::File(_) = e.target
                             && p.node_index[id as usize] != 0
                         {
                             let cx = p.node_index[id as usize].to_be_bytes();
-                            for al in md5sum::encode_al_entries(&[(md5sum::NAME_CX, &cx)]) {
-                                su.add_raw(&al);
+                            let al = md5sum::encode_al_entries(&[(md5sum::NAME_CX, &cx)]);
+                            // A file whose data lies before this session must keep its
+                            // entries in its record if they fit without `isofs.cx`:
+                            // libarchive refuses a continuation area after a file's data
+                            // (peers.md, Addendum). It then has no MD5 here.
+                            let avail = 255usize.saturating_sub(base(&e.ident));
+                            let len = su.bytes.len();
+                            let spills = len <= avail
+                                && len + al.iter().map(Vec::len).sum::<usize>() > avail;
+                            let kept = matches!(
+                                source,
+                                FileSource::Extent { .. } | FileSource::Extents(_)
+                            );
+                            if !(kept && spills) {
+                                for al in al {
+                                    su.add_raw(&al);
+                                }
                             }
                         }
                     }

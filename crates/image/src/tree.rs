@@ -165,6 +165,12 @@ pub(crate) struct FixedNames {
     pub(crate) joliet_raw: Option<Box<[u8]>>,
     /// Extents and serial number as recorded, for directory reuse.
     pub(crate) recorded: crate::reuse::Recorded,
+    /// The file's MD5 from the imported session's checksum array (its `isofs.cx`
+    /// entry; libisofs doc/checksums.txt), carried into the new session's array.
+    pub(crate) md5: Option<[u8; 16]>,
+    /// Its index in that array (`isofs.cx`), kept in the new array when free so that
+    /// its directory record (and a reused directory) stays the same.
+    pub(crate) md5_index: Option<u32>,
 }
 
 impl Node {

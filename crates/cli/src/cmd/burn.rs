@@ -98,7 +98,8 @@ pub struct Args {
 
     /// Read the session back after writing (IMAPI2 IBurnVerification): none, quick
     /// (descriptors and tree against their checksum tags), full (every block and file).
-    /// Checks need --md5; without it the session is read and unreadable blocks reported.
+    /// With --no-md5 there is nothing to check: the session is read and unreadable blocks
+    /// reported.
     #[arg(long, value_enum, default_value = "none")]
     pub verify: super::verify::Level,
 

@@ -59,9 +59,16 @@ pub struct FsArgs {
 
     /// Record MD5 checksums as libisofs does (xorriso -md5 on): session, superblock and
     /// tree tags, and one MD5 per file, so `discburn verify` and `xorriso -md5 on
-    /// -check_md5` can check the session later. Every byte is hashed while writing.
-    #[arg(long)]
+    /// -check_md5` can check the session later. Every byte is hashed while writing. On
+    /// by default, except with `--fs ...,udf` (7-Zip's UDF reader reports a headers
+    /// error when the checksum blocks follow the UDF volume), where it turns them on.
+    #[arg(long, overrides_with = "no_md5")]
     pub md5: bool,
+
+    /// Record no MD5 checksums (the session then holds no tags, no checksum array and no
+    /// `isofs.ca`/`isofs.cx` attributes).
+    #[arg(long, overrides_with = "md5")]
+    pub no_md5: bool,
 
     /// UDF revision written with `--fs ...,udf` (IMAPI2 UDFRevision): 1.02 and 1.50 use
     /// ECMA-167 2nd edition structures, 2.00 and later the 3rd edition, 2.50 and 2.60
@@ -104,7 +111,8 @@ pub fn parse_udf_revision(s: &str) -> Result<u32, String> {
 /// An unsupported UDF revision (not reachable through the parser).
 pub fn apply_fs_args(image: &mut FileSystemImage, fs: &FsArgs) -> anyhow::Result<()> {
     image.set_file_systems_to_create(file_systems(&fs.file_systems));
-    image.set_record_md5(fs.md5);
+    let udf = fs.file_systems.contains(&Fs::Udf);
+    image.set_record_md5(!fs.no_md5 && (fs.md5 || !udf));
     image.set_udf_revision(fs.udf_revision)?;
     image.set_create_redundant_udf_metadata_files(fs.udf_redundant_metadata);
     image.set_relocate_deep_directories(fs.relocate_deep_directories());

@@ -1,7 +1,7 @@
 //! `discburn verify`: reads a session back and compares it with the MD5 checksums
-//! recorded in it (libisofs format, as `mkimage --md5`, `burn --md5` and `xorriso -md5
-//! on` write them); IMAPI2 IBurnVerification levels. A thin caller of
-//! [`discburn::Disc::verify`].
+//! recorded in it (libisofs format, as `mkimage` and `burn` write them unless
+//! `--no-md5`, and `xorriso -md5 on`); IMAPI2 IBurnVerification levels. A thin caller
+//! of [`discburn::Disc::verify`].
 
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
@@ -115,7 +115,7 @@ fn print_report(r: &VerifyReport, as_json: bool) {
     }
     if !r.has_checksums {
         println!(
-            "session {} at LBA {}: no MD5 checksums recorded (write them with --md5); every block was read",
+            "session {} at LBA {}: no MD5 checksums recorded (the session was written with --no-md5 or by another tool); every block was read",
             r.session, r.start_lba
         );
     }
