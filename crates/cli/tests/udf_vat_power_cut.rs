@@ -3,10 +3,11 @@
 //! sector, in its middle, and just before its VAT ICB (the session's last block). After
 //! each cut the first session's VAT generation still reads (`ls` and `extract
 //! --session 1`), and `burn` refuses the open session naming `discburn repair`.
-//!
-//! Not covered yet (see the issue): `repair` closes the interrupted session but then
-//! finds no ISO 9660 descriptors to repeat in a rescue session, and the next UDF
-//! append finds no VAT at the closed session's last block.
+//! `repair` closes the interrupted session and writes no rescue session (the last
+//! complete session is a UDF volume alone); the next burn imports the VAT of session 1
+//! (the closed session ends without one) and its own VAT chains to it. The merged tree
+//! then reads in discburn and, for the cut just before the VAT, in the Linux kernel's
+//! udf driver from the dumped disc (no mount options: the VAT at the last block).
 
 #[macro_use]
 mod common;
@@ -14,6 +15,8 @@ mod common;
 use std::fs;
 
 use common::{discburn, ok};
+use discburn_testkit::oracle;
+use discburn_testkit::tree::Md5Digest;
 
 #[test]
 fn vat_append_cut_by_a_power_loss_keeps_session_1_and_names_repair() {
@@ -75,6 +78,62 @@ fn vat_append_cut_by_a_power_loss_keeps_session_1_and_names_repair() {
                 "{what}: {err}"
             );
             fs::remove_dir_all(&x).unwrap();
+
+            let out = ok(args!["repair", "--drive", &disc]);
+            assert!(
+                out.contains("continues the UDF volume (VAT) of the session at LBA 0"),
+                "{what}: {out}"
+            );
+            ok(args!["burn", "--drive", &disc, "--fs", "udf", &s2]);
+            let ls = ok(args!["ls", "--drive", &disc]);
+            for p in [" /a\n", " /d/big\n", " /b\n"] {
+                assert!(ls.contains(p), "{what}: {p} in\n{ls}");
+            }
+            if cut == blocks - 1 {
+                kernel_reads_merged_tree(&disc, &big, &what);
+            }
         }
     }
+}
+
+/// The dumped disc mounts in the kernel's udf driver and holds /a, /d/big and /b.
+fn kernel_reads_merged_tree(disc: &std::path::Path, big: &[u8], what: &str) {
+    let img = disc.with_extension("img");
+    let o = discburn(args!["dump", "--drive", disc, "-o", &img]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        o.status.success() || err.contains("unreadable block runs were written as zeros"),
+        "{what}: dump: {err}"
+    );
+    let out = std::process::Command::new(oracle::kernel_read_script())
+        .args(["--fstype", "udf"])
+        .arg(&img)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run kernel-read");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains("mount: rc=0"),
+        "{what}: kernel udf mount failed:\n{text}"
+    );
+    let md5 = text
+        .split("--- md5 ---\n")
+        .nth(1)
+        .and_then(|r| r.split("--- df ---").next())
+        .unwrap_or_default();
+    let sums: std::collections::BTreeMap<&str, Md5Digest> = md5
+        .lines()
+        .filter_map(|l| {
+            let (sum, p) = l.split_once("  ./")?;
+            Some((p, Md5Digest::from_hex(sum)?))
+        })
+        .collect();
+    for (p, bytes) in [("a", &b"one\n"[..]), ("b", b"two\n"), ("d/big", big)] {
+        assert_eq!(
+            sums.get(p),
+            Some(&Md5Digest::of(bytes)),
+            "{what}: /{p} in the kernel's view:\n{text}"
+        );
+    }
+    fs::remove_file(&img).unwrap();
 }

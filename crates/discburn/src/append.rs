@@ -307,7 +307,20 @@ impl AppendSession {
                     device: self.device.clone(),
                 });
             }
-            match self.image.import_file_system(&mut *media) {
+            let mut result = self.image.import_file_system(&mut *media);
+            drop(media);
+            if let Err(e) = &result
+                && !matches!(
+                    self.image.session_placement(),
+                    Some(SessionPlacement::Overwrite { .. })
+                )
+                && crate::vat_fallback::may_fall_back(e)
+                && let Some(used) =
+                    crate::vat_fallback::import_previous_vat(&self.writer, &mut self.image)?
+            {
+                result = Ok(used);
+            }
+            match result {
                 Ok(used) => {
                     if !had_name
                         && let Some(name) = self.image.imported_volume_name()
