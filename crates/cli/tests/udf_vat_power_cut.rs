@@ -81,7 +81,9 @@ fn vat_append_cut_by_a_power_loss_keeps_session_1_and_names_repair() {
 
             let out = ok(args!["repair", "--drive", &disc]);
             assert!(
-                out.contains("continues the UDF volume (VAT) of the session at LBA 0"),
+                out.contains(
+                    "no rescue session is written: the next burn continues the newest complete VAT"
+                ),
                 "{what}: {out}"
             );
             ok(args!["burn", "--drive", &disc, "--fs", "udf", &s2]);
@@ -94,6 +96,43 @@ fn vat_append_cut_by_a_power_loss_keeps_session_1_and_names_repair() {
             }
         }
     }
+}
+
+/// Two interrupted VAT sessions in a row, each closed by `repair`: the next burn passes
+/// over both (neither holds a readable file system) and continues session 1's VAT.
+#[test]
+fn two_interrupted_vat_sessions_in_a_row_are_passed_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s1, s2) = (dir.path().join("s1"), dir.path().join("s2"));
+    fs::create_dir(&s1).unwrap();
+    fs::create_dir(&s2).unwrap();
+    fs::write(s1.join("a"), b"one\n").unwrap();
+    fs::write(s2.join("b"), vec![5u8; 300_000]).unwrap();
+    let disc = dir.path().join("bdr");
+    ok(args!["disc", "create", "--media", "bd-r", &disc]);
+    ok(args!["burn", "--drive", &disc, "--fs", "udf", &s1]);
+    for _ in 0..2 {
+        ok(args![
+            "disc",
+            "inject",
+            &disc,
+            "--power-cut-after-sectors",
+            "200"
+        ]);
+        assert_eq!(
+            discburn(args!["burn", "--drive", &disc, "--fs", "udf", &s2])
+                .status
+                .code(),
+            Some(1)
+        );
+        ok(args!["disc", "inject", &disc, "--clear"]);
+        ok(args!["repair", "--drive", &disc]);
+    }
+    let out = ok(args!["burn", "--drive", &disc, "--fs", "udf", &s2]);
+    assert!(out.starts_with("session 4 at LBA"), "{out}");
+    assert!(out.contains("1 added, 1 kept"), "{out}");
+    let ls = ok(args!["ls", "--drive", &disc]);
+    assert!(ls.contains(" /a\n") && ls.contains(" /b\n"), "{ls}");
 }
 
 /// The dumped disc mounts in the kernel's udf driver and holds /a, /d/big and /b.

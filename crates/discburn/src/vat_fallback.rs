@@ -7,7 +7,7 @@
 //! the next writable address.
 
 use discburn_image::{FileSystemImage, FileSystems, ImageError, SectorSource};
-use discburn_reader::{ReadError, ReadOptions, UdfVolume};
+use discburn_reader::{ReadError, ReadOptions, UdfVolume, Volume};
 use discburn_writer::DiscFormat2Data;
 
 use crate::Error;
@@ -22,9 +22,10 @@ pub(crate) fn may_fall_back(e: &ImageError) -> bool {
     }
 }
 
-/// Imports the session before the last one when it is a UDF volume with a VAT at its
-/// last recorded block (READ TRACK INFORMATION, MMC-6 6.27). Returns `None` (nothing
-/// imported) when there is no such session.
+/// Imports the newest session before the last one that is a UDF volume with a VAT at
+/// its last recorded block (READ TRACK INFORMATION, MMC-6 6.27), passing over sessions
+/// without a readable file system. Returns `None` (nothing imported) when there is no
+/// such session, or an ISO 9660 session comes first.
 ///
 /// # Errors
 /// [`Error::Writer`] (device errors), [`Error::Image`] (import of that session).
@@ -36,25 +37,27 @@ pub(crate) fn import_previous_vat(
         let mut rec = writer.recorder()?;
         crate::disc::sequential_toc(&mut rec)?
     };
-    let [.., prev, _last] = toc.as_slice() else {
-        return Ok(None);
-    };
-    let end = prev.start + prev.blocks;
     let mut media = writer.media_source()?;
-    let mut src = Upto {
-        inner: &mut *media,
-        end,
-    };
-    let vat = UdfVolume::open_with_last_block(
-        &mut src,
-        prev.start,
-        end.saturating_sub(1),
-        &ReadOptions::default(),
-    );
-    if !vat.is_ok_and(|u| u.virtual_allocation_table().is_some()) {
-        return Ok(None);
+    // Newest first, past the last session; sessions without a readable file system
+    // (earlier interrupted ones, closed by repair) are passed over; an ISO 9660 session
+    // ends the search.
+    for prev in toc.iter().rev().skip(1) {
+        let end = prev.start + prev.blocks;
+        let mut src = Upto {
+            inner: &mut *media,
+            end,
+        };
+        let options = ReadOptions::default();
+        let vat =
+            UdfVolume::open_with_last_block(&mut src, prev.start, end.saturating_sub(1), &options);
+        if vat.is_ok_and(|u| u.virtual_allocation_table().is_some()) {
+            return Ok(Some(image.import_file_system_from(&mut src, prev.start)?));
+        }
+        if Volume::open(&mut src, prev.start, &options).is_ok() {
+            break;
+        }
     }
-    Ok(Some(image.import_file_system_from(&mut src, prev.start)?))
+    Ok(None)
 }
 
 /// The media up to `end` (exclusive): the VAT is found at its last block.

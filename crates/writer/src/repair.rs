@@ -93,10 +93,11 @@ pub enum RepairOutcome {
         complete: bool,
         /// The rescue session written after an incomplete one, if any.
         rescue: Option<RescueSession>,
-        /// The session was incomplete and the last complete one, starting at this LBA,
-        /// holds a UDF volume without ECMA-119 descriptors (a VAT volume, UDF 2.60
-        /// 2.2.11): no rescue session is written; the next append imports that
-        /// session's VAT and records its own VAT as the disc's last block.
+        /// The session was incomplete and the session before it, starting at this LBA,
+        /// begins a UDF volume without ECMA-119 descriptors (a VAT volume, UDF 2.60
+        /// 2.2.11; possibly itself an earlier interrupted session): no rescue session
+        /// is written; the next append imports the newest complete VAT before the
+        /// interrupted session and records its own VAT as the disc's last block.
         udf_continues: Option<u32>,
     },
     /// Overwritable media: volume descriptors of an interrupted session's leftovers were
@@ -174,10 +175,10 @@ impl fmt::Display for RepairReport {
                     )?,
                     None => {}
                 }
-                if let Some(c) = udf_continues {
+                if udf_continues.is_some() {
                     write!(
                         f,
-                        "; it was incomplete, and the next burn continues the UDF volume (VAT) of the session at LBA {c}"
+                        "; it was incomplete and the disc holds UDF alone (VAT), so no rescue session is written: the next burn continues the newest complete VAT before it"
                     )?;
                 }
                 write!(f, "; the disc takes new sessions again")
