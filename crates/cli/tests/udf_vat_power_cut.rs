@@ -86,7 +86,14 @@ fn vat_append_cut_by_a_power_loss_keeps_session_1_and_names_repair() {
                 ),
                 "{what}: {out}"
             );
-            ok(args!["burn", "--drive", &disc, "--fs", "udf", &s2]);
+            let o = discburn(args!["burn", "--drive", &disc, "--fs", "udf", &s2]);
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(o.status.success(), "{what}: {err}");
+            // Never silent: the user learns which generation the session continues.
+            assert!(
+                err.contains("continues the UDF volume of the session at LBA"),
+                "{what}: {err}"
+            );
             let ls = ok(args!["ls", "--drive", &disc]);
             for p in [" /a\n", " /d/big\n", " /b\n"] {
                 assert!(ls.contains(p), "{what}: {p} in\n{ls}");

@@ -102,6 +102,11 @@ pub struct AppendReport {
     pub closed: bool,
     /// IDiscFormat2Data::get_CurrentMediaStatus after the write.
     pub media_status: MediaState,
+    /// Set when the last session held no readable UDF VAT (a session interrupted and
+    /// closed by repair, or a damaged VAT) and the new session continues the UDF volume
+    /// of an earlier session instead: that session's start LBA. The files of the
+    /// sessions after it are not in the new tree; their blocks stay on the disc.
+    pub continued_vat_of_session_at: Option<u64>,
 }
 
 /// One session being appended to the medium in a recorder: the data writer, the
@@ -118,6 +123,7 @@ pub struct AppendSession {
     files_added: usize,
     files_hidden: usize,
     changed: bool,
+    continued_vat_of_session_at: Option<u64>,
 }
 
 /// The client name the append takes exclusive access under (IDiscFormat2Data::
@@ -207,6 +213,7 @@ impl AppendSession {
             files_added: 0,
             files_hidden: 0,
             changed: false,
+            continued_vat_of_session_at: None,
         })
     }
 
@@ -315,9 +322,10 @@ impl AppendSession {
                     Some(SessionPlacement::Overwrite { .. })
                 )
                 && crate::vat_fallback::may_fall_back(e)
-                && let Some(used) =
+                && let Some((used, start)) =
                     crate::vat_fallback::import_previous_vat(&self.writer, &mut self.image)?
             {
+                self.continued_vat_of_session_at = Some(start);
                 result = Ok(used);
             }
             match result {
@@ -543,6 +551,7 @@ impl AppendSession {
             mechanism,
             closed,
             media_status,
+            continued_vat_of_session_at: self.continued_vat_of_session_at,
         };
         let changes = source_changes.list();
         if !changes.is_empty() {

@@ -24,15 +24,16 @@ pub(crate) fn may_fall_back(e: &ImageError) -> bool {
 
 /// Imports the newest session before the last one that is a UDF volume with a VAT at
 /// its last recorded block (READ TRACK INFORMATION, MMC-6 6.27), passing over sessions
-/// without a readable file system. Returns `None` (nothing imported) when there is no
-/// such session, or an ISO 9660 session comes first.
+/// without a readable file system; returns the file systems imported and that session's
+/// start LBA. `None` (nothing imported) when there is no such session, or an ISO 9660
+/// session comes first.
 ///
 /// # Errors
 /// [`Error::Writer`] (device errors), [`Error::Image`] (import of that session).
 pub(crate) fn import_previous_vat(
     writer: &DiscFormat2Data,
     image: &mut FileSystemImage,
-) -> Result<Option<FileSystems>, Error> {
+) -> Result<Option<(FileSystems, u64)>, Error> {
     let toc = {
         let mut rec = writer.recorder()?;
         crate::disc::sequential_toc(&mut rec)?
@@ -51,7 +52,8 @@ pub(crate) fn import_previous_vat(
         let vat =
             UdfVolume::open_with_last_block(&mut src, prev.start, end.saturating_sub(1), &options);
         if vat.is_ok_and(|u| u.virtual_allocation_table().is_some()) {
-            return Ok(Some(image.import_file_system_from(&mut src, prev.start)?));
+            let used = image.import_file_system_from(&mut src, prev.start)?;
+            return Ok(Some((used, prev.start)));
         }
         if Volume::open(&mut src, prev.start, &options).is_ok() {
             break;
