@@ -524,8 +524,11 @@ impl AppendSession {
             let total = u64::try_from(self.writer.total_sectors_on_media()?.max(0)).unwrap_or(0);
             let mut src = self.writer.media_source()?;
             let list = list_sessions(&mut *src)?;
-            let end = list.next_session_start();
-            (list.sessions.len() as u32, total.saturating_sub(end))
+            // The session chain is ISO 9660's; a UDF-only volume written here is the
+            // medium's one session.
+            let end = list.next_session_start().max(u64::from(start_lba) + blocks);
+            let n = (list.sessions.len() as u32).max(1);
+            (n, total.saturating_sub(end))
         } else {
             let free = if closed {
                 0
