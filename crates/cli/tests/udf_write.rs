@@ -630,4 +630,17 @@ fn burn_udf_on_bd_r_and_on_an_image_file_reads_back_in_udfinfo_and_7zip() {
     );
     assert_eq!(i.get("numfiles"), Some(&files.to_string()), "{i:?}");
     assert_eq!(sevenzip_udf(&img, &w.scratch.join("x")), manifest);
+
+    // UDF alone on an image file: the report names session 1 (it said "session 0": the
+    // session chain it counted is ISO 9660's).
+    let udf_only = w.out("udf-only.img");
+    let out = ok(&[
+        "burn".as_ref(),
+        "--drive".as_ref(),
+        udf_only.as_os_str(),
+        "--fs".as_ref(),
+        "udf".as_ref(),
+        w.src.as_os_str(),
+    ]);
+    assert!(out.starts_with("session 1 at LBA 32"), "{out}");
 }

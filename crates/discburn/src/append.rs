@@ -102,6 +102,11 @@ pub struct AppendReport {
     pub closed: bool,
     /// IDiscFormat2Data::get_CurrentMediaStatus after the write.
     pub media_status: MediaState,
+    /// Set when the last session held no readable UDF VAT (a session interrupted and
+    /// closed by repair, or a damaged VAT) and the new session continues the UDF volume
+    /// of an earlier session instead: that session's start LBA. The files of the
+    /// sessions after it are not in the new tree; their blocks stay on the disc.
+    pub continued_vat_of_session_at: Option<u64>,
 }
 
 /// One session being appended to the medium in a recorder: the data writer, the
@@ -118,6 +123,7 @@ pub struct AppendSession {
     files_added: usize,
     files_hidden: usize,
     changed: bool,
+    continued_vat_of_session_at: Option<u64>,
 }
 
 /// The client name the append takes exclusive access under (IDiscFormat2Data::
@@ -207,6 +213,7 @@ impl AppendSession {
             files_added: 0,
             files_hidden: 0,
             changed: false,
+            continued_vat_of_session_at: None,
         })
     }
 
@@ -307,7 +314,21 @@ impl AppendSession {
                     device: self.device.clone(),
                 });
             }
-            match self.image.import_file_system(&mut *media) {
+            let mut result = self.image.import_file_system(&mut *media);
+            drop(media);
+            if let Err(e) = &result
+                && !matches!(
+                    self.image.session_placement(),
+                    Some(SessionPlacement::Overwrite { .. })
+                )
+                && crate::vat_fallback::may_fall_back(e)
+                && let Some((used, start)) =
+                    crate::vat_fallback::import_previous_vat(&self.writer, &mut self.image)?
+            {
+                self.continued_vat_of_session_at = Some(start);
+                result = Ok(used);
+            }
+            match result {
                 Ok(used) => {
                     if !had_name
                         && let Some(name) = self.image.imported_volume_name()
@@ -503,8 +524,11 @@ impl AppendSession {
             let total = u64::try_from(self.writer.total_sectors_on_media()?.max(0)).unwrap_or(0);
             let mut src = self.writer.media_source()?;
             let list = list_sessions(&mut *src)?;
-            let end = list.next_session_start();
-            (list.sessions.len() as u32, total.saturating_sub(end))
+            // The session chain is ISO 9660's; a UDF-only volume written here is the
+            // medium's one session.
+            let end = list.next_session_start().max(u64::from(start_lba) + blocks);
+            let n = (list.sessions.len() as u32).max(1);
+            (n, total.saturating_sub(end))
         } else {
             let free = if closed {
                 0
@@ -530,6 +554,7 @@ impl AppendSession {
             mechanism,
             closed,
             media_status,
+            continued_vat_of_session_at: self.continued_vat_of_session_at,
         };
         let changes = source_changes.list();
         if !changes.is_empty() {

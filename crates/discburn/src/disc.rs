@@ -414,7 +414,7 @@ fn recorded_blocks(s: &SessionInfo, volume_space_size: u64) -> u64 {
 }
 
 /// The complete sessions of sequential media from the drive's track table.
-fn sequential_toc(rec: &mut DiscRecorder) -> Result<Vec<SessionInfo>, Error> {
+pub(crate) fn sequential_toc(rec: &mut DiscRecorder) -> Result<Vec<SessionInfo>, Error> {
     let mut toc: Vec<SessionInfo> = Vec::new();
     let di = rec.disc_information()?;
     let complete = u32::from(di.complete_sessions());

@@ -64,6 +64,7 @@ pub mod disc;
 pub mod dump;
 mod error;
 pub mod rollback;
+mod vat_fallback;
 pub mod verify;
 
 pub use append::{AppendOptions, AppendReport, AppendSession};

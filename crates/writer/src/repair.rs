@@ -20,6 +20,9 @@
 //!    next burn sees is the last complete one, with the same directory tree; when no
 //!    session was complete (the first one was interrupted), an empty ISO 9660 volume.
 //!    The incomplete session stays on the disc (write-once) but nothing refers to it.
+//!    When the last complete session is a UDF volume alone (a VAT volume, UDF 2.60
+//!    2.2.11), no rescue session is written: the next append imports that session's
+//!    VAT and ends with its own VAT, which readers then find at the last block.
 //!
 //! **Overwritable media** (image files, block devices, DVD+RW, DVD-RAM, BD-RE): an
 //! interrupted write leaves the blocks of a session that the image head at LBA 0–31
@@ -90,6 +93,12 @@ pub enum RepairOutcome {
         complete: bool,
         /// The rescue session written after an incomplete one, if any.
         rescue: Option<RescueSession>,
+        /// The session was incomplete and the session before it, starting at this LBA,
+        /// begins a UDF volume without ECMA-119 descriptors (a VAT volume, UDF 2.60
+        /// 2.2.11; possibly itself an earlier interrupted session): no rescue session
+        /// is written; the next append imports the newest complete VAT before the
+        /// interrupted session and records its own VAT as the disc's last block.
+        udf_continues: Option<u32>,
     },
     /// Overwritable media: volume descriptors of an interrupted session's leftovers were
     /// cleared.
@@ -139,6 +148,7 @@ impl fmt::Display for RepairReport {
                 recorded_end,
                 complete,
                 rescue,
+                udf_continues,
                 ..
             } => {
                 write!(
@@ -164,6 +174,12 @@ impl fmt::Display for RepairReport {
                         "; it was incomplete and no earlier session is complete, so session at LBA {start} ({blocks} blocks) holds an empty file system"
                     )?,
                     None => {}
+                }
+                if udf_continues.is_some() {
+                    write!(
+                        f,
+                        "; it was incomplete and the disc holds UDF alone (VAT), so no rescue session is written: the next burn continues the newest complete VAT before it"
+                    )?;
                 }
                 write!(f, "; the disc takes new sessions again")
             }
@@ -361,7 +377,10 @@ fn sequential(
     }
     let complete = session_complete(rec, session_start, recorded_end);
     close_session(rec, profile)?;
-    let rescue = if complete {
+    let udf_continues = (!complete && info.start_prev >= 0)
+        .then_some(info.start_prev as u32)
+        .filter(|&s| udf_only(rec, s));
+    let rescue = if complete || udf_continues.is_some() {
         None
     } else if info.start_prev >= 0 {
         Some(write_rescue(
@@ -383,7 +402,16 @@ fn sequential(
         tracks_closed: open_tracks,
         complete,
         rescue,
+        udf_continues,
     })
+}
+
+/// True when the session at `start` begins with a UDF Volume Recognition Sequence
+/// (ECMA-167 2/9.2 "BEA01" at start + 16) rather than ECMA-119 volume descriptors: a
+/// UDF volume alone, whose newest tree an append finds through the VAT chain.
+fn udf_only(rec: &mut DiscRecorder, start: u32) -> bool {
+    let mut s = vec![0u8; SECTOR];
+    rec.drive().read10(start + 16, &mut s).is_ok() && &s[1..6] == b"BEA01"
 }
 
 /// Page 05h with Multi-session = 11b (next session allowed) on CD (TAO) and DVD-R/-RW

@@ -208,6 +208,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         bar.finish_and_clear();
     }
     let r = written.map_err(lib_err)?;
+    if let Some(at) = r.continued_vat_of_session_at {
+        eprintln!(
+            "discburn: the last session holds no readable UDF VAT (interrupted and closed by repair, or damaged); the new session continues the UDF volume of the session at LBA {at}: files of the sessions after it are not in the new tree (their blocks stay on the disc, `ls --session N` reads them)"
+        );
+    }
     if args.json {
         let report = json!({
             "drive": r.device,
@@ -221,6 +226,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "mechanism": r.mechanism,
             "closed": r.closed,
             "media_status": r.media_status.names(),
+            "continued_vat_of_session_at": r.continued_vat_of_session_at,
         });
         println!("{report:#}");
     } else {

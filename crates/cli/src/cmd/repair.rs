@@ -52,6 +52,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 tracks_closed,
                 complete,
                 rescue,
+                udf_continues,
             } => json!({
                 "drive": report.device,
                 "action": "session_closed",
@@ -62,6 +63,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 "rescue_session": rescue.map(|r| json!({
                     "start": r.start, "blocks": r.blocks, "copy_of": r.copy_of
                 })),
+                "udf_continues": udf_continues,
             }),
             RepairOutcome::LeftoversDiscarded {
                 last_session_end,
