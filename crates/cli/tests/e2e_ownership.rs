@@ -1,6 +1,6 @@
 //! Ownership before the first write (issue 11 item 1): `discburn burn` on an image file
-//! that holds something else (random bytes, a tar archive, an ext4 file system, a JPEG,
-//! a UDF volume) is refused with exit 1, naming what was found and `--force-overwrite`,
+//! that holds something else (random bytes, a tar archive, an ext4 file system, a JPEG)
+//! is refused with exit 1, naming what was found and `--force-overwrite`,
 //! and every byte of the target is unchanged; with `--force-overwrite` (IMAPI2
 //! IDiscFormat2Data::put_ForceOverwrite) the burn goes on and xorriso reads the result.
 //! An emulated disc whose state file is truncated, garbled or missing is refused, never

@@ -211,7 +211,7 @@ fn ms_kernel_drive_dvd_rw_libburn_sessions_and_local_serve() {
                xorriso -dev /dev/sr0 -map /share/$f /$(basename $f) -commit >/dev/null 2>&1; echo xorriso=$?; done; \
                discburn disc create /tmp/l.img --media bd-r >/dev/null; \
                discburn disc serve /tmp/l.img 2>/tmp/l.log & p=$!; \
-               while ! grep -q serving /tmp/l.log && kill -0 $p 2>/dev/null; do usleep 50000; done; \
+               while ! grep -qs serving /tmp/l.log && kill -0 $p 2>/dev/null; do usleep 50000; done; \
                echo '--- local ---'; grep serving /tmp/l.log; \
                xorriso -outdev /dev/sr1 -toc 2>&1 | grep -m 1 '^Media current'; \
                kill -TERM $p; wait $p; echo serve=$?; \

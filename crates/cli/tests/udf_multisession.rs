@@ -390,3 +390,196 @@ fn a_damaged_vat_or_anchor_refuses_the_append_and_writes_nothing() {
         assert!(media.contains("1 complete"), "{media}");
     }
 }
+
+/// 7-Zip's UDF reader (`7zz x`) on `img`: path → MD5.
+fn sevenzip(img: &Path, scratch: &Path) -> Model {
+    let r = oracle::sevenzip_extract(oracle::Image::plain(img), scratch);
+    r.tree
+        .entries
+        .iter()
+        .filter_map(|(p, n)| match n {
+            discburn_testkit::tree::Node::Dir => Some((p.clone(), None)),
+            discburn_testkit::tree::Node::File { md5, .. } => Some((p.clone(), *md5)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Issue 14, UDF alone on overwritable media and image files: every session is a new
+/// volume (type 1 partition from the oldest kept data) after the one before, and the
+/// anchor at LBA 256, which readers take first (ECMA-167 3/8.4.2.1), is written after
+/// it. Three sessions (the second replaces a file, adds files and a directory and hides
+/// a file; the third, a plain burn, replaces a file in a kept directory and hides a
+/// directory). After each: the kernel's udf driver (plain mount of the dumped disc),
+/// udfinfo (revision, counts) and 7-Zip read exactly the merged tree, and `sessions`
+/// lists one UDF session per burn; `ls --session 1` still lists the first tree.
+fn three_sessions_overwritable(media: Option<&str>, revision: &str) {
+    let w = match media {
+        Some(m) => Work::new(m),
+        None => {
+            let dir = tempfile::tempdir().unwrap();
+            Work {
+                disc: dir.path().join("disc.udf"),
+                dir,
+            }
+        }
+    };
+    let mut model = Model::new();
+    let check = |model: &Model, sessions: usize| {
+        let img = w.dump();
+        let i = udfinfo(&img);
+        assert_eq!(i.get("udfwriterev").map(String::as_str), Some(revision));
+        let files = model.values().filter(|v| v.is_some()).count();
+        let dirs = 1 + model.values().filter(|v| v.is_none()).count();
+        assert_eq!(i.get("numfiles"), Some(&files.to_string()), "{i:?}");
+        assert_eq!(i.get("numdirs"), Some(&dirs.to_string()), "{i:?}");
+        assert_eq!(&kernel_udf(&img, 0), model, "kernel udf after {sessions}");
+        assert_eq!(
+            &sevenzip(&img, w.dir.path()),
+            model,
+            "7-Zip after {sessions}"
+        );
+        let listed = ok(args!["sessions", "--drive", &w.disc]);
+        assert_eq!(
+            listed
+                .lines()
+                .filter(|l| l.starts_with("UDF session"))
+                .count(),
+            sessions,
+            "{listed}"
+        );
+        fs::remove_file(&img).unwrap();
+    };
+    let big: Vec<u8> = (0..70_000u32).map(|i| (i % 251) as u8).collect();
+    let s1 = w.source(
+        1,
+        &[
+            ("/a.txt", b"first"),
+            ("/d/b.bin", &[7; 5000]),
+            ("/d/e/f", b"deep"),
+            ("/big", &big),
+            ("/empty", b""),
+        ],
+        &mut model,
+    );
+    w.burn(revision, &s1, &[], &mut model);
+    check(&model, 1);
+    let first = model.clone();
+    let s2 = w.source(
+        2,
+        &[
+            ("/a.txt", b"replaced in session 2"),
+            ("/d/g", b"new in d"),
+            ("/n/new.txt", b"new directory"),
+        ],
+        &mut model,
+    );
+    w.burn(revision, &s2, &["/d/b.bin"], &mut model);
+    check(&model, 2);
+    let s3 = w.source(3, &[("/d/e/f", b"replaced deep file")], &mut model);
+    w.burn("", &s3, &["/n"], &mut model);
+    check(&model, 3);
+    let ls = ok(args!["ls", "--drive", &w.disc, "--session", "1"]);
+    for p in first.keys() {
+        assert!(ls.contains(&format!(" {p}\n")), "{p} in:\n{ls}");
+    }
+    assert!(!ls.contains("/n/new.txt"), "{ls}");
+}
+
+#[test]
+fn udf_alone_three_sessions_on_bd_re_udf_2_01() {
+    three_sessions_overwritable(Some("bd-re"), "2.01");
+}
+
+#[test]
+fn udf_alone_three_sessions_on_an_image_file_udf_2_50() {
+    three_sessions_overwritable(None, "2.50");
+}
+
+/// Issue 14 Deliver 2, the order of writes of a UDF session on overwritable media: the
+/// new volume after the old one (nothing of the old one is written), then the anchor at
+/// LBA 256 — the one block that switches readers to the new volume — then the head (LBA
+/// 0–31: system area and recognition sequence, unchanged bytes). A power loss injected
+/// in the emulated BD-RE at points through the session, the anchor's write unit and the
+/// head leaves a disc whose dump the kernel's udf driver mounts with exactly the old or
+/// exactly the new tree, both occurring across the matrix. `repair` then clears an
+/// interrupted volume's recognition sequence when there is one, and the next burn
+/// appends.
+#[test]
+fn udf_alone_on_bd_re_power_cut_leaves_the_old_or_the_new_tree() {
+    let probe = Work::new("bd-re");
+    let mut old = Model::new();
+    let big: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 253) as u8).collect();
+    let s1 = probe.source(1, &[("/a", b"one"), ("/d/big", &big)], &mut old);
+    let mut new = old.clone();
+    let s2 = probe.source(2, &[("/a", b"two-a"), ("/b", b"two")], &mut new);
+    probe.burn("2.01", &s1, &[], &mut Model::new());
+    let blocks = probe.burn("", &s2, &[], &mut Model::new());
+    // The session's writes end at its last write unit (32 blocks); the anchor's unit
+    // and the head's follow.
+    let w = blocks.next_multiple_of(32);
+    let (mut saw_old, mut saw_new) = (false, false);
+    for cut in [1, w / 2, w - 1, w, w + 16, w + 32, w + 48, w + 64] {
+        let what = format!("cut after {cut} sectors (session {blocks} blocks)");
+        let t = Work::new("bd-re");
+        t.burn("2.01", &s1, &[], &mut Model::new());
+        let n = cut.to_string();
+        ok(args![
+            "disc",
+            "inject",
+            &t.disc,
+            "--power-cut-after-sectors",
+            &n
+        ]);
+        let o = common::discburn(args!["burn", "--drive", &t.disc, &s2]);
+        ok(args!["disc", "inject", &t.disc, "--clear"]);
+        let img = t.dump();
+        let seen = kernel_udf(&img, 0);
+        fs::remove_file(&img).unwrap();
+        if seen == old {
+            saw_old = true;
+            assert_eq!(o.status.code(), Some(1), "{what}: the burn failed");
+        } else {
+            assert_eq!(seen, new, "{what}: the kernel sees neither tree");
+            saw_new = true;
+        }
+        ok(args!["repair", "--drive", &t.disc]);
+        let s3 = t.source(3, &[("/c", b"three")], &mut Model::new());
+        ok(args!["burn", "--drive", &t.disc, &s2, &s3]);
+        let ls = ok(args!["ls", "--drive", &t.disc]);
+        for p in [" /a\n", " /b\n", " /c\n", " /d/big\n"] {
+            assert!(ls.contains(p), "{what}: {p} after repair and burn:\n{ls}");
+        }
+    }
+    assert!(saw_old && saw_new, "the cuts span the anchor's write");
+}
+
+/// Issue 14 Deliver 4 on an image file holding a UDF volume alone: with its anchor at
+/// LBA 256 damaged (the volume still reads through the anchor at its last block), an
+/// append — which would write LBA 256 again — is refused naming the anchor, and not a
+/// byte changes.
+#[test]
+fn udf_alone_image_with_a_damaged_anchor_at_256_refuses_the_append() {
+    use sha2::{Digest as _, Sha256};
+    let dir = tempfile::tempdir().unwrap();
+    let w = Work {
+        disc: dir.path().join("disc.udf"),
+        dir,
+    };
+    let mut model = Model::new();
+    let s1 = w.source(1, &[("/a", b"a")], &mut model);
+    w.burn("2.01", &s1, &[], &mut model);
+    let mut bytes = fs::read(&w.disc).unwrap();
+    bytes[256 * 2048..][..4].copy_from_slice(b"XXXX");
+    fs::write(&w.disc, &bytes).unwrap();
+    let before = Sha256::digest(&bytes);
+    let s2 = w.source(2, &[("/b", b"b")], &mut model);
+    let o = common::discburn(args!["burn", "--drive", &w.disc, &s2]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("Anchor Volume Descriptor Pointer at LBA 256 is damaged"),
+        "{err}"
+    );
+    assert_eq!(Sha256::digest(fs::read(&w.disc).unwrap()), before);
+}

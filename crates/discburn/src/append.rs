@@ -524,10 +524,18 @@ impl AppendSession {
             let total = u64::try_from(self.writer.total_sectors_on_media()?.max(0)).unwrap_or(0);
             let mut src = self.writer.media_source()?;
             let list = list_sessions(&mut *src)?;
-            // The session chain is ISO 9660's; a UDF-only volume written here is the
-            // medium's one session.
             let end = list.next_session_start().max(u64::from(start_lba) + blocks);
-            let n = (list.sessions.len() as u32).max(1);
+            // The session chain is ISO 9660's; UDF volumes alone follow one another.
+            let n = if list.sessions.is_empty() {
+                discburn_reader::UdfVolume::generations(
+                    &mut *src,
+                    &discburn_reader::ReadOptions::default(),
+                )?
+                .len() as u32
+            } else {
+                list.sessions.len() as u32
+            };
+            let n = n.max(1);
             (n, total.saturating_sub(end))
         } else {
             let free = if closed {

@@ -191,20 +191,26 @@ impl Disc {
         }
         let mut src = media_source(&mut *rec)?;
         let list = list_sessions(&mut *src)?;
-        if list.sessions.is_empty()
-            && let Ok(u) = UdfVolume::open(&mut *src, 0, &ReadOptions::default())
-        {
-            // A UDF volume alone (mkudffs, a UDF-only disc): one session at LBA 0.
-            return Ok(vec![SessionInfo {
-                number: 1,
-                start: 0,
-                blocks: u.recorded_end,
-                volume_identifier: u.logical_volume_identifier,
-                descriptors_replaced: false,
-                file_systems: FileSystems::UDF,
-                el_torito: None,
-                repeats: None,
-            }]);
+        if list.sessions.is_empty() {
+            // UDF volumes alone (`--fs udf`, mkudffs): each session a volume after the
+            // one before, the newest named by the anchor at LBA 256.
+            let generations = UdfVolume::generations(&mut *src, &ReadOptions::default())?;
+            if !generations.is_empty() {
+                return Ok(generations
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, g)| SessionInfo {
+                        number: i as u32 + 1,
+                        start: g.start,
+                        blocks: g.end - g.start,
+                        volume_identifier: g.logical_volume_identifier,
+                        descriptors_replaced: false,
+                        file_systems: FileSystems::UDF,
+                        el_torito: None,
+                        repeats: None,
+                    })
+                    .collect());
+            }
         }
         let head_over_first = list.method == DiscoveryMethod::HeadOverFirstSession;
         let mut after = Vec::new();

@@ -899,6 +899,16 @@ impl FileSystemImage {
         };
         let list = discburn_reader::sessions::list_sessions(&mut src)
             .map_err(|source| ImageError::Import { source })?;
+        if list.sessions.is_empty() && next_writable_address.is_none() {
+            // No ISO 9660 session: a UDF volume alone (written by `--fs udf`, mkudffs,
+            // ...) is continued by a new volume after it; the anchor at LBA 256 is
+            // written again last (see ImageResult::random_write_anchor).
+            if let Some(used) = self.import_udf_volume_alone(&mut src, fs)? {
+                let start = self.session_start_block;
+                self.free_media_blocks = total_sectors.saturating_sub(start).max(1);
+                return Ok(used);
+            }
+        }
         if list.sessions.is_empty() {
             return Err(ImageError::EmptyDisc);
         }
@@ -1064,7 +1074,9 @@ impl FileSystemImage {
     /// emulated TOC, peers.md §1.1) and sets the session start block to where the next
     /// session goes: the end of the recorded data rounded up to 32 blocks. Checks first
     /// that nothing readable lies at or after that block (peers.md §6 items 10, 11). For
-    /// a blank source nothing is imported and the start block is 32. Data of a session
+    /// a blank source nothing is imported and the start block is 32. A UDF volume alone
+    /// (no ECMA-119 descriptors) is imported through the anchor at LBA 256, and the next
+    /// session goes after its structures and partitions. Data of a session
     /// recorded at LBA 0 (genisoimage, growisofs) that lies in LBA 0–31 is copied into
     /// memory, as the head of the new session overwrites those blocks (at most 64 KiB
     /// per file start; no other file data is read).
@@ -1078,6 +1090,11 @@ impl FileSystemImage {
     ) -> Result<Option<FileSystems>, ImageError> {
         let list = discburn_reader::sessions::list_sessions(src)
             .map_err(|source| ImageError::Import { source })?;
+        if list.sessions.is_empty()
+            && let Some(used) = self.import_udf_volume_alone(src, None)?
+        {
+            return Ok(Some(used));
+        }
         let next = list.next_session_start();
         check_nothing_at_or_after(src, next)?;
         let next32 = u32::try_from(next).map_err(|_| ImageError::ImageTooLarge { blocks: next })?;
@@ -1092,6 +1109,56 @@ impl FileSystemImage {
         }
         self.session_start_block = next32;
         Ok(Some(fs))
+    }
+
+    /// On overwritable media and image files without ISO 9660 sessions: imports the UDF
+    /// volume that the anchor at LBA 256 names (ECMA-167 3/8.4.2.1), if there is one, and
+    /// places the new session at the first 32-block boundary after the volume's
+    /// structures and partitions. `Ok(None)` when no UDF volume reads there.
+    ///
+    /// # Errors
+    /// [`ImageError::DataAfterSessionStart`] when something lies after the volume (an
+    /// interrupted session's leftovers: `repair` removes them); [`ImageError::Import`]
+    /// with [`discburn_reader::ReadError::NoUdfVolume`] when the anchor at LBA 256 is
+    /// damaged (the volume read through another); import errors.
+    fn import_udf_volume_alone(
+        &mut self,
+        src: &mut (impl discburn_reader::SectorSource + ?Sized),
+        fs: Option<FileSystems>,
+    ) -> Result<Option<FileSystems>, ImageError> {
+        let options = discburn_reader::ReadOptions::default();
+        let Ok(volume) = discburn_reader::UdfVolume::open(src, 0, &options) else {
+            return Ok(None);
+        };
+        if volume.anchor_lba != 256 {
+            // The new volume is announced by writing LBA 256 again: never over a
+            // damaged anchor (it may be something else's data).
+            return Err(ImageError::Import {
+                source: discburn_reader::ReadError::NoUdfVolume {
+                    session_start: 0,
+                    detail: format!(
+                        "the Anchor Volume Descriptor Pointer at LBA 256 is damaged (the volume reads through the one at LBA {}), and an appended session would write LBA 256 again; copy the files out (discburn extract) and burn them to a new target",
+                        volume.anchor_lba
+                    ),
+                },
+            });
+        }
+        let used = match fs {
+            Some(f) => {
+                self.import_specific_file_system_from(src, 0, f)?;
+                f
+            }
+            None => self.import_file_system_from(src, 0)?,
+        };
+        self.keep_system_area(src)?;
+        let next = volume
+            .recorded_end
+            .next_multiple_of(u64::from(RANDOM_WRITE_HEAD_BLOCKS))
+            .max(u64::from(RANDOM_WRITE_HEAD_BLOCKS));
+        check_nothing_at_or_after(src, next)?;
+        self.session_start_block =
+            u32::try_from(next).map_err(|_| ImageError::ImageTooLarge { blocks: next })?;
+        Ok(Some(used))
     }
 
     /// IFileSystemImage::get_SessionStartBlock.
@@ -1255,12 +1322,22 @@ impl FileSystemImage {
     /// The VAT input of a UDF-only session (see [`VatInput`]): the imported volume's when
     /// it has a virtual partition; on a blank write-once medium
     /// ([`SessionPlacement::Sequential`], nothing imported) a first VAT session whose
-    /// partition runs to the end of the medium; otherwise none (a type 1 partition).
+    /// partition runs to the end of the medium; otherwise none (a type 1 partition), as
+    /// always on overwritable media.
     fn udf_vat_input(&self) -> Option<Arc<udf::vat::VatInput>> {
         let fs = self.file_systems;
         if !fs.contains(FileSystems::UDF)
             || fs.intersects(FileSystems::ISO9660 | FileSystems::JOLIET)
         {
+            return None;
+        }
+        if let Some(SessionPlacement::Overwrite {
+            next_writable_address: None,
+            ..
+        }) = self.placement
+        {
+            // Overwritable media: a new volume with a type 1 partition, taken over by the
+            // anchor at LBA 256 (a VAT is for write-once media, UDF 2.60 2.2.11).
             return None;
         }
         if let Some(imported) = &self.imported {

@@ -38,6 +38,15 @@ pub enum MediumContent {
         /// The sessions found.
         sessions: SessionList,
     },
+    /// A UDF volume alone (no ECMA-119 descriptors) whose anchor at LBA 256, volume
+    /// descriptors and partitions read (ECMA-167 3/8.4.2.1, 3/8.4.3): a session can be
+    /// added after it, which takes the volume over by writing the anchor at LBA 256
+    /// again. A recognition sequence whose volume cannot be read is [`Self::Foreign`].
+    Udf {
+        /// The first block after the volume's structures and partitions
+        /// ([`crate::UdfVolume::recorded_end`]).
+        volume_end: u64,
+    },
     /// Volume descriptors invalidated by blanking ("CDXX1" at LBA 16, as `xorriso
     /// -blank` leaves image files and overwritable media): blank for a burner.
     Invalidated,
@@ -47,7 +56,7 @@ pub enum MediumContent {
 
 impl MediumContent {
     /// True for what a burner may write to without losing anything: blank media,
-    /// ISO 9660 sessions, blanked (invalidated) ISO 9660 media.
+    /// ISO 9660 sessions, a readable UDF volume, blanked (invalidated) ISO 9660 media.
     pub fn is_ours(&self) -> bool {
         !matches!(self, MediumContent::Foreign(_))
     }
@@ -79,6 +88,9 @@ impl fmt::Display for MediumContent {
                 sessions.sessions.len(),
                 sessions.end()
             ),
+            MediumContent::Udf { volume_end } => {
+                write!(f, "a UDF volume ending at LBA {volume_end}")
+            }
             MediumContent::Invalidated => {
                 f.write_str("blanked ISO 9660 (volume descriptors invalidated as CDXX1)")
             }
@@ -140,7 +152,9 @@ fn first_nonzero_sector(buf: &[u8]) -> Option<u64> {
 ///
 /// In order: a primary volume descriptor at LBA 16 (ECMA-119 8.4) is ISO 9660, and its
 /// sessions are listed; "CDXX1" at LBA 16 is a blanked ISO 9660 volume; a UDF volume
-/// recognition sequence at LBA 16–18 (ECMA-167 2/8.3: BEA01, NSR02/NSR03, TEA01) is UDF;
+/// recognition sequence at LBA 16–18 (ECMA-167 2/8.3: BEA01, NSR02/NSR03, TEA01) is a
+/// UDF volume when its anchor at LBA 256 and its descriptors read, else foreign (a
+/// damaged anchor at LBA 256 too: an append writes that block again);
 /// a known magic number (tar, ext2/3/4, gzip, zip, PNG, JPEG, ...) names the format; a
 /// primary volume descriptor at a 16-aligned session start + 16 inside the head is
 /// ISO 9660 with a zeroed head; any other non-zero sector is "unrecognised non-zero
@@ -176,13 +190,29 @@ pub fn identify_medium(src: &mut (impl SectorSource + ?Sized)) -> Result<MediumC
             && s[0] == 0
             && VRS.contains(&&s[1..6])
         {
-            return Ok(MediumContent::Foreign(Foreign {
-                what: format!(
-                    "a UDF volume (recognition sequence \"{}\")",
-                    String::from_utf8_lossy(&s[1..6])
-                ),
-                lba,
-            }));
+            return Ok(
+                match crate::UdfVolume::open(src, 0, &crate::ReadOptions::default()) {
+                    // A session added after it writes LBA 256 again: the anchor there
+                    // must be the volume's own, not damaged data.
+                    Ok(v) if v.anchor_lba != 256 => MediumContent::Foreign(Foreign {
+                        what: format!(
+                            "a UDF volume whose Anchor Volume Descriptor Pointer at LBA 256 is damaged (it reads through the one at LBA {})",
+                            v.anchor_lba
+                        ),
+                        lba: 256,
+                    }),
+                    Ok(v) => MediumContent::Udf {
+                        volume_end: v.recorded_end,
+                    },
+                    Err(e) => MediumContent::Foreign(Foreign {
+                        what: format!(
+                            "a UDF volume (recognition sequence \"{}\") whose structures cannot be read ({e})",
+                            String::from_utf8_lossy(&s[1..6])
+                        ),
+                        lba,
+                    }),
+                },
+            );
         }
     }
     for &(offset, magic, what) in MAGICS {

@@ -51,5 +51,5 @@ pub use source::{Displaced, FileSource, ReadSeekSource, SECTOR_SIZE, SectorSourc
 pub use tree::{
     DataPiece, Extent, Md5Area, Node, NodeId, NodeKind, RockRidge, RrTimes, Tree, UdfIcb, View,
 };
-pub use udf::{UdfVolume, VirtualAllocationTable};
+pub use udf::{UdfGeneration, UdfVolume, VirtualAllocationTable};
 pub use volume::{FileSystems, ReadOptions, RockRidgeInfo, UdfInfo, Volume, VolumeInfo, identify};

@@ -551,7 +551,72 @@ fn decode_ads(bytes: &[u8], ad_type: u16, part: u16) -> Result<Vec<Ad>, FormatEr
     Ok(out)
 }
 
+/// One UDF volume of a chain on overwritable media (see [`UdfVolume::generations`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UdfGeneration {
+    /// First block of the volume (its system area; the anchor is at `start + 256`).
+    pub start: u64,
+    /// One past its last block (its second anchor).
+    pub end: u64,
+    /// Logical Volume Identifier (ECMA-167 3/10.6.4).
+    pub logical_volume_identifier: String,
+}
+
 impl UdfVolume {
+    /// The UDF volumes recorded one after another on overwritable media and image
+    /// files, oldest first. Each starts at a 32-block boundary after the one before and
+    /// has its own Anchor Volume Descriptor Pointer at its start + 256 (ECMA-167
+    /// 3/8.4.2.1); the anchor at LBA 256, which readers take first, names the newest,
+    /// which ends the list. When the volumes before the newest cannot be followed so
+    /// (the first one recorded at LBA 0 by another program, whose anchor at LBA 256 a
+    /// later volume took over), the list is the newest alone, starting at LBA 0. Empty
+    /// when no UDF volume reads through the anchor at LBA 256.
+    ///
+    /// Bounded: starts strictly increase and stay below the newest volume's end.
+    ///
+    /// # Errors
+    /// None for unreadable or damaged volumes (they end the walk); the result is a
+    /// `Result` for I/O errors of the newest volume's own structures.
+    pub fn generations(
+        src: &mut (impl SectorSource + ?Sized),
+        options: &ReadOptions,
+    ) -> Result<Vec<UdfGeneration>, ReadError> {
+        let Ok(newest) = UdfVolume::open(src, 0, options) else {
+            return Ok(Vec::new());
+        };
+        let mut list = Vec::new();
+        let mut start = 32u64;
+        while start + 256 < newest.recorded_end {
+            // Only the anchor at start + 256 counts: the others (N, N - 256) belong to
+            // the newest volume.
+            let Ok(v) = UdfVolume::open_with_last_block(src, start, start + 256, options) else {
+                break;
+            };
+            if v.anchor_lba != start + 256 {
+                break;
+            }
+            let mut end = v.recorded_end;
+            if anchor_at(src, end, start).ok().flatten().is_some() {
+                end += 1;
+            }
+            let same = v.file_set_descriptor_lba == newest.file_set_descriptor_lba;
+            list.push(UdfGeneration {
+                start,
+                end,
+                logical_volume_identifier: v.logical_volume_identifier,
+            });
+            if same {
+                return Ok(list);
+            }
+            start = end.next_multiple_of(32).max(start + 32);
+        }
+        Ok(vec![UdfGeneration {
+            start: 0,
+            end: newest.recorded_end,
+            logical_volume_identifier: newest.logical_volume_identifier,
+        }])
+    }
+
     /// Opens the UDF volume of the session at `session_start`, searching the VAT and the
     /// anchors at N and N − 256 from the last sector of the media (N).
     ///

@@ -633,8 +633,21 @@ fn overwritable(rec: &mut DiscRecorder, info: &MediaInfo) -> Result<RepairOutcom
     let unit = info.write_unit.max(1) as u64;
     let mut src = RecorderBlocks::new(rec)?;
     let total = src.total_sectors();
-    let list = match identify_medium(&mut src).map_err(|e| read_error(&device, e))? {
-        MediumContent::Iso9660 { sessions } => sessions,
+    let (end, next) = match identify_medium(&mut src).map_err(|e| read_error(&device, e))? {
+        MediumContent::Iso9660 { sessions: list } => {
+            if list.head_end.is_none() {
+                return Ok(RepairOutcome::NothingToRepair {
+                    reason:
+                        "no image head at LBA 16 describes the sessions; repair leaves such media alone"
+                            .into(),
+                });
+            }
+            (list.end(), list.next_session_start())
+        }
+        // A UDF volume alone: the next session goes at the first 32-block boundary
+        // after it (FileSystemImage::import_last_session_from), where an interrupted
+        // one left its recognition sequence.
+        MediumContent::Udf { volume_end } => (volume_end, volume_end.next_multiple_of(32)),
         MediumContent::Foreign(f) => {
             return Err(WriterError::ForeignData {
                 device,
@@ -648,15 +661,6 @@ fn overwritable(rec: &mut DiscRecorder, info: &MediaInfo) -> Result<RepairOutcom
             });
         }
     };
-    if list.head_end.is_none() {
-        return Ok(RepairOutcome::NothingToRepair {
-            reason:
-                "no image head at LBA 16 describes the sessions; repair leaves such media alone"
-                    .into(),
-        });
-    }
-    let end = list.end();
-    let next = list.next_session_start();
     // The leftover session starts where the interrupted write put it: between the end
     // of the last session and the next 32-block boundary (16-aligned candidates).
     let mut leftover = None;
