@@ -551,3 +551,38 @@ fn udf_alone_image_with_a_damaged_anchor_at_256_refuses_the_append() {
     );
     assert_eq!(Sha256::digest(fs::read(&w.disc).unwrap()), before);
 }
+
+/// Issue 14 Deliver 2 (cost): appending one file to a UDF 2.01 volume alone of 300
+/// files in an image file writes the new volume's structures, its directories and one
+/// new File Entry: the 300 File Entries stay where session 1 recorded them (the
+/// partition keeps its start), so the session is shorter than those 300 blocks alone.
+/// The kernel's udf driver then reads all 301 files with their contents.
+#[test]
+fn udf_alone_append_on_an_image_file_keeps_unchanged_file_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = Work {
+        disc: dir.path().join("disc.udf"),
+        dir,
+    };
+    let mut model = Model::new();
+    let names: Vec<(String, Vec<u8>)> = (0..300)
+        .map(|i| {
+            (
+                format!("/d{}/f{i}", i % 3),
+                format!("file {i}\n").into_bytes(),
+            )
+        })
+        .collect();
+    let files: Vec<(&str, &[u8])> = names
+        .iter()
+        .map(|(p, b)| (p.as_str(), b.as_slice()))
+        .collect();
+    let s1 = w.source(1, &files, &mut model);
+    w.burn("2.01", &s1, &[], &mut model);
+    let s2 = w.source(2, &[("/d1/new", b"new")], &mut model);
+    let blocks = w.burn("", &s2, &[], &mut model);
+    assert!(blocks < 300, "session 2 wrote {blocks} blocks");
+    assert_eq!(kernel_udf(&w.disc, 0), model);
+    let i = udfinfo(&w.disc);
+    assert_eq!(i.get("numfiles").map(String::as_str), Some("301"), "{i:?}");
+}
