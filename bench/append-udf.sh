@@ -3,7 +3,9 @@
 # BD-R holding one UDF session (a VAT volume, UDF 2.60 2.2.11) of 50,000 files in 5,000
 # directories gets one more file with `discburn burn --fs udf`: the new session holds the
 # recognition sequence and anchor, the one directory that changed, the new File Entry and
-# data, and the new VAT. Printed next to the same append as an ISO 9660 session (discburn
+# data, and the new VAT. The same append to a UDF volume alone in an image file (type 1
+# partition: a new volume after the last whose FIDs name the unchanged files' File
+# Entries where they are; every directory is written again). Printed next to the same append as an ISO 9660 session (discburn
 # on an emulated BD-R, with and without --reuse-directories) and xorriso's (on an image
 # file; xorriso cannot drive the emulator). Goal: the UDF append <= 512 sectors. Then
 # udfinfo reads the dumped disc (file count from the VAT header, the VAT at the last
@@ -54,6 +56,7 @@ echo "== session 1: UDF 2.01 (VAT) and ISO 9660 on emulated BD-Rs" >&2
 "$DISCBURN" disc create --media bd-r "$work/isor.bd" >/dev/null
 "$DISCBURN" burn --drive "$work/isor.bd" "$tree=/" >/dev/null
 "$DISCBURN" burn --drive "$work/x.iso" "$tree=/" >/dev/null
+"$DISCBURN" burn --drive "$work/udf.img1" --fs udf --udf-revision 2.01 "$tree=/" >/dev/null
 size() { echo $(($(stat -c %s "$1") / 2048)); }
 xb=$(size "$work/x.iso")
 
@@ -61,11 +64,13 @@ echo "== appending one file" >&2
 u=$("$DISCBURN" burn --drive "$work/udf.bd" --fs udf --udf-revision 2.01 "$dir/incr-one.txt=$dest" | written)
 i=$("$DISCBURN" burn --drive "$work/iso.bd" "$dir/incr-one.txt=$dest" | written)
 r=$("$DISCBURN" burn --drive "$work/isor.bd" --reuse-directories "$dir/incr-one.txt=$dest" | written)
+f=$("$DISCBURN" burn --drive "$work/udf.img1" "$dir/incr-one.txt=$dest" | written)
 xorriso -abort_on FAILURE -dev "$work/x.iso" -joliet on -map "$dir/incr-one.txt" "$dest" -commit >/dev/null 2>&1
 x=$(($(size "$work/x.iso") - xb))
 
 printf '%-56s %10s\n' "append 1 file to 50,000 files / 5,000 dirs" "sectors"
 printf '%-56s %10d\n' "discburn burn --fs udf (VAT session, BD-R)" "$u"
+printf '%-56s %10d\n' "discburn burn (UDF alone, image file: new volume)" "$f"
 printf '%-56s %10d\n' "discburn burn (ISO 9660, directories written again)" "$i"
 printf '%-56s %10d\n' "discburn burn --reuse-directories (ISO 9660)" "$r"
 printf '%-56s %10d\n' "xorriso -joliet on -map -commit (image file)" "$x"

@@ -169,6 +169,66 @@ fn udfinfo(img: &Path) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// The three burns both media kinds take: the first session; one that replaces a file,
+/// adds files and a directory and hides a file; then a plain `burn` (UDF alone stays
+/// UDF alone, at the volume's revision) that replaces a file in a kept directory and
+/// hides a directory. `check` runs after each with the model and the session count,
+/// and `sessions` lists one UDF session per burn; at the end `ls --session 1` still
+/// lists the first tree. Returns the blocks sessions 2 and 3 wrote.
+fn three_burns(w: &Work, revision: &str, check: &dyn Fn(&Model, usize)) -> (u64, u64) {
+    let mut model = Model::new();
+    let listed = |sessions: usize| {
+        let listed = ok(args!["sessions", "--drive", &w.disc]);
+        assert_eq!(
+            listed
+                .lines()
+                .filter(|l| l.starts_with("UDF session"))
+                .count(),
+            sessions,
+            "{listed}"
+        );
+    };
+    let big: Vec<u8> = (0..70_000u32).map(|i| (i % 251) as u8).collect();
+    let s1 = w.source(
+        1,
+        &[
+            ("/a.txt", b"first"),
+            ("/d/b.bin", &[7; 5000]),
+            ("/d/e/f", b"deep"),
+            ("/big", &big),
+            ("/empty", b""),
+        ],
+        &mut model,
+    );
+    w.burn(revision, &s1, &[], &mut model);
+    check(&model, 1);
+    listed(1);
+    let first = model.clone();
+    let s2 = w.source(
+        2,
+        &[
+            ("/a.txt", b"replaced in session 2"),
+            ("/d/g", b"new in d"),
+            ("/n/new.txt", b"new directory"),
+        ],
+        &mut model,
+    );
+    let b2 = w.burn(revision, &s2, &["/d/b.bin"], &mut model);
+    check(&model, 2);
+    listed(2);
+    let s3 = w.source(3, &[("/d/e/f", b"replaced deep file")], &mut model);
+    let b3 = w.burn("", &s3, &["/n"], &mut model);
+    check(&model, 3);
+    listed(3);
+    // The first generation is still readable: `ls --session 1` lists it.
+    let ls = ok(args!["ls", "--drive", &w.disc, "--session", "1"]);
+    for p in first.keys() {
+        assert!(ls.contains(&format!(" {p}\n")), "{p} in:\n{ls}");
+    }
+    assert!(!ls.contains("/n/new.txt"), "{ls}");
+    (b2, b3)
+}
+
 /// Three sessions on `media` at UDF `revision`: the first one, then one that replaces
 /// a file, adds files and a directory and hides a file, then one that replaces a file
 /// in a kept directory and hides a directory (plain `burn`: UDF alone stays UDF alone,
@@ -179,7 +239,6 @@ fn udfinfo(img: &Path) -> BTreeMap<String, String> {
 /// track, UDF 2.60 6.13; the VAT ICB is then 2 blocks before the last recorded one).
 fn three_sessions(media: &str, revision: &str, run_out: u64) {
     let w = Work::new(media);
-    let mut model = Model::new();
     let check = |model: &Model, sessions: usize| {
         let img = w.dump();
         let blocks = fs::metadata(&img).unwrap().len() / 2048;
@@ -203,57 +262,11 @@ fn three_sessions(media: &str, revision: &str, run_out: u64) {
             model,
             "kernel udf view after {sessions}"
         );
-        let listed = ok(args!["sessions", "--drive", &w.disc]);
-        assert_eq!(
-            listed
-                .lines()
-                .filter(|l| l.starts_with("UDF session"))
-                .count(),
-            sessions,
-            "{listed}"
-        );
         fs::remove_file(&img).unwrap();
     };
-    let big: Vec<u8> = (0..70_000u32).map(|i| (i % 251) as u8).collect();
-    let s1 = w.source(
-        1,
-        &[
-            ("/a.txt", b"first"),
-            ("/d/b.bin", &[7; 5000]),
-            ("/d/e/f", b"deep"),
-            ("/big", &big),
-            ("/empty", b""),
-        ],
-        &mut model,
-    );
-    w.burn(revision, &s1, &[], &mut model);
-    check(&model, 1);
-    let first = model.clone();
-
-    let s2 = w.source(
-        2,
-        &[
-            ("/a.txt", b"replaced in session 2"),
-            ("/d/g", b"new in d"),
-            ("/n/new.txt", b"new directory"),
-        ],
-        &mut model,
-    );
-    let b2 = w.burn(revision, &s2, &["/d/b.bin"], &mut model);
+    let (b2, b3) = three_burns(&w, revision, &check);
     assert_eq!(b2, 320, "session 2 writes only its changes");
-    check(&model, 2);
-
-    let s3 = w.source(3, &[("/d/e/f", b"replaced deep file")], &mut model);
-    let b3 = w.burn("", &s3, &["/n"], &mut model);
     assert_eq!(b3, 320);
-    check(&model, 3);
-
-    // The first VAT generation is still readable: `ls --session 1` lists it.
-    let ls = ok(args!["ls", "--drive", &w.disc, "--session", "1"]);
-    for p in first.keys() {
-        assert!(ls.contains(&format!(" {p}\n")), "{p} in:\n{ls}");
-    }
-    assert!(!ls.contains("/n/new.txt"), "{ls}");
     // `extract --session 1` copies that generation's data.
     let out = w.dir.path().join("x1");
     ok(args!["extract", "--drive", &w.disc, "--session", "1", &out]);
@@ -278,7 +291,11 @@ fn vat_1_50_three_sessions_on_cd_r() {
 
 /// The kernel's isofs driver (default options: Rock Ridge) on `img`: path → MD5.
 fn kernel_iso(img: &Path) -> Model {
-    let r = oracle::kernel_list(oracle::Image::plain(img));
+    model_of(&oracle::kernel_list(oracle::Image::plain(img)))
+}
+
+/// A reader's listing as a model: directories and files with their MD5.
+fn model_of(r: &oracle::Reading) -> Model {
     r.tree
         .entries
         .iter()
@@ -393,16 +410,10 @@ fn a_damaged_vat_or_anchor_refuses_the_append_and_writes_nothing() {
 
 /// 7-Zip's UDF reader (`7zz x`) on `img`: path → MD5.
 fn sevenzip(img: &Path, scratch: &Path) -> Model {
-    let r = oracle::sevenzip_extract(oracle::Image::plain(img), scratch);
-    r.tree
-        .entries
-        .iter()
-        .filter_map(|(p, n)| match n {
-            discburn_testkit::tree::Node::Dir => Some((p.clone(), None)),
-            discburn_testkit::tree::Node::File { md5, .. } => Some((p.clone(), *md5)),
-            _ => None,
-        })
-        .collect()
+    model_of(&oracle::sevenzip_extract(
+        oracle::Image::plain(img),
+        scratch,
+    ))
 }
 
 /// Issue 14, UDF alone on overwritable media and image files: every session is a new
@@ -424,7 +435,6 @@ fn three_sessions_overwritable(media: Option<&str>, revision: &str) {
             }
         }
     };
-    let mut model = Model::new();
     let check = |model: &Model, sessions: usize| {
         let img = w.dump();
         let i = udfinfo(&img);
@@ -439,51 +449,9 @@ fn three_sessions_overwritable(media: Option<&str>, revision: &str) {
             model,
             "7-Zip after {sessions}"
         );
-        let listed = ok(args!["sessions", "--drive", &w.disc]);
-        assert_eq!(
-            listed
-                .lines()
-                .filter(|l| l.starts_with("UDF session"))
-                .count(),
-            sessions,
-            "{listed}"
-        );
         fs::remove_file(&img).unwrap();
     };
-    let big: Vec<u8> = (0..70_000u32).map(|i| (i % 251) as u8).collect();
-    let s1 = w.source(
-        1,
-        &[
-            ("/a.txt", b"first"),
-            ("/d/b.bin", &[7; 5000]),
-            ("/d/e/f", b"deep"),
-            ("/big", &big),
-            ("/empty", b""),
-        ],
-        &mut model,
-    );
-    w.burn(revision, &s1, &[], &mut model);
-    check(&model, 1);
-    let first = model.clone();
-    let s2 = w.source(
-        2,
-        &[
-            ("/a.txt", b"replaced in session 2"),
-            ("/d/g", b"new in d"),
-            ("/n/new.txt", b"new directory"),
-        ],
-        &mut model,
-    );
-    w.burn(revision, &s2, &["/d/b.bin"], &mut model);
-    check(&model, 2);
-    let s3 = w.source(3, &[("/d/e/f", b"replaced deep file")], &mut model);
-    w.burn("", &s3, &["/n"], &mut model);
-    check(&model, 3);
-    let ls = ok(args!["ls", "--drive", &w.disc, "--session", "1"]);
-    for p in first.keys() {
-        assert!(ls.contains(&format!(" {p}\n")), "{p} in:\n{ls}");
-    }
-    assert!(!ls.contains("/n/new.txt"), "{ls}");
+    three_burns(&w, revision, &check);
 }
 
 #[test]
@@ -582,4 +550,39 @@ fn udf_alone_image_with_a_damaged_anchor_at_256_refuses_the_append() {
         "{err}"
     );
     assert_eq!(Sha256::digest(fs::read(&w.disc).unwrap()), before);
+}
+
+/// Issue 14 Deliver 2 (cost): appending one file to a UDF 2.01 volume alone of 300
+/// files in an image file writes the new volume's structures, its directories and one
+/// new File Entry: the 300 File Entries stay where session 1 recorded them (the
+/// partition keeps its start), so the session is shorter than those 300 blocks alone.
+/// The kernel's udf driver then reads all 301 files with their contents.
+#[test]
+fn udf_alone_append_on_an_image_file_keeps_unchanged_file_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = Work {
+        disc: dir.path().join("disc.udf"),
+        dir,
+    };
+    let mut model = Model::new();
+    let names: Vec<(String, Vec<u8>)> = (0..300)
+        .map(|i| {
+            (
+                format!("/d{}/f{i}", i % 3),
+                format!("file {i}\n").into_bytes(),
+            )
+        })
+        .collect();
+    let files: Vec<(&str, &[u8])> = names
+        .iter()
+        .map(|(p, b)| (p.as_str(), b.as_slice()))
+        .collect();
+    let s1 = w.source(1, &files, &mut model);
+    w.burn("2.01", &s1, &[], &mut model);
+    let s2 = w.source(2, &[("/d1/new", b"new")], &mut model);
+    let blocks = w.burn("", &s2, &[], &mut model);
+    assert!(blocks < 300, "session 2 wrote {blocks} blocks");
+    assert_eq!(kernel_udf(&w.disc, 0), model);
+    let i = udfinfo(&w.disc);
+    assert_eq!(i.get("numfiles").map(String::as_str), Some("301"), "{i:?}");
 }

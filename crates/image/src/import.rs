@@ -75,6 +75,10 @@ pub(crate) struct Imported {
     /// The VAT volume imported through UDF (a virtual partition), which an appended
     /// UDF-only session continues ([`crate::udf::vat`]).
     pub(crate) vat: Option<Arc<crate::udf::vat::VatPrevious>>,
+    /// A UDF volume alone with one type 1 partition, imported through UDF: the
+    /// partition's start (absolute LBA). Its items' `recorded.udf` hold their File
+    /// Entries' blocks in that partition.
+    pub(crate) udf_partition_start: Option<u32>,
     /// LBA 256 holds a UDF Anchor Volume Descriptor Pointer.
     pub(crate) udf_anchor_256: bool,
 }
@@ -159,7 +163,22 @@ pub(crate) fn import_into(
         Some(u) if primary_view == View::Udf => vat_previous(src, u)?,
         _ => None,
     };
-    let vref = vat.as_ref().map(|v| v.1);
+    // A UDF volume alone whose file structure lies in its one type 1 partition: a
+    // volume appended on overwritable media keeps that partition's start, and with it
+    // the File Entries of unchanged files (crate::udf::plan_structures).
+    let physical_partition = match &udf {
+        Some(u)
+            if primary_view == View::Udf
+                && vol.is_none()
+                && vat.is_none()
+                && u.partitions.len() == 1
+                && matches!(u.partitions[0].kind, reader::udf::PartitionKind::Physical) =>
+        {
+            u32::try_from(u.partitions[0].start).ok()
+        }
+        _ => None,
+    };
+    let vref = vat.as_ref().map(|v| v.1).or(physical_partition.map(|_| 0));
     let vat = vat.map(|v| Arc::new(v.0));
     // The other hierarchies of the session, to keep the names items had there.
     let joliet = match &vol {
@@ -451,6 +470,7 @@ pub(crate) fn import_into(
                 .filter(|_| primary_view == View::Udf)
                 .map(|u| u.revision),
             vat,
+            udf_partition_start: physical_partition,
             udf_anchor_256: udf.is_some() && anchor_at_256(src),
         },
     ))

@@ -111,6 +111,13 @@ pub struct ImageOptions {
     /// to the imported volume ([`crate::VatInput`]). Set by
     /// [`crate::FileSystemImage::options`]; `None` for a type 1 partition.
     pub udf_vat: Option<std::sync::Arc<crate::udf::vat::VatInput>>,
+    /// A UDF-only session on overwritable media appended to an imported UDF volume
+    /// alone with one type 1 partition, below UDF 2.50 (no metadata partition): that
+    /// partition's start (absolute LBA). The new volume's partition starts there too,
+    /// so the File Entries of unchanged files are kept where they are (the new FIDs
+    /// name them); directories and the File Entries of new files are written. Set by
+    /// [`crate::FileSystemImage::options`]; `None`: every File Entry is written.
+    pub udf_kept_partition: Option<u32>,
     /// With Rock Ridge: relocate directories deeper than ECMA-119's eight levels into
     /// `rr_moved` (RRIP 4.1.5, ECMA-119 6.8.2.1); `false`: record them in place, as
     /// xorriso does. Always on in strict mode.

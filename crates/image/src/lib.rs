@@ -1316,7 +1316,24 @@ impl FileSystemImage {
             },
             relocate_deep_directories: self.relocate_deep_directories(),
             udf_vat: self.udf_vat_input(),
+            udf_kept_partition: self.udf_kept_partition(),
         }
+    }
+
+    /// The partition an appended UDF-only volume on overwritable media keeps (see
+    /// [`ImageOptions::udf_kept_partition`]).
+    fn udf_kept_partition(&self) -> Option<u32> {
+        let overwrite = matches!(
+            self.placement,
+            Some(SessionPlacement::Overwrite {
+                next_writable_address: None,
+                ..
+            })
+        );
+        if !overwrite || self.file_systems != FileSystems::UDF || self.udf_revision >= 0x250 {
+            return None;
+        }
+        self.imported.as_ref()?.udf_partition_start
     }
 
     /// The VAT input of a UDF-only session (see [`VatInput`]): the imported volume's when

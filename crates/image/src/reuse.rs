@@ -145,10 +145,12 @@ pub(crate) struct Recorded {
     pub(crate) udf: Option<UdfRecorded>,
 }
 
-/// An imported item of a UDF volume with a virtual partition ([`crate::udf::vat`]).
+/// An imported item of a UDF volume with a virtual partition ([`crate::udf::vat`]), or
+/// of a UDF volume alone with one type 1 partition ([`crate::udf::plan_structures`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct UdfRecorded {
-    /// Virtual block of its File Entry (the ICB its FID names).
+    /// Block of its File Entry in the virtual (or the one physical) partition: the ICB
+    /// its FID names.
     pub(crate) icb: u32,
     /// Unique ID of the File Entry.
     pub(crate) unique_id: u64,

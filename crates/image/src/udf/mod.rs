@@ -16,6 +16,13 @@
 //! | S+257 … | the partition (starting lower, at the first block of data kept from an earlier session, when there is some): the file structure (FSD, TD, then per directory its FE, its FIDs and the FEs of its other children) — for 2.50/2.60 inside the metadata file (and its mirror) after their two FEs (UDF 2.60 2.2.10, 2.2.13) — then the ECMA-119/Joliet structures, then the file data |
 //! | last | a second Anchor Volume Descriptor Pointer, just after the partition |
 //!
+//! Appended on overwritable media to a UDF volume alone with one type 1 partition
+//! (below 2.50: no metadata partition), the new volume's partition starts where the
+//! imported one's does ([`ImageOptions::udf_kept_partition`]), so the FIDs of its
+//! directories name the File Entries of unchanged files where an earlier session
+//! recorded them; only directories (each one's parent FID must name its new parent)
+//! and the File Entries of new files are written.
+//!
 //! Revisions: 1.02 and 1.50 record ECMA-167 2nd edition structures (NSR02, descriptor
 //! version 2, File Entries); 2.00 and later the 3rd edition (NSR03, version 3, Extended
 //! File Entries); 2.50 and 2.60 add the metadata partition (a type 2 partition map after
@@ -322,8 +329,19 @@ pub(crate) fn plan_structures(
     // first block of data kept from an earlier session, which the new File Entries
     // then reach (a read-only partition may hold anything, ECMA-167 3/8.7).
     let physical = *next;
+    // Overwritable media, a volume appended to a UDF volume alone below 2.50: its
+    // partition start is kept when all kept data lies in it, and with it the File
+    // Entries of unchanged files.
+    let kept_partition = options.udf_kept_partition.map(u64::from).filter(|&p| {
+        !virtual_
+            && revision < 0x250
+            && p <= physical
+            && lowest_kept_lba(tree).is_none_or(|l| u64::from(l) >= p)
+    });
     let partition_start = if virtual_ {
         physical
+    } else if let Some(p) = kept_partition {
+        p
     } else {
         lowest_kept_lba(tree).map_or(physical, |l| u64::from(l).min(physical))
     };
@@ -365,7 +383,19 @@ pub(crate) fn plan_structures(
     };
     let mut blk = base + 2; // FSD, TD
     let mut link_fe: HashMap<(u64, u64), NodeId> = HashMap::new();
-    let mut next_uid = 16u32;
+    // A kept File Entry: block and Unique ID as recorded.
+    let kept_fe = |id: NodeId| {
+        kept_partition?;
+        let r = tree.node(id).fixed.as_deref()?.recorded.udf?;
+        (r.icb < base).then_some(r)
+    };
+    let mut kept_seen = std::collections::HashSet::new();
+    // New Unique IDs follow the kept ones (UDF 2.60 3.2.1.1: unique in the volume).
+    let mut next_uid = tree
+        .walk()
+        .filter_map(|id| kept_fe(id).map(|r| r.unique_id))
+        .max()
+        .map_or(16u32, |u| u32::try_from(u + 1).unwrap_or(u32::MAX).max(16));
     for id in tree.walk() {
         let node = tree.node(id);
         let Some(children) = node.children() else {
@@ -389,6 +419,16 @@ pub(crate) fn plan_structures(
                 udf.links[id as usize] += 1; // the child's parent entry
                 udf.unique_id[c as usize] = next_uid;
                 next_uid += 1;
+                continue;
+            }
+            if let Some(r) = kept_fe(c) {
+                // Unchanged: its File Entry stays where it is (hard links included:
+                // the names share the recorded block).
+                if kept_seen.insert(r.icb) {
+                    udf.files += 1;
+                }
+                udf.icb[c as usize] = r.icb;
+                udf.unique_id[c as usize] = r.unique_id as u32;
                 continue;
             }
             if let (Some(k), NodeKind::File { .. }) = (cn.meta.link_key, &cn.kind) {
