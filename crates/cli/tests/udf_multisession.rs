@@ -586,3 +586,53 @@ fn udf_alone_append_on_an_image_file_keeps_unchanged_file_entries() {
     let i = udfinfo(&w.disc);
     assert_eq!(i.get("numfiles").map(String::as_str), Some("301"), "{i:?}");
 }
+
+/// Issue 14 Deliver 1, closing (`--close`): the session that closes a BD-R holding a
+/// UDF VAT volume also records the closed volume's second Anchor Volume Descriptor
+/// Pointer at N − 256, N the VAT ICB (ECMA-167 3/8.4.2.1, as mkudffs `--closed`
+/// records it), where udfinfo finds it; the kernel mounts the dumped disc with the
+/// merged tree. A first session that closes the disc is padded so that N − 256 is free.
+#[test]
+fn vat_closing_session_records_the_second_anchor_at_n_minus_256() {
+    for first_closes in [false, true] {
+        let w = Work::new("bd-r");
+        let mut model = Model::new();
+        let s1 = w.source(1, &[("/a", b"one"), ("/d/b", &[5; 9000])], &mut model);
+        let mut a: Vec<&std::ffi::OsStr> = args![
+            "burn",
+            "--drive",
+            &w.disc,
+            "--fs",
+            "udf",
+            "--udf-revision",
+            "2.01"
+        ]
+        .to_vec();
+        if first_closes {
+            a.push("--close".as_ref());
+        }
+        a.push(s1.as_os_str());
+        let out = ok(&a);
+        if !first_closes {
+            let s2 = w.source(2, &[("/c", b"two")], &mut model);
+            let out2 = ok(args!["burn", "--drive", &w.disc, "--close", &s2]);
+            assert!(out2.contains("disc closed"), "{out2}");
+        } else {
+            assert!(out.contains("disc closed"), "{out}");
+        }
+        let img = w.dump();
+        let blocks = fs::metadata(&img).unwrap().len() / 2048;
+        let text =
+            String::from_utf8_lossy(&Command::new("udfinfo").arg(&img).output().unwrap().stdout)
+                .into_owned();
+        assert!(
+            text.contains(&format!(
+                "start={}, blocks=1, type=ANCHOR",
+                blocks - 1 - 256
+            )),
+            "first session closes: {first_closes}\n{text}"
+        );
+        assert!(text.contains(&format!("vatblock={}", blocks - 1)), "{text}");
+        assert_eq!(kernel_udf(&img, 0), model);
+    }
+}
