@@ -636,3 +636,8 @@ fn vat_closing_session_records_the_second_anchor_at_n_minus_256() {
         assert_eq!(kernel_udf(&img, 0), model);
     }
 }
+
+#[test]
+fn udf_alone_three_sessions_on_dvd_plus_rw_udf_1_02() {
+    three_sessions_overwritable(Some("dvd+rw"), "1.02");
+}
