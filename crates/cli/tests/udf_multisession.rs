@@ -641,3 +641,31 @@ fn vat_closing_session_records_the_second_anchor_at_n_minus_256() {
 fn udf_alone_three_sessions_on_dvd_plus_rw_udf_1_02() {
     three_sessions_overwritable(Some("dvd+rw"), "1.02");
 }
+
+/// Issue 14 Deliver 4 on a multi-session disc: when the last session ends with a VAT
+/// ICB whose descriptor no longer reads (its CRC fails: the body was damaged), the
+/// append is refused naming the VAT file entry and its LBA, not continued from the
+/// session before (which is only done for a session interrupted before its VAT), and
+/// nothing is written.
+#[test]
+fn a_damaged_last_vat_of_a_later_session_refuses_the_append() {
+    use sha2::{Digest as _, Sha256};
+    let w = Work::new("bd-r");
+    let mut model = Model::new();
+    let s1 = w.source(1, &[("/a", b"a")], &mut model);
+    w.burn("2.01", &s1, &[], &mut model);
+    let s2 = w.source(2, &[("/b", b"b")], &mut model);
+    w.burn("", &s2, &[], &mut model);
+    // Session 2 is LBA 320-639: its VAT ICB is block 639; damage its body.
+    let mut bytes = fs::read(&w.disc).unwrap();
+    bytes[639 * 2048 + 300] ^= 0xFF;
+    fs::write(&w.disc, &bytes).unwrap();
+    let before = Sha256::digest(&bytes);
+    let s3 = w.source(3, &[("/c", b"c")], &mut model);
+    let o = common::discburn(args!["burn", "--drive", &w.disc, &s3]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("LBA 639"), "{err}");
+    assert!(!err.contains("continues the UDF volume"), "{err}");
+    assert_eq!(Sha256::digest(fs::read(&w.disc).unwrap()), before);
+}
