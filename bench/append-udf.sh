@@ -62,8 +62,8 @@ xb=$(size "$work/x.iso")
 
 echo "== appending one file" >&2
 u=$("$DISCBURN" burn --drive "$work/udf.bd" --fs udf --udf-revision 2.01 "$dir/incr-one.txt=$dest" | written)
-i=$("$DISCBURN" burn --drive "$work/iso.bd" "$dir/incr-one.txt=$dest" | written)
-r=$("$DISCBURN" burn --drive "$work/isor.bd" --reuse-directories "$dir/incr-one.txt=$dest" | written)
+i=$("$DISCBURN" burn --drive "$work/iso.bd" --reuse-directories=never "$dir/incr-one.txt=$dest" | written)
+r=$("$DISCBURN" burn --drive "$work/isor.bd" "$dir/incr-one.txt=$dest" | written)
 f=$("$DISCBURN" burn --drive "$work/udf.img1" "$dir/incr-one.txt=$dest" | written)
 xorriso -abort_on FAILURE -dev "$work/x.iso" -joliet on -map "$dir/incr-one.txt" "$dest" -commit >/dev/null 2>&1
 x=$(($(size "$work/x.iso") - xb))
@@ -71,8 +71,8 @@ x=$(($(size "$work/x.iso") - xb))
 printf '%-56s %10s\n' "append 1 file to 50,000 files / 5,000 dirs" "sectors"
 printf '%-56s %10d\n' "discburn burn --fs udf (VAT session, BD-R)" "$u"
 printf '%-56s %10d\n' "discburn burn (UDF alone, image file: new volume)" "$f"
-printf '%-56s %10d\n' "discburn burn (ISO 9660, directories written again)" "$i"
-printf '%-56s %10d\n' "discburn burn --reuse-directories (ISO 9660)" "$r"
+printf '%-56s %10d\n' "discburn burn --reuse-directories=never (ISO 9660)" "$i"
+printf '%-56s %10d\n' "discburn burn (ISO 9660, default: unchanged dirs kept)" "$r"
 printf '%-56s %10d\n' "xorriso -joliet on -map -commit (image file)" "$x"
 awk -v u="$u" -v i="$i" -v x="$x" 'BEGIN {
     printf "UDF VAT append: %d sectors (goal <= 512: %s)\n", u, (u <= 512) ? "met" : "NOT met";

@@ -49,6 +49,16 @@ fn msinfo_cd_r_follows_the_mmc_6_1_vector() {
         .assert()
         .code(1)
         .stderr(predicates::str::contains("the disc is blank"));
+    // With --json a blank disc is a state: valid JSON, exit 0.
+    let json = discburn()
+        .args(["msinfo", "--json", "--drive"])
+        .arg(&cd)
+        .output()
+        .unwrap();
+    assert!(json.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["blank"], serde_json::Value::Bool(true));
+    assert!(v["start"].is_null() && v["next_writable_address"].is_null());
     // 150 sectors + the 150-sector post-gap = a 300-block track at 0.
     write_session(&cd, 150, false);
     assert_eq!(msinfo(&cd), "0,11702");

@@ -586,3 +586,86 @@ fn udf_alone_append_on_an_image_file_keeps_unchanged_file_entries() {
     let i = udfinfo(&w.disc);
     assert_eq!(i.get("numfiles").map(String::as_str), Some("301"), "{i:?}");
 }
+
+/// Issue 14 Deliver 1, closing (`--close`): the session that closes a BD-R holding a
+/// UDF VAT volume also records the closed volume's second Anchor Volume Descriptor
+/// Pointer at N − 256, N the VAT ICB (ECMA-167 3/8.4.2.1, as mkudffs `--closed`
+/// records it), where udfinfo finds it; the kernel mounts the dumped disc with the
+/// merged tree. A first session that closes the disc is padded so that N − 256 is free.
+#[test]
+fn vat_closing_session_records_the_second_anchor_at_n_minus_256() {
+    for first_closes in [false, true] {
+        let w = Work::new("bd-r");
+        let mut model = Model::new();
+        let s1 = w.source(1, &[("/a", b"one"), ("/d/b", &[5; 9000])], &mut model);
+        let mut a: Vec<&std::ffi::OsStr> = args![
+            "burn",
+            "--drive",
+            &w.disc,
+            "--fs",
+            "udf",
+            "--udf-revision",
+            "2.01"
+        ]
+        .to_vec();
+        if first_closes {
+            a.push("--close".as_ref());
+        }
+        a.push(s1.as_os_str());
+        let out = ok(&a);
+        if !first_closes {
+            let s2 = w.source(2, &[("/c", b"two")], &mut model);
+            let out2 = ok(args!["burn", "--drive", &w.disc, "--close", &s2]);
+            assert!(out2.contains("disc closed"), "{out2}");
+        } else {
+            assert!(out.contains("disc closed"), "{out}");
+        }
+        let img = w.dump();
+        let blocks = fs::metadata(&img).unwrap().len() / 2048;
+        let text =
+            String::from_utf8_lossy(&Command::new("udfinfo").arg(&img).output().unwrap().stdout)
+                .into_owned();
+        assert!(
+            text.contains(&format!(
+                "start={}, blocks=1, type=ANCHOR",
+                blocks - 1 - 256
+            )),
+            "first session closes: {first_closes}\n{text}"
+        );
+        assert!(text.contains(&format!("vatblock={}", blocks - 1)), "{text}");
+        assert_eq!(kernel_udf(&img, 0), model);
+    }
+}
+
+#[test]
+fn udf_alone_three_sessions_on_dvd_plus_rw_udf_1_02() {
+    three_sessions_overwritable(Some("dvd+rw"), "1.02");
+}
+
+/// Issue 14 Deliver 4 on a multi-session disc: when the last session ends with a VAT
+/// ICB whose descriptor no longer reads (its CRC fails: the body was damaged), the
+/// append is refused naming the VAT file entry and its LBA, not continued from the
+/// session before (which is only done for a session interrupted before its VAT), and
+/// nothing is written.
+#[test]
+fn a_damaged_last_vat_of_a_later_session_refuses_the_append() {
+    use sha2::{Digest as _, Sha256};
+    let w = Work::new("bd-r");
+    let mut model = Model::new();
+    let s1 = w.source(1, &[("/a", b"a")], &mut model);
+    w.burn("2.01", &s1, &[], &mut model);
+    let s2 = w.source(2, &[("/b", b"b")], &mut model);
+    w.burn("", &s2, &[], &mut model);
+    // Session 2 is LBA 320-639: its VAT ICB is block 639; damage its body.
+    let mut bytes = fs::read(&w.disc).unwrap();
+    bytes[639 * 2048 + 300] ^= 0xFF;
+    fs::write(&w.disc, &bytes).unwrap();
+    let before = Sha256::digest(&bytes);
+    let s3 = w.source(3, &[("/c", b"c")], &mut model);
+    let o = common::discburn(args!["burn", "--drive", &w.disc, &s3]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("LBA 639"), "{err}");
+    assert!(!err.contains("continues the UDF volume"), "{err}");
+    assert_eq!(Sha256::digest(fs::read(&w.disc).unwrap()), before);
+}

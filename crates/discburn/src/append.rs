@@ -476,6 +476,7 @@ impl AppendSession {
             });
         }
         let kept = self.image.file_count().saturating_sub(self.files_added);
+        self.image.set_closing_session(options.close);
         let mut result = self.image.create_result_image().map_err(|e| match e {
             ImageError::ExceedsFreeMediaBlocks { needed, free } => Error::ImageTooBig {
                 needed,

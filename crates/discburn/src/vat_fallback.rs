@@ -4,7 +4,8 @@
 //! is a UDF volume whose VAT is its last recorded block, the append imports that
 //! generation instead; the new session's VAT chains to it and becomes the disc's last
 //! block, where readers look. Nothing is written over: sequential media record only at
-//! the next writable address.
+//! the next writable address. A last session that ends with a VAT ICB that does not
+//! read (a damaged VAT) is not passed over: the append is refused.
 
 use discburn_image::{FileSystemImage, FileSystems, ImageError, SectorSource};
 use discburn_reader::{ReadError, ReadOptions, UdfVolume, Volume};
@@ -39,6 +40,19 @@ pub(crate) fn import_previous_vat(
         crate::disc::sequential_toc(&mut rec)?
     };
     let mut media = writer.media_source()?;
+    // A VAT ICB among the last session's last blocks (where readers look for it) means
+    // the session was complete and its VAT is damaged: refuse (the import error stands)
+    // rather than continue an older generation (issue: damaged VATs are never passed
+    // over). A session interrupted before its VAT ends without one.
+    if let Some(last) = toc.last() {
+        let end = last.start + last.blocks;
+        let mut s = vec![0u8; discburn_format::SECTOR_SIZE];
+        for lba in end.saturating_sub(4)..end {
+            if media.read_sectors(lba, &mut s).is_ok() && looks_like_vat_icb(&s) {
+                return Ok(None);
+            }
+        }
+    }
     // Newest first, past the last session; sessions without a readable file system
     // (earlier interrupted ones, closed by repair) are passed over; an ISO 9660 session
     // ends the search.
@@ -60,6 +74,19 @@ pub(crate) fn import_previous_vat(
         }
     }
     Ok(None)
+}
+
+/// A block whose descriptor tag (ECMA-167 3/7.2: checksum of bytes 0–3 and 5–15) is a
+/// File Entry or Extended File Entry (tag identifiers 261, 266) with file type 248, a
+/// VAT 2.00 ICB (UDF 2.60 2.2.11), whatever its CRC and contents.
+fn looks_like_vat_icb(s: &[u8]) -> bool {
+    let id = u16::from_le_bytes([s[0], s[1]]);
+    let sum = s[..16]
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 4)
+        .fold(0u8, |a, (_, b)| a.wrapping_add(*b));
+    (id == 261 || id == 266) && sum == s[4] && s[27] == 248
 }
 
 /// The media up to `end` (exclusive): the VAT is found at its last block.

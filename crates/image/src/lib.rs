@@ -181,6 +181,8 @@ pub struct FileSystemImage {
     system_area: Option<Arc<[u8]>>,
     /// Imported for a random-write append (the result gets the head at LBA 0).
     random_write_import: bool,
+    /// The session closes the medium ([`FileSystemImage::set_closing_session`]).
+    closing_session: bool,
 }
 
 /// IFileSystemImage::get_UDFRevisionsSupported: the Vista/7 list (imapi2.md §11.3)
@@ -227,6 +229,7 @@ impl FileSystemImage {
             boot_discard: false,
             system_area: None,
             random_write_import: false,
+            closing_session: false,
         }
     }
 
@@ -1161,6 +1164,15 @@ impl FileSystemImage {
         Ok(Some(used))
     }
 
+    /// Whether the session will close the medium (IDiscFormat2Data::put_ForceMediaToBeClosed,
+    /// which the image does not see otherwise). A UDF-only session on write-once media
+    /// then records the closed volume's second Anchor Volume Descriptor Pointer at
+    /// N − 256, N being its last block, the VAT ICB (ECMA-167 3/8.4.2.1; UDF 2.60 2.2.3,
+    /// 2.2.11), padding the session when that block is not free. Default: `false`.
+    pub fn set_closing_session(&mut self, closing: bool) {
+        self.closing_session = closing;
+    }
+
     /// IFileSystemImage::get_SessionStartBlock.
     pub fn session_start_block(&self) -> u32 {
         self.session_start_block
@@ -1357,17 +1369,21 @@ impl FileSystemImage {
             // anchor at LBA 256 (a VAT is for write-once media, UDF 2.60 2.2.11).
             return None;
         }
+        let closing = self.closing_session;
         if let Some(imported) = &self.imported {
             return imported
                 .vat
                 .clone()
-                .map(|p| Arc::new(udf::vat::VatInput::append(p)));
+                .map(|p| Arc::new(udf::vat::VatInput::append(p).closing(closing)));
         }
         match self.placement {
-            Some(SessionPlacement::Sequential { .. }) => Some(Arc::new(udf::vat::VatInput::first(
-                self.session_start_block
-                    .saturating_add(self.free_media_blocks),
-            ))),
+            Some(SessionPlacement::Sequential { .. }) => Some(Arc::new(
+                udf::vat::VatInput::first(
+                    self.session_start_block
+                        .saturating_add(self.free_media_blocks),
+                )
+                .closing(closing),
+            )),
             _ => None,
         }
     }

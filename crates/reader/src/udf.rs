@@ -1185,7 +1185,7 @@ impl UdfVolume {
         Err(ReadError::invalid(
             Place::new("VAT file entry", self.last_block, 0),
             format!(
-                "the virtual partition has no VAT at the last recorded block or the 3 before it (LBAs {tried:?}); give the last recorded block of the session"
+                "the virtual partition has no readable VAT at the last recorded block or the 3 before it (LBAs {tried:?}): the VAT is damaged, or the session was interrupted before its VAT (repair closes such a session), or it does not end at that block"
             ),
         ))
     }

@@ -25,7 +25,9 @@ pub struct Args {
     /// The recorder: /dev/srN, an emulated disc, or an image file / block device.
     #[arg(long, value_name = "DRIVE")]
     pub drive: PathBuf,
-    /// Print JSON: `{"drive", "start", "next_writable_address"}`.
+    /// Print JSON: `{"drive", "blank", "start", "next_writable_address"}`; a blank disc
+    /// gives `"blank": true` and nulls with exit status 0 (without `--json` it is an
+    /// error, as `cdrecord -msinfo` makes it).
     #[arg(long)]
     pub json: bool,
 }
@@ -33,7 +35,21 @@ pub struct Args {
 /// Runs `discburn msinfo`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let disc = Disc::open(&args.drive).map_err(lib_err)?;
-    let Some((start, nwa)) = disc.msinfo().map_err(lib_err)? else {
+    let found = disc.msinfo().map_err(lib_err)?;
+    if args.json && found.is_none() {
+        // A blank disc is a state, not an error, for a JSON reader.
+        println!(
+            "{:#}",
+            json!({
+                "drive": args.drive.display().to_string(),
+                "blank": true,
+                "start": null,
+                "next_writable_address": null,
+            })
+        );
+        return Ok(());
+    }
+    let Some((start, nwa)) = found else {
         bail!(
             "{}: the disc is blank; there is no session to continue. Master the first session without -C.",
             args.drive.display()
@@ -44,6 +60,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "{:#}",
             json!({
                 "drive": args.drive.display().to_string(),
+                "blank": false,
                 "start": start,
                 "next_writable_address": nwa,
             })

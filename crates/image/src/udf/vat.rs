@@ -79,6 +79,9 @@ pub struct VatInput {
     pub(crate) medium_end: u32,
     /// The imported volume, for an appended session.
     pub(crate) previous: Option<Arc<VatPrevious>>,
+    /// The session closes the medium: an Anchor Volume Descriptor Pointer is also
+    /// recorded at N − 256, N the VAT ICB (the last block).
+    pub(crate) closing: bool,
 }
 
 /// The imported VAT volume (UDF 2.60 2.2.11), read by the import.
@@ -119,6 +122,7 @@ impl VatInput {
         VatInput {
             medium_end,
             previous: None,
+            closing: false,
         }
     }
 
@@ -127,7 +131,16 @@ impl VatInput {
         VatInput {
             medium_end: 0,
             previous: Some(previous),
+            closing: false,
         }
+    }
+}
+
+impl VatInput {
+    /// The same input for a session that closes the medium (see [`VatInput`]).
+    pub(crate) fn closing(mut self, closing: bool) -> VatInput {
+        self.closing = closing;
+        self
     }
 }
 
@@ -177,7 +190,21 @@ pub(crate) fn plan(
     };
     let data_start = next;
     let (file_lba, data) = place_data(tree, &mut next, &mut regions);
-    finish(&mut udf, tree, &file_lba, start, &mut next, &mut regions)?;
+    finish(
+        &mut udf,
+        tree,
+        &file_lba,
+        start,
+        &mut next,
+        &mut regions,
+        input.closing,
+    )?;
+    if input.closing
+        && let Some(lba) = second_anchor(next - 1, &mut regions)
+    {
+        // The emitter writes the `end` anchor at `end_anchor`.
+        udf.end_anchor = lba;
+    }
     let n = tree.nodes.len();
     Ok(Layout {
         session_start_block,
@@ -428,6 +455,7 @@ fn finish(
     start: u64,
     next: &mut u64,
     regions: &mut Vec<Region>,
+    closing: bool,
 ) -> Result<(), ImageError> {
     let p = udf.partition_start;
     for id in tree.walk() {
@@ -474,7 +502,22 @@ fn finish(
         1 + len.div_ceil(SECTOR_SIZE as u64)
     };
     let total = *next + vat_blocks - start;
-    let padded = total.max(MIN_SESSION).next_multiple_of(SESSION_UNIT);
+    let mut padded = total.max(MIN_SESSION).next_multiple_of(SESSION_UNIT);
+    if closing && vat_blocks <= ANCHOR_DISTANCE {
+        // The block at N − 256 must be free for the second anchor: padding, either
+        // before the VAT or earlier in the session.
+        let free = |padded: u64| {
+            let second = start + padded - 1 - ANCHOR_DISTANCE;
+            second >= *next
+                || regions.iter().any(|r| {
+                    matches!(r.kind, RegionKind::Udf(UdfRegion::Padding { .. }))
+                        && (u64::from(r.lba)..u64::from(r.lba) + r.blocks).contains(&second)
+                })
+        };
+        while !free(padded) {
+            padded += SESSION_UNIT;
+        }
+    }
     let pad = padded - total;
     if pad > 0 {
         regions.push(Region {
@@ -498,6 +541,56 @@ fn finish(
         return Err(ImageError::ImageTooLarge { blocks: *next });
     }
     Ok(())
+}
+
+/// Distance of the second anchor of a closed volume from its last block (ECMA-167
+/// 3/8.4.2.1: N − 256).
+const ANCHOR_DISTANCE: u64 = 256;
+
+/// A closed write-once volume (the session closes the medium): an Anchor Volume
+/// Descriptor Pointer at N − 256, N the VAT ICB, the session's last block (ECMA-167
+/// 3/8.4.2.1; UDF 2.60 2.2.3 allows two of 256, N − 256 and N, and N holds the VAT,
+/// as mkudffs `--closed` records it). [`finish`] made that block padding; it is split
+/// around the anchor, whose LBA is returned. Nothing is added when the VAT itself is
+/// longer than 256 blocks.
+fn second_anchor(last: u64, regions: &mut Vec<Region>) -> Option<u32> {
+    let second = last.checked_sub(ANCHOR_DISTANCE)?;
+    let i = regions.iter().position(|r| {
+        matches!(r.kind, RegionKind::Udf(UdfRegion::Padding { .. }))
+            && (u64::from(r.lba)..u64::from(r.lba) + r.blocks).contains(&second)
+    })?;
+    let r = regions.remove(i);
+    let before = second - u64::from(r.lba);
+    let after = r.blocks - before - 1;
+    let mut parts = Vec::new();
+    if before > 0 {
+        parts.push(Region {
+            lba: r.lba,
+            blocks: before,
+            kind: RegionKind::Udf(UdfRegion::Padding {
+                blocks: before as u32,
+            }),
+        });
+    }
+    parts.push(Region {
+        lba: second as u32,
+        blocks: 1,
+        kind: RegionKind::Udf(UdfRegion::Anchor {
+            end: true,
+            absolute: false,
+        }),
+    });
+    if after > 0 {
+        parts.push(Region {
+            lba: second as u32 + 1,
+            blocks: after,
+            kind: RegionKind::Udf(UdfRegion::Padding {
+                blocks: after as u32,
+            }),
+        });
+    }
+    regions.splice(i..i, parts);
+    u32::try_from(second).ok()
 }
 
 impl Layout {
