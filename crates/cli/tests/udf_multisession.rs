@@ -659,3 +659,51 @@ fn a_damaged_last_vat_of_a_later_session_refuses_the_append() {
     assert!(err.contains("LBA 639"), "{err}");
     assert!(!err.contains("continues the UDF volume"), "{err}");
 }
+
+/// Nothing lost, UDF alone: a first `--fs udf` session on an emulated BD-RE cut by a
+/// power loss before its head was written (LBA 0–31 zero, its recognition sequence at
+/// LBA 48) is refused by `burn`, naming `repair`; `repair` replaces it with an empty
+/// UDF volume that keeps the volume name and a head; the next plain burn appends a UDF
+/// volume after it, which the kernel's udf driver reads from the dumped disc.
+#[test]
+fn udf_alone_first_session_cut_on_bd_re_is_replaced_by_repair() {
+    let w = Work::new("bd-re");
+    let mut model = Model::new();
+    let s1 = w.source(1, &[("/a", b"one"), ("/d/b", &[9; 300_000])], &mut model);
+    ok(args![
+        "disc",
+        "inject",
+        &w.disc,
+        "--power-cut-after-sectors",
+        "100"
+    ]);
+    let o = common::discburn(args![
+        "burn",
+        "--drive",
+        &w.disc,
+        "--fs",
+        "udf",
+        "--volume-name",
+        "ARCHIVE",
+        &s1
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    ok(args!["disc", "inject", &w.disc, "--clear"]);
+    let o = common::discburn(args!["burn", "--drive", &w.disc, &s1]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        o.status.code() == Some(1) && err.contains("discburn repair"),
+        "{err}"
+    );
+    let out = ok(args!["repair", "--drive", &w.disc]);
+    assert!(out.contains("replaced by an empty session"), "{out}");
+    let listed = ok(args!["sessions", "--drive", &w.disc]);
+    assert!(
+        listed.starts_with("UDF session  :   1") && listed.contains("ARCHIVE"),
+        "{listed}"
+    );
+    let out = ok(args!["burn", "--drive", &w.disc, &s1]);
+    assert!(out.starts_with("session 2 at LBA"), "{out}");
+    let img = w.dump();
+    assert_eq!(kernel_udf(&img, 0), model);
+}
