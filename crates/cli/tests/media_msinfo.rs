@@ -15,9 +15,11 @@ fn discburn() -> Command {
     Command::cargo_bin("discburn").unwrap()
 }
 
-fn msinfo(path: &Path) -> String {
+/// `discburn ARGS --drive PATH`, which must succeed: its standard output.
+fn stdout_of(args: &[&str], path: &Path) -> Vec<u8> {
     let out = discburn()
-        .args(["msinfo", "--drive"])
+        .args(args)
+        .arg("--drive")
         .arg(path)
         .output()
         .unwrap();
@@ -26,7 +28,19 @@ fn msinfo(path: &Path) -> String {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
+    out.stdout
+}
+
+fn msinfo(path: &Path) -> String {
+    String::from_utf8(stdout_of(&["msinfo"], path))
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+/// `discburn CMD --json --drive PATH`, which must succeed, as JSON.
+fn json(cmd: &str, path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&stdout_of(&[cmd, "--json"], path)).unwrap()
 }
 
 fn write_session(path: &Path, sectors: usize, close: bool) {
@@ -50,13 +64,7 @@ fn msinfo_cd_r_follows_the_mmc_6_1_vector() {
         .code(1)
         .stderr(predicates::str::contains("the disc is blank"));
     // With --json a blank disc is a state: valid JSON, exit 0.
-    let json = discburn()
-        .args(["msinfo", "--json", "--drive"])
-        .arg(&cd)
-        .output()
-        .unwrap();
-    assert!(json.status.success());
-    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let v = json("msinfo", &cd);
     assert_eq!(v["blank"], serde_json::Value::Bool(true));
     assert!(v["start"].is_null() && v["next_writable_address"].is_null());
     // 150 sectors + the 150-sector post-gap = a 300-block track at 0.
@@ -65,12 +73,7 @@ fn msinfo_cd_r_follows_the_mmc_6_1_vector() {
     // 850 + 150 = 1000 blocks at 11702; lead-out 12704; next session 6900 later.
     write_session(&cd, 850, false);
     assert_eq!(msinfo(&cd), "11702,19604");
-    let json = discburn()
-        .args(["msinfo", "--json", "--drive"])
-        .arg(&cd)
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let v = json("msinfo", &cd);
     assert_eq!(
         (v["start"].as_u64(), v["next_writable_address"].as_u64()),
         (Some(11702), Some(19604))
@@ -139,13 +142,7 @@ fn media_json_lists_sessions_tracks_and_mechanisms() {
     create_disc(&bd, MediaType::BdR, None).unwrap();
     write_session(&bd, 100, false);
     write_session(&bd, 40, false);
-    let out = discburn()
-        .args(["media", "--json", "--drive"])
-        .arg(&bd)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json("media", &bd);
     assert_eq!(v["profile"]["number"], "0041h");
     assert_eq!(
         v["current_media_status"]["flags"],

@@ -27,6 +27,15 @@ struct Work {
 }
 
 impl Work {
+    /// An image file (created by the first burn).
+    fn image() -> Work {
+        let dir = tempfile::tempdir().unwrap();
+        Work {
+            disc: dir.path().join("disc.udf"),
+            dir,
+        }
+    }
+
     fn new(media: &str) -> Work {
         let dir = tempfile::tempdir().unwrap();
         let disc = dir.path().join("disc");
@@ -425,16 +434,7 @@ fn sevenzip(img: &Path, scratch: &Path) -> Model {
 /// udfinfo (revision, counts) and 7-Zip read exactly the merged tree, and `sessions`
 /// lists one UDF session per burn; `ls --session 1` still lists the first tree.
 fn three_sessions_overwritable(media: Option<&str>, revision: &str) {
-    let w = match media {
-        Some(m) => Work::new(m),
-        None => {
-            let dir = tempfile::tempdir().unwrap();
-            Work {
-                disc: dir.path().join("disc.udf"),
-                dir,
-            }
-        }
-    };
+    let w = media.map_or_else(Work::image, Work::new);
     let check = |model: &Model, sessions: usize| {
         let img = w.dump();
         let i = udfinfo(&img);
@@ -528,28 +528,34 @@ fn udf_alone_on_bd_re_power_cut_leaves_the_old_or_the_new_tree() {
 /// byte changes.
 #[test]
 fn udf_alone_image_with_a_damaged_anchor_at_256_refuses_the_append() {
-    use sha2::{Digest as _, Sha256};
-    let dir = tempfile::tempdir().unwrap();
-    let w = Work {
-        disc: dir.path().join("disc.udf"),
-        dir,
-    };
+    let w = Work::image();
     let mut model = Model::new();
     let s1 = w.source(1, &[("/a", b"a")], &mut model);
     w.burn("2.01", &s1, &[], &mut model);
     let mut bytes = fs::read(&w.disc).unwrap();
     bytes[256 * 2048..][..4].copy_from_slice(b"XXXX");
-    fs::write(&w.disc, &bytes).unwrap();
-    let before = Sha256::digest(&bytes);
     let s2 = w.source(2, &[("/b", b"b")], &mut model);
-    let o = common::discburn(args!["burn", "--drive", &w.disc, &s2]);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
+    let err = refused_unchanged(&w, &bytes, &s2);
     assert!(
         err.contains("Anchor Volume Descriptor Pointer at LBA 256 is damaged"),
         "{err}"
     );
-    assert_eq!(Sha256::digest(fs::read(&w.disc).unwrap()), before);
+}
+
+/// Writes `bytes` as the disc, runs a plain `burn` of `src`, asserts exit status 1 and
+/// that the disc's bytes are unchanged; returns stderr.
+fn refused_unchanged(w: &Work, bytes: &[u8], src: &Path) -> String {
+    use sha2::{Digest as _, Sha256};
+    fs::write(&w.disc, bytes).unwrap();
+    let o = common::discburn(args!["burn", "--drive", &w.disc, src]);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(
+        Sha256::digest(fs::read(&w.disc).unwrap()),
+        Sha256::digest(bytes),
+        "{err}"
+    );
+    err
 }
 
 /// Issue 14 Deliver 2 (cost): appending one file to a UDF 2.01 volume alone of 300
@@ -559,11 +565,7 @@ fn udf_alone_image_with_a_damaged_anchor_at_256_refuses_the_append() {
 /// The kernel's udf driver then reads all 301 files with their contents.
 #[test]
 fn udf_alone_append_on_an_image_file_keeps_unchanged_file_entries() {
-    let dir = tempfile::tempdir().unwrap();
-    let w = Work {
-        disc: dir.path().join("disc.udf"),
-        dir,
-    };
+    let w = Work::image();
     let mut model = Model::new();
     let names: Vec<(String, Vec<u8>)> = (0..300)
         .map(|i| {
@@ -598,21 +600,15 @@ fn vat_closing_session_records_the_second_anchor_at_n_minus_256() {
         let w = Work::new("bd-r");
         let mut model = Model::new();
         let s1 = w.source(1, &[("/a", b"one"), ("/d/b", &[5; 9000])], &mut model);
-        let mut a: Vec<&std::ffi::OsStr> = args![
-            "burn",
-            "--drive",
-            &w.disc,
-            "--fs",
-            "udf",
-            "--udf-revision",
-            "2.01"
-        ]
-        .to_vec();
-        if first_closes {
-            a.push("--close".as_ref());
-        }
-        a.push(s1.as_os_str());
-        let out = ok(&a);
+        // Closed by its first session: UDF 1.02 asked, VAT 1.50 recorded.
+        let out = if first_closes {
+            ok(args![
+                "burn", "--drive", &w.disc, "--fs", "udf", "--close", &s1
+            ])
+        } else {
+            w.burn("2.01", &s1, &[], &mut Model::new());
+            String::new()
+        };
         if !first_closes {
             let s2 = w.source(2, &[("/c", b"two")], &mut model);
             let out2 = ok(args!["burn", "--drive", &w.disc, "--close", &s2]);
@@ -649,7 +645,6 @@ fn udf_alone_three_sessions_on_dvd_plus_rw_udf_1_02() {
 /// nothing is written.
 #[test]
 fn a_damaged_last_vat_of_a_later_session_refuses_the_append() {
-    use sha2::{Digest as _, Sha256};
     let w = Work::new("bd-r");
     let mut model = Model::new();
     let s1 = w.source(1, &[("/a", b"a")], &mut model);
@@ -659,13 +654,56 @@ fn a_damaged_last_vat_of_a_later_session_refuses_the_append() {
     // Session 2 is LBA 320-639: its VAT ICB is block 639; damage its body.
     let mut bytes = fs::read(&w.disc).unwrap();
     bytes[639 * 2048 + 300] ^= 0xFF;
-    fs::write(&w.disc, &bytes).unwrap();
-    let before = Sha256::digest(&bytes);
     let s3 = w.source(3, &[("/c", b"c")], &mut model);
-    let o = common::discburn(args!["burn", "--drive", &w.disc, &s3]);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
+    let err = refused_unchanged(&w, &bytes, &s3);
     assert!(err.contains("LBA 639"), "{err}");
     assert!(!err.contains("continues the UDF volume"), "{err}");
-    assert_eq!(Sha256::digest(fs::read(&w.disc).unwrap()), before);
+}
+
+/// Nothing lost, UDF alone: a first `--fs udf` session on an emulated BD-RE cut by a
+/// power loss before its head was written (LBA 0–31 zero, its recognition sequence at
+/// LBA 48) is refused by `burn`, naming `repair`; `repair` replaces it with an empty
+/// UDF volume that keeps the volume name and a head; the next plain burn appends a UDF
+/// volume after it, which the kernel's udf driver reads from the dumped disc.
+#[test]
+fn udf_alone_first_session_cut_on_bd_re_is_replaced_by_repair() {
+    let w = Work::new("bd-re");
+    let mut model = Model::new();
+    let s1 = w.source(1, &[("/a", b"one"), ("/d/b", &[9; 300_000])], &mut model);
+    ok(args![
+        "disc",
+        "inject",
+        &w.disc,
+        "--power-cut-after-sectors",
+        "100"
+    ]);
+    let o = common::discburn(args![
+        "burn",
+        "--drive",
+        &w.disc,
+        "--fs",
+        "udf",
+        "--volume-name",
+        "ARCHIVE",
+        &s1
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    ok(args!["disc", "inject", &w.disc, "--clear"]);
+    let o = common::discburn(args!["burn", "--drive", &w.disc, &s1]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        o.status.code() == Some(1) && err.contains("discburn repair"),
+        "{err}"
+    );
+    let out = ok(args!["repair", "--drive", &w.disc]);
+    assert!(out.contains("replaced by an empty session"), "{out}");
+    let listed = ok(args!["sessions", "--drive", &w.disc]);
+    assert!(
+        listed.starts_with("UDF session  :   1") && listed.contains("ARCHIVE"),
+        "{listed}"
+    );
+    let out = ok(args!["burn", "--drive", &w.disc, &s1]);
+    assert!(out.starts_with("session 2 at LBA"), "{out}");
+    let img = w.dump();
+    assert_eq!(kernel_udf(&img, 0), model);
 }
