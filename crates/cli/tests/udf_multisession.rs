@@ -587,6 +587,16 @@ fn udf_alone_append_on_an_image_file_keeps_unchanged_file_entries() {
     assert_eq!(kernel_udf(&w.disc, 0), model);
     let i = udfinfo(&w.disc);
     assert_eq!(i.get("numfiles").map(String::as_str), Some("301"), "{i:?}");
+    // No ISO 9660 session for mkisofs -C: msinfo says so (not "blank").
+    let o = common::discburn(args!["msinfo", "--drive", &w.disc]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("UDF volumes alone"),
+        "{err}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(args!["msinfo", "--json", "--drive", &w.disc])).unwrap();
+    assert_eq!(v["blank"], serde_json::Value::Bool(false));
 }
 
 /// Issue 14 Deliver 1, closing (`--close`): the session that closes a BD-R holding a

@@ -6,7 +6,8 @@
 //! The identification is bounded: it reads the first [`HEAD_SECTORS`] sectors (4 MiB)
 //! and [`SAMPLES`] samples of [`SAMPLE_SECTORS`] sectors spread over the rest of the
 //! media, at most 5 MiB in all whatever the media size, so a 100 GB image is identified
-//! as fast as a small one. "Blank" therefore means: the system area and volume
+//! as fast as a small one; a UDF recognition sequence adds the reads of the volume's
+//! anchors and descriptors (and its VAT, if it has one). "Blank" therefore means: the system area and volume
 //! descriptor area (LBA 0–31), the rest of the first 4 MiB and every sample read as
 //! zeros. Data that lies only between the samples is not seen.
 

@@ -25,9 +25,9 @@ pub struct Args {
     /// The recorder: /dev/srN, an emulated disc, or an image file / block device.
     #[arg(long, value_name = "DRIVE")]
     pub drive: PathBuf,
-    /// Print JSON: `{"drive", "blank", "start", "next_writable_address"}`; a blank disc
-    /// gives `"blank": true` and nulls with exit status 0 (without `--json` it is an
-    /// error, as `cdrecord -msinfo` makes it).
+    /// Print JSON: `{"drive", "blank", "start", "next_writable_address"}`; a disc with no
+    /// ISO 9660 session (blank, or UDF alone with `"blank": false`) gives nulls with exit
+    /// status 0 (without `--json` it is an error, as `cdrecord -msinfo` makes it).
     #[arg(long)]
     pub json: bool,
 }
@@ -36,13 +36,16 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let disc = Disc::open(&args.drive).map_err(lib_err)?;
     let found = disc.msinfo().map_err(lib_err)?;
+    // No ISO 9660 session: a blank disc, or UDF volumes alone (which mkisofs -C cannot
+    // continue).
+    let udf_alone = found.is_none() && !disc.sessions().map_err(lib_err)?.is_empty();
     if args.json && found.is_none() {
-        // A blank disc is a state, not an error, for a JSON reader.
+        // A state, not an error, for a JSON reader.
         println!(
             "{:#}",
             json!({
                 "drive": args.drive.display().to_string(),
-                "blank": true,
+                "blank": !udf_alone,
                 "start": null,
                 "next_writable_address": null,
             })
@@ -50,6 +53,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return Ok(());
     }
     let Some((start, nwa)) = found else {
+        if udf_alone {
+            bail!(
+                "{}: the disc holds UDF volumes alone, no ISO 9660 session that mkisofs -C can continue. Add files with `discburn burn`.",
+                args.drive.display()
+            );
+        }
         bail!(
             "{}: the disc is blank; there is no session to continue. Master the first session without -C.",
             args.drive.display()
