@@ -6,6 +6,11 @@ use discburn_recorder::RecorderError;
 
 use crate::state::MediaState;
 
+/// A failed command of the recorder `rec`, as a [`WriterError::Recorder`].
+pub(crate) fn mmc(rec: &discburn_recorder::DiscRecorder, e: discburn_mmc::MmcError) -> WriterError {
+    WriterError::Recorder(RecorderError::from_mmc(rec.active_disc_recorder(), e))
+}
+
 /// An error of [`crate::DiscFormat2Data`] or of a multisession mechanism.
 /// [`WriterError::hresult`] and [`WriterError::imapi_name`] give the IMAPI2 code.
 #[derive(Debug, thiserror::Error)]

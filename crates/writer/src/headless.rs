@@ -19,7 +19,7 @@ use discburn_reader::SectorSource;
 use discburn_recorder::DiscRecorder;
 
 use crate::engine::SECTOR;
-use crate::error::WriterError;
+use crate::error::{WriterError, mmc};
 use crate::ownership::read_blocks;
 use crate::repair::RepairOutcome;
 
@@ -57,12 +57,6 @@ fn is_udf_recognition(s: &[u8]) -> bool {
 /// Replaces the interrupted first session (see the module documentation); `None` when
 /// the medium holds none.
 pub(crate) fn replace(rec: &mut DiscRecorder) -> Result<Option<RepairOutcome>, WriterError> {
-    let mmc = |rec: &DiscRecorder, e| {
-        WriterError::Recorder(discburn_recorder::RecorderError::from_mmc(
-            rec.active_disc_recorder(),
-            e,
-        ))
-    };
     {
         let mut src = crate::ownership::RecorderBlocks::new(rec)?;
         if !headless_first_session(&mut src).unwrap_or(false) {
@@ -72,55 +66,60 @@ pub(crate) fn replace(rec: &mut DiscRecorder) -> Result<Option<RepairOutcome>, W
     // Whole 32-block units (every write unit divides 32): read, replace, write.
     let mut unit = vec![0u8; 32 * SECTOR];
     read_blocks(rec, FIRST as u32, &mut unit).map_err(|e| mmc(rec, e))?;
-    if is_udf_recognition(&unit[16 * SECTOR..17 * SECTOR]) {
-        return replace_udf(rec, &unit).map(Some);
+    let (volume, head, blocks) = if is_udf_recognition(&unit[16 * SECTOR..17 * SECTOR]) {
+        empty_udf(rec, &unit)?
+    } else {
+        empty_iso(unit)
+    };
+    // The volume in whole 32-block units, then the head last.
+    for (k, chunk) in volume.chunks(32 * SECTOR).enumerate() {
+        rec.drive()
+            .write10(FIRST as u32 + 32 * k as u32, chunk)
+            .map_err(|e| mmc(rec, e))?;
     }
-    // The empty volume keeps the interrupted session's Volume Identifier (ECMA-119
-    // 8.4.6, bytes 40-71 of its primary volume descriptor at LBA 48), so the sessions
-    // that follow import the name the user chose, not "RESCUED".
-    // (A UDF-only session has no such field there: the empty volume gets the default.)
-    let mut volume_id = [0u8; 32];
-    volume_id.copy_from_slice(&unit[16 * SECTOR + 40..16 * SECTOR + 72]);
-    let primary = is_primary(&unit[16 * SECTOR..17 * SECTOR]);
-    let mut volume = crate::repair::empty_volume(FIRST as u32, primary.then_some(&volume_id));
-    let blocks = (volume.len() / SECTOR) as u32;
-    // Sessions on these media record their own size (session-local Volume Space Size).
-    volume[16 * SECTOR + 80..16 * SECTOR + 84].copy_from_slice(&blocks.to_le_bytes());
-    volume[16 * SECTOR + 84..16 * SECTOR + 88].copy_from_slice(&blocks.to_be_bytes());
-    unit[..volume.len()].copy_from_slice(&volume);
-    rec.drive()
-        .write10(FIRST as u32, &unit)
-        .map_err(|e| mmc(rec, e))?;
     rec.drive()
         .synchronize_cache(false)
         .map_err(|e| mmc(rec, e))?;
-    // The head last: zeros, the descriptors with Volume Space Size = the session's end.
-    let mut head = vec![0u8; 32 * SECTOR];
-    head[16 * SECTOR..18 * SECTOR].copy_from_slice(&volume[16 * SECTOR..18 * SECTOR]);
-    let end = FIRST as u32 + blocks;
-    head[16 * SECTOR + 80..16 * SECTOR + 84].copy_from_slice(&end.to_le_bytes());
-    head[16 * SECTOR + 84..16 * SECTOR + 88].copy_from_slice(&end.to_be_bytes());
     rec.drive().write10(0, &head).map_err(|e| mmc(rec, e))?;
     rec.drive()
         .synchronize_cache(false)
         .map_err(|e| mmc(rec, e))?;
     Ok(Some(RepairOutcome::FirstSessionReplaced {
         session_start: FIRST,
-        blocks: u64::from(blocks),
+        blocks,
     }))
 }
 
-/// The interrupted first session was a UDF volume alone: it is replaced by an empty
-/// UDF volume at LBA 32 at the same revision family (NSR02: 1.02, NSR03: 2.01; ECMA-167
-/// 3/9.1), with its anchors at LBA 256 and after it, and a head holding the recognition
-/// sequence; later burns then continue UDF alone after it. `unit` is LBA 32–63 as read.
-fn replace_udf(rec: &mut DiscRecorder, unit: &[u8]) -> Result<RepairOutcome, WriterError> {
-    let mmc = |rec: &DiscRecorder, e| {
-        WriterError::Recorder(discburn_recorder::RecorderError::from_mmc(
-            rec.active_disc_recorder(),
-            e,
-        ))
-    };
+/// An empty ISO 9660 volume over the start of `unit` (LBA 32–63 as read; the rest is
+/// written back unchanged), and the head describing it. Returns the unit, the head and
+/// the volume's blocks.
+fn empty_iso(mut unit: Vec<u8>) -> (Vec<u8>, Vec<u8>, u64) {
+    // The empty volume keeps the interrupted session's Volume Identifier (ECMA-119
+    // 8.4.6, bytes 40-71 of its primary volume descriptor at LBA 48), so the sessions
+    // that follow import the name the user chose, not "RESCUED".
+    let mut volume_id = [0u8; 32];
+    volume_id.copy_from_slice(&unit[16 * SECTOR + 40..16 * SECTOR + 72]);
+    let mut volume = crate::repair::empty_volume(FIRST as u32, Some(&volume_id));
+    let blocks = (volume.len() / SECTOR) as u32;
+    // Sessions on these media record their own size (session-local Volume Space Size).
+    volume[16 * SECTOR + 80..16 * SECTOR + 84].copy_from_slice(&blocks.to_le_bytes());
+    volume[16 * SECTOR + 84..16 * SECTOR + 88].copy_from_slice(&blocks.to_be_bytes());
+    unit[..volume.len()].copy_from_slice(&volume);
+    // The head: zeros, the descriptors with Volume Space Size = the session's end.
+    let mut head = vec![0u8; 32 * SECTOR];
+    head[16 * SECTOR..18 * SECTOR].copy_from_slice(&volume[16 * SECTOR..18 * SECTOR]);
+    let end = FIRST as u32 + blocks;
+    head[16 * SECTOR + 80..16 * SECTOR + 84].copy_from_slice(&end.to_le_bytes());
+    head[16 * SECTOR + 84..16 * SECTOR + 88].copy_from_slice(&end.to_be_bytes());
+    (unit, head, u64::from(blocks))
+}
+
+/// The interrupted first session was a UDF volume alone: an empty UDF volume at LBA 32
+/// at the same revision family (NSR02: 1.02, NSR03: 2.01; ECMA-167 3/9.1), with its
+/// anchors at LBA 256 and after it, padded with zeros to whole 32-block units, and a
+/// head holding the recognition sequence; later burns then continue UDF alone after it.
+/// `unit` is LBA 32–63 as read. Returns the volume, the head and the volume's blocks.
+fn empty_udf(rec: &mut DiscRecorder, unit: &[u8]) -> Result<(Vec<u8>, Vec<u8>, u64), WriterError> {
     // Laying out an empty volume at LBA 32 cannot fail but for a bug: named as such.
     let image_err = |e: discburn_image::ImageError| {
         WriterError::InvalidArgument(format!("repair: the empty UDF volume: {e}"))
@@ -146,27 +145,12 @@ fn replace_udf(rec: &mut DiscRecorder, unit: &[u8]) -> Result<RepairOutcome, Wri
         .read_to_end(&mut volume)
         .map_err(|e| image_err(discburn_image::ImageError::Write { source: e }))?;
     let blocks = (volume.len() / SECTOR) as u64;
-    // Whole 32-block units, the tail of the last one zeros (the interrupted session's).
+    // The tail of the last unit zeros (the interrupted session's blocks).
     volume.resize(volume.len().next_multiple_of(32 * SECTOR), 0);
-    for (k, chunk) in volume.chunks(32 * SECTOR).enumerate() {
-        rec.drive()
-            .write10(FIRST as u32 + 32 * k as u32, chunk)
-            .map_err(|e| mmc(rec, e))?;
-    }
-    rec.drive()
-        .synchronize_cache(false)
-        .map_err(|e| mmc(rec, e))?;
-    // The head last: zeros and the recognition sequence, as every UDF session's head.
+    // The head: zeros and the recognition sequence, as every UDF session's head.
     let mut head = vec![0u8; 32 * SECTOR];
     head[16 * SECTOR..19 * SECTOR].copy_from_slice(&volume[16 * SECTOR..19 * SECTOR]);
-    rec.drive().write10(0, &head).map_err(|e| mmc(rec, e))?;
-    rec.drive()
-        .synchronize_cache(false)
-        .map_err(|e| mmc(rec, e))?;
-    Ok(RepairOutcome::FirstSessionReplaced {
-        session_start: FIRST,
-        blocks,
-    })
+    Ok((volume, head, blocks))
 }
 
 /// The Logical Volume Identifier of the Logical Volume Descriptor in LBA 64–79 (the main

@@ -16,10 +16,11 @@ use discburn_mmc::reply::{
     DiscInformation, DiscStatus, FormatCapacityDescriptor, FormatDescriptorType, SessionState,
     TrackInformation,
 };
-use discburn_mmc::{FeatureCode, MediaClass, MmcError, Profile, Sense};
+use discburn_mmc::{FeatureCode, MediaClass, Profile, Sense};
 use discburn_recorder::{DiscRecorder, PhysicalMediaType, RecorderError};
 
 use crate::error::WriterError;
+use crate::error::mmc;
 use crate::state::{MediaState, WriteProtectState};
 
 /// Post-gap appended to a CD data track (2 s at 75 sectors/s; imapi2.md §5.1).
@@ -123,10 +124,6 @@ impl MediaInfo {
         self.nwa
             .ok_or_else(|| self.invalid_state("the media has no next writable address"))
     }
-}
-
-fn mmc(rec: &DiscRecorder, e: MmcError) -> WriterError {
-    WriterError::Recorder(RecorderError::from_mmc(rec.active_disc_recorder(), e))
 }
 
 fn is_illegal_request(e: &WriterError) -> bool {

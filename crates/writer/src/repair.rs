@@ -44,14 +44,15 @@
 use std::fmt;
 use std::io::Cursor;
 
+use discburn_mmc::Profile;
 use discburn_mmc::cdb::{CloseFunction, TrackAddress};
 use discburn_mmc::reply::{MULTI_SESSION_NEXT_ALLOWED, SessionState, WriteParameters, WriteType};
-use discburn_mmc::{MmcError, Profile};
 use discburn_reader::{MediumContent, ReadOptions, SectorSource, View, Volume, identify_medium};
 use discburn_recorder::{DiscRecorder, RecorderError};
 
 use crate::engine::{Job, SECTOR};
 use crate::error::WriterError;
+use crate::error::mmc;
 use crate::events::Clock;
 use crate::media::{self, CD_MIN_TRACK, Kind, MediaInfo};
 use crate::ownership::{RecorderBlocks, read_blocks, read_error};
@@ -204,10 +205,6 @@ impl fmt::Display for RepairReport {
             ),
         }
     }
-}
-
-fn mmc(rec: &DiscRecorder, e: MmcError) -> WriterError {
-    WriterError::Recorder(RecorderError::from_mmc(rec.active_disc_recorder(), e))
 }
 
 /// Runs the repair with exclusive access held by the caller.

@@ -8,11 +8,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use discburn_mmc::cdb::PageControl;
 use discburn_mmc::reply::PerformanceDescriptor;
-use discburn_mmc::{MmcError, Profile, SenseKey};
+use discburn_mmc::{Profile, SenseKey};
 use discburn_recorder::{DiscRecorder, PhysicalMediaType, RecorderError, is_valid_client_name};
 
 use crate::engine::Job;
 use crate::error::WriterError;
+use crate::error::mmc;
 use crate::events::{Clock, DiscFormat2DataEventArgs, SystemClock};
 use crate::mechanism::{self, Mechanism};
 use crate::media::{self, MediaInfo};
@@ -217,10 +218,6 @@ impl Default for DiscFormat2Data {
     fn default() -> Self {
         DiscFormat2Data::new()
     }
-}
-
-fn mmc(rec: &DiscRecorder, e: MmcError) -> WriterError {
-    WriterError::Recorder(RecorderError::from_mmc(rec.active_disc_recorder(), e))
 }
 
 /// Sends SET STREAMING (or SET CD SPEED when the drive refuses it) for the speed
