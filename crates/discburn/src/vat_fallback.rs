@@ -80,13 +80,16 @@ pub(crate) fn import_previous_vat(
 /// File Entry or Extended File Entry (tag identifiers 261, 266) with file type 248, a
 /// VAT 2.00 ICB (UDF 2.60 2.2.11), whatever its CRC and contents.
 fn looks_like_vat_icb(s: &[u8]) -> bool {
-    let id = u16::from_le_bytes([s[0], s[1]]);
-    let sum = s[..16]
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| *i != 4)
-        .fold(0u8, |a, (_, b)| a.wrapping_add(*b));
-    (id == 261 || id == 266) && sum == s[4] && s[27] == 248
+    use discburn_format::ecma167::{DescriptorTag, file_type, tag_id};
+    let Some(tag) = DescriptorTag::decode(s) else {
+        return false;
+    };
+    matches!(
+        tag.tag_identifier,
+        tag_id::FILE_ENTRY | tag_id::EXTENDED_FILE_ENTRY
+    ) && DescriptorTag::checksum_of(s) == Some(tag.tag_checksum)
+        // ICB tag (bytes 16-35, ECMA-167 4/14.6): File Type at its byte 11.
+        && s.get(27) == Some(&file_type::VAT20)
 }
 
 /// The media up to `end` (exclusive): the VAT is found at its last block.
