@@ -134,9 +134,7 @@ impl VatInput {
             closing: false,
         }
     }
-}
 
-impl VatInput {
     /// The same input for a session that closes the medium (see [`VatInput`]).
     pub(crate) fn closing(mut self, closing: bool) -> VatInput {
         self.closing = closing;
@@ -508,11 +506,7 @@ fn finish(
         // before the VAT or earlier in the session.
         let free = |padded: u64| {
             let second = start + padded - 1 - ANCHOR_DISTANCE;
-            second >= *next
-                || regions.iter().any(|r| {
-                    matches!(r.kind, RegionKind::Udf(UdfRegion::Padding { .. }))
-                        && (u64::from(r.lba)..u64::from(r.lba) + r.blocks).contains(&second)
-                })
+            second >= *next || padding_holding(regions, second).is_some()
         };
         while !free(padded) {
             padded += SESSION_UNIT;
@@ -555,10 +549,7 @@ const ANCHOR_DISTANCE: u64 = 256;
 /// longer than 256 blocks.
 fn second_anchor(last: u64, regions: &mut Vec<Region>) -> Option<u32> {
     let second = last.checked_sub(ANCHOR_DISTANCE)?;
-    let i = regions.iter().position(|r| {
-        matches!(r.kind, RegionKind::Udf(UdfRegion::Padding { .. }))
-            && (u64::from(r.lba)..u64::from(r.lba) + r.blocks).contains(&second)
-    })?;
+    let i = padding_holding(regions, second)?;
     let r = regions.remove(i);
     let before = second - u64::from(r.lba);
     let after = r.blocks - before - 1;
@@ -591,6 +582,14 @@ fn second_anchor(last: u64, regions: &mut Vec<Region>) -> Option<u32> {
     }
     regions.splice(i..i, parts);
     u32::try_from(second).ok()
+}
+
+/// The index of the padding region holding block `lba`, if one does.
+fn padding_holding(regions: &[Region], lba: u64) -> Option<usize> {
+    regions.iter().position(|r| {
+        matches!(r.kind, RegionKind::Udf(UdfRegion::Padding { .. }))
+            && (u64::from(r.lba)..u64::from(r.lba) + r.blocks).contains(&lba)
+    })
 }
 
 impl Layout {
