@@ -1335,17 +1335,26 @@ impl FileSystemImage {
     /// The partition an appended UDF-only volume on overwritable media keeps (see
     /// [`ImageOptions::udf_kept_partition`]).
     fn udf_kept_partition(&self) -> Option<u32> {
-        let overwrite = matches!(
+        if !self.placed_on_overwritable_media()
+            || self.file_systems != FileSystems::UDF
+            || self.udf_revision >= 0x250
+        {
+            return None;
+        }
+        self.imported.as_ref()?.udf_partition_start
+    }
+
+    /// The session is placed on truly overwritable media: [`SessionPlacement::Overwrite`]
+    /// without a next writable address (not BD-R Pseudo-Overwrite, whose drive records
+    /// only at its NWA).
+    fn placed_on_overwritable_media(&self) -> bool {
+        matches!(
             self.placement,
             Some(SessionPlacement::Overwrite {
                 next_writable_address: None,
                 ..
             })
-        );
-        if !overwrite || self.file_systems != FileSystems::UDF || self.udf_revision >= 0x250 {
-            return None;
-        }
-        self.imported.as_ref()?.udf_partition_start
+        )
     }
 
     /// The VAT input of a UDF-only session (see [`VatInput`]): the imported volume's when
@@ -1360,11 +1369,7 @@ impl FileSystemImage {
         {
             return None;
         }
-        if let Some(SessionPlacement::Overwrite {
-            next_writable_address: None,
-            ..
-        }) = self.placement
-        {
+        if self.placed_on_overwritable_media() {
             // Overwritable media: a new volume with a type 1 partition, taken over by the
             // anchor at LBA 256 (a VAT is for write-once media, UDF 2.60 2.2.11).
             return None;
@@ -1511,11 +1516,7 @@ impl FileSystemImage {
         // LBA 256 is written again only on truly overwritable media (not BD-R
         // Pseudo-Overwrite, whose mechanism records only the head's replacement).
         let overwritable = match self.placement {
-            Some(SessionPlacement::Overwrite {
-                next_writable_address,
-                ..
-            }) => next_writable_address.is_none(),
-            Some(SessionPlacement::Sequential { .. }) => false,
+            Some(_) => self.placed_on_overwritable_media(),
             None => self.random_write_import,
         };
         result.udf_anchor_256 = overwritable
