@@ -1133,19 +1133,11 @@ impl FileSystemImage {
         let Ok(volume) = discburn_reader::UdfVolume::open(src, 0, &options) else {
             return Ok(None);
         };
-        if volume.anchor_lba != 256 {
-            // The new volume is announced by writing LBA 256 again: never over a
-            // damaged anchor (it may be something else's data).
-            return Err(ImageError::Import {
-                source: discburn_reader::ReadError::NoUdfVolume {
-                    session_start: 0,
-                    detail: format!(
-                        "the Anchor Volume Descriptor Pointer at LBA 256 is damaged (the volume reads through the one at LBA {}), and an appended session would write LBA 256 again; copy the files out (discburn extract) and burn them to a new target",
-                        volume.anchor_lba
-                    ),
-                },
-            });
-        }
+        // The new volume is announced by writing LBA 256 again: never over a damaged
+        // anchor (it may be something else's data).
+        volume
+            .require_anchor_256()
+            .map_err(|source| ImageError::Import { source })?;
         let used = match fs {
             Some(f) => {
                 self.import_specific_file_system_from(src, 0, f)?;

@@ -195,15 +195,14 @@ pub fn identify_medium(src: &mut (impl SectorSource + ?Sized)) -> Result<MediumC
                 match crate::UdfVolume::open(src, 0, &crate::ReadOptions::default()) {
                     // A session added after it writes LBA 256 again: the anchor there
                     // must be the volume's own, not damaged data.
-                    Ok(v) if v.anchor_lba != 256 => MediumContent::Foreign(Foreign {
-                        what: format!(
-                            "a UDF volume whose Anchor Volume Descriptor Pointer at LBA 256 is damaged (it reads through the one at LBA {})",
-                            v.anchor_lba
-                        ),
-                        lba: 256,
-                    }),
-                    Ok(v) => MediumContent::Udf {
-                        volume_end: v.recorded_end,
+                    Ok(v) => match v.require_anchor_256() {
+                        Ok(()) => MediumContent::Udf {
+                            volume_end: v.recorded_end,
+                        },
+                        Err(e) => MediumContent::Foreign(Foreign {
+                            what: format!("a UDF volume: {e}"),
+                            lba: 256,
+                        }),
                     },
                     Err(e) => MediumContent::Foreign(Foreign {
                         what: format!(

@@ -617,6 +617,26 @@ impl UdfVolume {
         }])
     }
 
+    /// For a volume opened at LBA 0 ([`UdfVolume::open`]): whether it was found through
+    /// the Anchor Volume Descriptor Pointer at LBA 256 (ECMA-167 3/8.4.2.1), which a
+    /// session appended after it on overwritable media writes again to take it over.
+    ///
+    /// # Errors
+    /// [`ReadError::NoUdfVolume`] when it was found through another anchor (N, N − 256):
+    /// the block at LBA 256 is damaged, or something else's, and must not be written.
+    pub fn require_anchor_256(&self) -> Result<(), ReadError> {
+        if self.anchor_lba == 256 {
+            return Ok(());
+        }
+        Err(ReadError::NoUdfVolume {
+            session_start: self.session_start,
+            detail: format!(
+                "the Anchor Volume Descriptor Pointer at LBA 256 is damaged (the volume reads through the one at LBA {}), and an appended session would write LBA 256 again; copy the files out and record them on a new target",
+                self.anchor_lba
+            ),
+        })
+    }
+
     /// Opens the UDF volume of the session at `session_start`, searching the VAT and the
     /// anchors at N and N − 256 from the last sector of the media (N).
     ///
