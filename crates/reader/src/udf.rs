@@ -570,7 +570,8 @@ impl UdfVolume {
     /// which ends the list. When the volumes before the newest cannot be followed so
     /// (the first one recorded at LBA 0 by another program, whose anchor at LBA 256 a
     /// later volume took over), the list is the newest alone, starting at LBA 0. Empty
-    /// when no UDF volume reads through the anchor at LBA 256.
+    /// when no UDF volume reads from LBA 0 ([`UdfVolume::open`]: the anchor at LBA 256,
+    /// else those at N and N − 256).
     ///
     /// Bounded: starts strictly increase and stay below the newest volume's end.
     ///
