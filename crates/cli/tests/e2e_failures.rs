@@ -125,13 +125,7 @@ fn w09_media_too_small_refused_before_writing() {
 fn power_cut_mid_write_leaves_session_1_intact() {
     let w = Work::with_session_1("bd-r", None);
     let s1 = w.session_1();
-    ok(args![
-        "disc",
-        "inject",
-        &w.disc,
-        "--power-cut-after-sectors",
-        "100"
-    ]);
+    common::power_cut_after(&w.disc, 100);
     let big = w.big_dir(2 << 20);
     let err = fails(args!["burn", "--drive", &w.disc, &big]);
     assert!(err.contains("power lost"), "{err}");

@@ -431,13 +431,7 @@ fn issue11_interrupted_first_session_is_repaired() {
             cap,
             &disc
         ]);
-        ok(args![
-            "disc",
-            "inject",
-            &disc,
-            "--power-cut-after-sectors",
-            "200"
-        ]);
+        common::power_cut_after(&disc, 200);
         assert!(
             !discburn(args!["burn", "--drive", &disc, &s1])
                 .status

@@ -71,13 +71,7 @@ fn first_session_cut_before_its_head_is_refused_then_repaired() {
     // Emulated BD-RE: a power cut mid-session.
     let bdre = dir.path().join("bdre");
     ok(args!["disc", "create", "--media", "bd-re", &bdre]);
-    ok(args![
-        "disc",
-        "inject",
-        &bdre,
-        "--power-cut-after-sectors",
-        "600"
-    ]);
+    common::power_cut_after(&bdre, 600);
     assert_eq!(
         discburn(args![
             "burn",

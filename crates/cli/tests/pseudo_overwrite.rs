@@ -246,14 +246,7 @@ fn pow_three_sessions_read_at_lba_0_then_power_cuts() {
     let blocks = r["blocks_written"].as_u64().unwrap();
     let data = blocks - 32; // the last cluster holds the head's replacement
     for (what, cut) in [("head", data + 5), ("data", data / 2)] {
-        let cut_s = cut.to_string();
-        ok(args![
-            "disc",
-            "inject",
-            &d.disc,
-            "--power-cut-after-sectors",
-            &cut_s
-        ]);
+        common::power_cut_after(&d.disc, cut);
         let o = discburn(args!["burn", "--drive", &d.disc, &graft4]);
         assert!(!o.status.success(), "power cut during the {what}");
         let what = format!("after a power cut during the {what}");
@@ -442,13 +435,7 @@ fn pow_rollback_keeps_later_sessions_and_checks_the_resources() {
     // A power cut during the head's rewrite (the record's 32 blocks, then 8 of the
     // head's cluster; the drive keeps the map unchanged): LBA 0 still shows session 3
     // and every session is listed as before.
-    ok(args![
-        "disc",
-        "inject",
-        &d.disc,
-        "--power-cut-after-sectors",
-        "40"
-    ]);
+    common::power_cut_after(&d.disc, 40);
     let o = discburn(args!["rollback", "--drive", &d.disc, "--to-session", "2"]);
     assert!(!o.status.success(), "the power cut fired");
     ok(args!["disc", "inject", &d.disc, "--clear"]);

@@ -251,13 +251,7 @@ fn rollback_power_cut_during_the_head_rewrite_ms_15() {
     let before = starts(bdre);
     assert_eq!(before.len(), 2);
     // The record's 32 blocks, then 17 of the head (LBA 0-16).
-    ok(args![
-        "disc",
-        "inject",
-        bdre,
-        "--power-cut-after-sectors",
-        "49"
-    ]);
+    common::power_cut_after(bdre, 49);
     let o = discburn(args!["rollback", "--drive", bdre, "--to-session", "1"]);
     assert!(!o.status.success(), "the power cut fired");
     ok(args!["disc", "inject", bdre, "--clear"]);

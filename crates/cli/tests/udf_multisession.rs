@@ -491,14 +491,7 @@ fn udf_alone_on_bd_re_power_cut_leaves_the_old_or_the_new_tree() {
         let what = format!("cut after {cut} sectors (session {blocks} blocks)");
         let t = Work::new("bd-re");
         t.burn("2.01", &s1, &[], &mut Model::new());
-        let n = cut.to_string();
-        ok(args![
-            "disc",
-            "inject",
-            &t.disc,
-            "--power-cut-after-sectors",
-            &n
-        ]);
+        common::power_cut_after(&t.disc, cut);
         let o = common::discburn(args!["burn", "--drive", &t.disc, &s2]);
         ok(args!["disc", "inject", &t.disc, "--clear"]);
         let img = t.dump();
@@ -680,13 +673,7 @@ fn udf_alone_first_session_cut_on_bd_re_is_replaced_by_repair() {
     let w = Work::new("bd-re");
     let mut model = Model::new();
     let s1 = w.source(1, &[("/a", b"one"), ("/d/b", &[9; 300_000])], &mut model);
-    ok(args![
-        "disc",
-        "inject",
-        &w.disc,
-        "--power-cut-after-sectors",
-        "100"
-    ]);
+    common::power_cut_after(&w.disc, 100);
     let o = common::discburn(args![
         "burn",
         "--drive",

@@ -48,14 +48,7 @@ fn vat_append_cut_by_a_power_loss_keeps_session_1_and_names_repair() {
             let disc = dir.path().join(format!("{media}-{cut}"));
             ok(args!["disc", "create", "--media", media, &disc]);
             ok(args!["burn", "--drive", &disc, "--fs", "udf", &s1]);
-            let n = cut.to_string();
-            ok(args![
-                "disc",
-                "inject",
-                &disc,
-                "--power-cut-after-sectors",
-                &n
-            ]);
+            common::power_cut_after(&disc, cut);
             let o = discburn(args!["burn", "--drive", &disc, "--fs", "udf", &s2]);
             assert_eq!(o.status.code(), Some(1), "{what}");
             ok(args!["disc", "inject", &disc, "--clear"]);
@@ -119,13 +112,7 @@ fn two_interrupted_vat_sessions_in_a_row_are_passed_over() {
     ok(args!["disc", "create", "--media", "bd-r", &disc]);
     ok(args!["burn", "--drive", &disc, "--fs", "udf", &s1]);
     for _ in 0..2 {
-        ok(args![
-            "disc",
-            "inject",
-            &disc,
-            "--power-cut-after-sectors",
-            "200"
-        ]);
+        common::power_cut_after(&disc, 200);
         assert_eq!(
             discburn(args!["burn", "--drive", &disc, "--fs", "udf", &s2])
                 .status

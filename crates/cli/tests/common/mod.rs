@@ -41,6 +41,19 @@ pub fn ok(args: &[&OsStr]) -> String {
     String::from_utf8(o.stdout).expect("UTF-8 output")
 }
 
+/// Arms the emulated disc `disc` to lose power after `sectors` more sectors are
+/// written (`discburn disc inject --power-cut-after-sectors`).
+pub fn power_cut_after(disc: &Path, sectors: u64) {
+    let n = sectors.to_string();
+    ok(args![
+        "disc",
+        "inject",
+        disc,
+        "--power-cut-after-sectors",
+        &n
+    ]);
+}
+
 /// MD5 of blocks `[start, start + blocks)` of `path`.
 pub fn range_md5(path: &Path, start: u64, blocks: u64) -> Md5Digest {
     let mut f = fs::File::open(path).unwrap();
